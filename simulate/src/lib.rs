@@ -1,0 +1,15 @@
+//! Seeded random-matrix ensembles, native f64 networks at initialization, and spectral estimators over one
+//! matrix-free operator trait.
+//!
+//! This crate never depends on `landscape-theory`: a prediction cannot leak into the sampler that tests it. An
+//! ensemble states the law it converges to as a law expression string (the syntax of the CLI), which the root
+//! package parses with the theory crate.
+//!
+//! Randomness is always an explicit [`rng::Rng`] passed in.
+
+pub mod error;
+pub mod operator;
+pub mod rng;
+
+pub use error::SimulateError;
+pub use operator::SymmetricOperator;
