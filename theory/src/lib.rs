@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod law;
+pub mod quadrature;
 
 pub use error::LawError;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
