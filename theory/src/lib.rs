@@ -6,6 +6,7 @@
 //! parameters, so a prediction can never leak from a sampler.
 
 pub mod error;
+pub mod expr;
 pub mod law;
 pub mod quadrature;
 
