@@ -5,10 +5,20 @@
 //! [`law`]. This crate has no random-number generator and no linear-algebra backend: it is pure functions of
 //! parameters, so a prediction can never leak from a sampler.
 
+pub mod bounds;
+pub mod conformance;
 pub mod error;
 pub mod expr;
+pub mod fuss_catalan;
 pub mod law;
+pub mod marchenko_pastur;
 pub mod quadrature;
+pub mod semicircle;
+pub mod spiked;
 
 pub use error::LawError;
+pub use fuss_catalan::FussCatalan;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
+pub use marchenko_pastur::MarchenkoPastur;
+pub use semicircle::Semicircle;
+pub use spiked::{InformationPlusNoise, SpikePrediction, SpikedCovariance, SpikedWigner};
