@@ -7,8 +7,13 @@
 
 pub mod error;
 pub mod expr;
+pub mod free_sum;
 pub mod law;
+pub mod numerical;
+pub mod pennington_bahri;
 pub mod quadrature;
+#[cfg(test)]
+mod test_laws;
 
 pub use error::LawError;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
