@@ -10,3 +10,4 @@ pub mod law;
 
 pub use error::LawError;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
+pub mod airy;
