@@ -6,7 +6,9 @@
 //! parameters, so a prediction can never leak from a sampler.
 
 pub mod error;
+pub mod expr;
 pub mod law;
+pub mod quadrature;
 
 pub use error::LawError;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};

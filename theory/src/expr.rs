@@ -1,0 +1,510 @@
+//! Law expressions: the text syntax in which users, the CLI and the simulate crate name a law.
+//!
+//! ```text
+//! law   := name '(' [item (',' item)*] ')'
+//! item  := key '=' value | law              (laws are positional, only in free_sum / free_product)
+//! value := number | '[' number (',' number)* ']' | word
+//! ```
+//!
+//! Arguments are named, in any order, with free whitespace and any float syntax Rust accepts (`1`, `0.5`, `.5`,
+//! `5e-1`, `+2E3`); `inf` and `NaN` are rejected. Every law's [`std::fmt::Display`] prints this syntax, and
+//! `parse(law.to_string())` gives the same law back.
+//!
+//! | expression | law |
+//! |---|---|
+//! | `mp(ratio=R, variance=V)` | Marchenko–Pastur, `variance` defaults to 1 |
+//! | `semicircle(variance=V)` | Wigner semicircle, `variance` defaults to 1 |
+//! | `free_sum(LAW, LAW)` | free additive convolution |
+//! | `free_product(LAW, LAW)` | free multiplicative convolution |
+//! | `fuss_catalan(depth=L)` | Fuss–Catalan law of order L |
+//! | `pennington_bahri(phi=P, energy=E)` | the Pennington–Bahri Hessian model |
+//! | `random_features(phi=, psi=, eta=, zeta=)` | Pennington–Worah random-feature Gram law |
+//! | `tracy_widom(beta=B)` | Tracy–Widom law, β ∈ {1, 2, 4} |
+
+use std::fmt;
+
+/// A parsed law expression, before any parameter is validated against its law's domain.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LawExpr {
+    /// `mp(ratio=R, variance=V)`.
+    MarchenkoPastur {
+        /// p/n.
+        ratio: f64,
+        /// Entry variance σ².
+        variance: f64,
+    },
+    /// `semicircle(variance=V)`.
+    Semicircle {
+        /// Variance σ² (radius 2σ).
+        variance: f64,
+    },
+    /// `free_sum(A, B)`.
+    FreeSum(Box<LawExpr>, Box<LawExpr>),
+    /// `free_product(A, B)`.
+    FreeProduct(Box<LawExpr>, Box<LawExpr>),
+    /// `fuss_catalan(depth=L)`.
+    FussCatalan {
+        /// Number of factors L ≥ 1.
+        depth: u32,
+    },
+    /// `pennington_bahri(phi=P, energy=E)`.
+    PenningtonBahri {
+        /// Parameters over data points φ.
+        phi: f64,
+        /// Loss value ε.
+        energy: f64,
+    },
+    /// `random_features(phi=, psi=, eta=, zeta=)`.
+    RandomFeatures {
+        /// φ = n0/m.
+        phi: f64,
+        /// ψ = n0/n1.
+        psi: f64,
+        /// η = E f².
+        eta: f64,
+        /// ζ = (E f')².
+        zeta: f64,
+    },
+    /// `tracy_widom(beta=B)`.
+    TracyWidom {
+        /// Symmetry class β.
+        beta: u8,
+    },
+}
+
+/// Why an expression could not be parsed. `Display` is one line naming the argument and what is valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ExprError {
+    /// The whole message.
+    pub message: String,
+}
+
+fn err<T>(message: impl Into<String>) -> Result<T, ExprError> {
+    Err(ExprError {
+        message: message.into(),
+    })
+}
+
+/// The names `parse` accepts, for error messages.
+pub const LAW_NAMES: &str = "mp, semicircle, free_sum, free_product, fuss_catalan, pennington_bahri, random_features, tracy_widom";
+
+/// Parses a law expression.
+///
+/// ```
+/// use landscape_theory::expr::{parse, LawExpr};
+/// assert_eq!(
+///     parse(" mp( variance = 2 , ratio=5e-1 )").unwrap(),
+///     LawExpr::MarchenkoPastur { ratio: 0.5, variance: 2.0 }
+/// );
+/// assert!(parse("mp(ratio=0.5, ratio=1)").unwrap_err().to_string().contains("repeated"));
+/// ```
+pub fn parse(text: &str) -> Result<LawExpr, ExprError> {
+    let mut parser = Parser { text, pos: 0 };
+    let call = parser.call()?;
+    parser.skip_ws();
+    if parser.pos != text.len() {
+        return err(format!(
+            "unexpected text after the law at byte {}: {:?}",
+            parser.pos,
+            &text[parser.pos..]
+        ));
+    }
+    call.into_expr()
+}
+
+/// The untyped parse tree: a call with named and positional items.
+#[derive(Debug, Clone)]
+struct Call {
+    name: String,
+    named: Vec<(String, Value)>,
+    positional: Vec<Call>,
+}
+
+#[derive(Debug, Clone)]
+enum Value {
+    Number(f64),
+    List(Vec<f64>),
+    Word(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(v) => write!(f, "{v}"),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(f64::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Word(word) => write!(f, "{word}"),
+        }
+    }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn skip_ws(&mut self) {
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn expect(&mut self, want: char) -> Result<(), ExprError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(c) if c == want => {
+                self.pos += c.len_utf8();
+                Ok(())
+            }
+            Some(c) => err(format!(
+                "expected '{want}' at byte {} but found '{c}' in {:?}",
+                self.pos, self.text
+            )),
+            None => err(format!(
+                "expected '{want}' but the expression ended: {:?}",
+                self.text
+            )),
+        }
+    }
+
+    fn word(&mut self) -> String {
+        self.skip_ws();
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '+' || c == '-' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        self.text[start..self.pos].to_string()
+    }
+
+    fn call(&mut self) -> Result<Call, ExprError> {
+        let name = self.word();
+        if name.is_empty() {
+            return err(format!(
+                "expected a law name ({LAW_NAMES}) at byte {} in {:?}",
+                self.pos, self.text
+            ));
+        }
+        self.expect('(')?;
+        let mut call = Call {
+            name,
+            named: Vec::new(),
+            positional: Vec::new(),
+        };
+        self.skip_ws();
+        if self.peek() == Some(')') {
+            self.pos += 1;
+            return Ok(call);
+        }
+        loop {
+            let save = self.pos;
+            let key = self.word();
+            self.skip_ws();
+            match self.peek() {
+                Some('=') => {
+                    self.pos += 1;
+                    let value = self.value(&call.name, &key)?;
+                    call.named.push((key, value));
+                }
+                Some('(') => {
+                    self.pos = save;
+                    call.positional.push(self.call()?);
+                }
+                _ => {
+                    return err(format!(
+                        "{}: expected `name=value` or a law at byte {} in {:?}",
+                        call.name, save, self.text
+                    ));
+                }
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(')') => {
+                    self.pos += 1;
+                    return Ok(call);
+                }
+                _ => {
+                    return err(format!(
+                        "{}: expected ',' or ')' at byte {} in {:?}",
+                        call.name, self.pos, self.text
+                    ));
+                }
+            }
+        }
+    }
+
+    fn value(&mut self, law: &str, key: &str) -> Result<Value, ExprError> {
+        self.skip_ws();
+        if self.peek() == Some('[') {
+            self.pos += 1;
+            let mut items = Vec::new();
+            loop {
+                let token = self.word();
+                items.push(number(law, key, &token)?);
+                self.skip_ws();
+                match self.peek() {
+                    Some(',') => self.pos += 1,
+                    Some(']') => {
+                        self.pos += 1;
+                        return Ok(Value::List(items));
+                    }
+                    _ => {
+                        return err(format!(
+                            "{law}: {key}: expected ',' or ']' in a list at byte {}",
+                            self.pos
+                        ));
+                    }
+                }
+            }
+        }
+        let token = self.word();
+        if token.is_empty() {
+            return err(format!(
+                "{law}: {key}: missing value at byte {} in {:?}",
+                self.pos, self.text
+            ));
+        }
+        match token.parse::<f64>() {
+            Ok(_) => Ok(Value::Number(number(law, key, &token)?)),
+            Err(_) => Ok(Value::Word(token)),
+        }
+    }
+}
+
+fn number(law: &str, key: &str, token: &str) -> Result<f64, ExprError> {
+    match token.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => err(format!("{law}: {key} = {token}: expected a finite number")),
+        Err(_) => err(format!("{law}: {key} = {token:?}: expected a number")),
+    }
+}
+
+impl Call {
+    /// Takes the named arguments `keys` (with defaults), rejecting unknown, repeated and missing ones.
+    fn numbers(&self, keys: &[(&str, Option<f64>)]) -> Result<Vec<f64>, ExprError> {
+        let valid = keys.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+        for (i, (key, _)) in self.named.iter().enumerate() {
+            if !keys.iter().any(|(k, _)| k == key) {
+                return err(format!(
+                    "{}: unknown argument `{key}`; valid arguments: {valid}",
+                    self.name
+                ));
+            }
+            if self.named[..i].iter().any(|(k, _)| k == key) {
+                return err(format!("{}: argument `{key}` is repeated", self.name));
+            }
+        }
+        if !self.positional.is_empty() {
+            return err(format!(
+                "{}: takes only named arguments ({valid}), not laws",
+                self.name
+            ));
+        }
+        keys.iter()
+            .map(
+                |(key, default)| match self.named.iter().find(|(k, _)| k == key) {
+                    Some((_, Value::Number(v))) => Ok(*v),
+                    Some((_, other)) => err(format!(
+                        "{}: {key} = {other:?}: expected a number",
+                        self.name
+                    )),
+                    None => match default {
+                        Some(d) => Ok(*d),
+                        None => err(format!(
+                            "{}: missing argument `{key}`; required: {valid}",
+                            self.name
+                        )),
+                    },
+                },
+            )
+            .collect()
+    }
+
+    fn two_laws(&self) -> Result<(Box<LawExpr>, Box<LawExpr>), ExprError> {
+        if !self.named.is_empty() || self.positional.len() != 2 {
+            return err(format!(
+                "{}: expects exactly two laws, e.g. {}(mp(ratio=0.5), semicircle(variance=1))",
+                self.name, self.name
+            ));
+        }
+        Ok((
+            Box::new(self.positional[0].clone().into_expr()?),
+            Box::new(self.positional[1].clone().into_expr()?),
+        ))
+    }
+
+    fn into_expr(self) -> Result<LawExpr, ExprError> {
+        Ok(match self.name.as_str() {
+            "mp" | "marchenko_pastur" => {
+                let v = self.numbers(&[("ratio", None), ("variance", Some(1.0))])?;
+                LawExpr::MarchenkoPastur {
+                    ratio: v[0],
+                    variance: v[1],
+                }
+            }
+            "semicircle" => {
+                let v = self.numbers(&[("variance", Some(1.0))])?;
+                LawExpr::Semicircle { variance: v[0] }
+            }
+            "free_sum" => {
+                let (a, b) = self.two_laws()?;
+                LawExpr::FreeSum(a, b)
+            }
+            "free_product" => {
+                let (a, b) = self.two_laws()?;
+                LawExpr::FreeProduct(a, b)
+            }
+            "fuss_catalan" => {
+                let v = self.numbers(&[("depth", None)])?;
+                LawExpr::FussCatalan {
+                    depth: small_integer(&self.name, "depth", v[0], 1, 64)? as u32,
+                }
+            }
+            "pennington_bahri" => {
+                let v = self.numbers(&[("phi", None), ("energy", None)])?;
+                LawExpr::PenningtonBahri {
+                    phi: v[0],
+                    energy: v[1],
+                }
+            }
+            "random_features" => {
+                let v =
+                    self.numbers(&[("phi", None), ("psi", None), ("eta", None), ("zeta", None)])?;
+                LawExpr::RandomFeatures {
+                    phi: v[0],
+                    psi: v[1],
+                    eta: v[2],
+                    zeta: v[3],
+                }
+            }
+            "tracy_widom" => {
+                let v = self.numbers(&[("beta", None)])?;
+                let beta = v[0];
+                if ![1.0, 2.0, 4.0].contains(&beta) {
+                    return err(format!("tracy_widom: beta = {beta}: expected 1, 2 or 4"));
+                }
+                LawExpr::TracyWidom { beta: beta as u8 }
+            }
+            other => return err(format!("unknown law `{other}`; valid laws: {LAW_NAMES}")),
+        })
+    }
+}
+
+fn small_integer(law: &str, key: &str, value: f64, min: u64, max: u64) -> Result<u64, ExprError> {
+    if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
+        Ok(value as u64)
+    } else {
+        err(format!(
+            "{law}: {key} = {value}: expected an integer in {min}..={max}"
+        ))
+    }
+}
+
+impl fmt::Display for LawExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LawExpr::MarchenkoPastur { ratio, variance } => {
+                write!(f, "mp(ratio={ratio}, variance={variance})")
+            }
+            LawExpr::Semicircle { variance } => write!(f, "semicircle(variance={variance})"),
+            LawExpr::FreeSum(a, b) => write!(f, "free_sum({a}, {b})"),
+            LawExpr::FreeProduct(a, b) => write!(f, "free_product({a}, {b})"),
+            LawExpr::FussCatalan { depth } => write!(f, "fuss_catalan(depth={depth})"),
+            LawExpr::PenningtonBahri { phi, energy } => {
+                write!(f, "pennington_bahri(phi={phi}, energy={energy})")
+            }
+            LawExpr::RandomFeatures {
+                phi,
+                psi,
+                eta,
+                zeta,
+            } => {
+                write!(
+                    f,
+                    "random_features(phi={phi}, psi={psi}, eta={eta}, zeta={zeta})"
+                )
+            }
+            LawExpr::TracyWidom { beta } => write!(f, "tracy_widom(beta={beta})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_round_trips_through_parse() {
+        let texts = [
+            "mp(ratio=0.5, variance=1)",
+            "free_sum(mp(ratio=0.25, variance=2), semicircle(variance=0.1))",
+            "free_product(mp(ratio=0.5, variance=1), free_product(fuss_catalan(depth=2), mp(ratio=3, variance=1)))",
+            "pennington_bahri(phi=0.5, energy=0.001)",
+            "random_features(phi=0.5, psi=0.25, eta=0.3408450569, zeta=0.25)",
+            "tracy_widom(beta=4)",
+        ];
+        for text in texts {
+            let expr = parse(text).unwrap();
+            assert_eq!(expr.to_string(), text);
+            assert_eq!(parse(&expr.to_string()).unwrap(), expr);
+        }
+    }
+
+    #[test]
+    fn accepts_any_float_syntax_and_whitespace() {
+        for (text, ratio) in [
+            ("mp(ratio=1)", 1.0),
+            ("mp( ratio = .5 )", 0.5),
+            ("mp(ratio=+2E-3)", 2e-3),
+        ] {
+            assert_eq!(
+                parse(text).unwrap(),
+                LawExpr::MarchenkoPastur {
+                    ratio,
+                    variance: 1.0
+                },
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_input_names_the_argument() {
+        let cases = [
+            ("wishart(ratio=1)", "unknown law `wishart`"),
+            ("mp()", "missing argument `ratio`"),
+            ("mp(ratio=1, ratio=2)", "repeated"),
+            ("mp(ratio=1, scale=2)", "unknown argument `scale`"),
+            ("mp(ratio=nan)", "expected a finite number"),
+            ("mp(ratio=inf)", "expected a finite number"),
+            ("mp(ratio=abc)", "expected a number"),
+            ("tracy_widom(beta=3)", "expected 1, 2 or 4"),
+            ("fuss_catalan(depth=1.5)", "expected an integer"),
+            ("free_sum(mp(ratio=1))", "exactly two laws"),
+            ("mp(ratio=1) extra", "unexpected text"),
+            ("mp(ratio=1", "expected ',' or ')'"),
+        ];
+        for (text, needle) in cases {
+            let message = parse(text).unwrap_err().to_string();
+            assert!(message.contains(needle), "{text}: {message}");
+            assert!(!message.contains('\n'), "error must be one line: {message}");
+        }
+    }
+}
