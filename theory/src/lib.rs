@@ -27,3 +27,4 @@ pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
 pub use marchenko_pastur::MarchenkoPastur;
 pub use semicircle::Semicircle;
 pub use spiked::{InformationPlusNoise, SpikePrediction, SpikedCovariance, SpikedWigner};
+pub mod airy;
