@@ -9,10 +9,12 @@
 
 pub mod dense;
 pub mod distance;
+pub mod edges;
 pub mod error;
 pub mod lanczos;
 pub mod operator;
 pub mod rng;
+pub mod scaling;
 pub mod slq;
 pub mod trace;
 
