@@ -8,6 +8,7 @@
 //! Randomness is always an explicit [`rng::Rng`] passed in.
 
 pub mod error;
+pub mod network;
 pub mod operator;
 pub mod rng;
 
