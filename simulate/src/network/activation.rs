@@ -192,6 +192,9 @@ mod tests {
         }
         assert_eq!("ReLU".parse::<Activation>().unwrap(), Activation::Relu);
         let err = "sigmoid".parse::<Activation>().unwrap_err().to_string();
-        assert!(err.contains("sigmoid") && err.contains("linear, tanh, relu, erf, gelu"), "{err}");
+        assert!(
+            err.contains("sigmoid") && err.contains("linear, tanh, relu, erf, gelu"),
+            "{err}"
+        );
     }
 }

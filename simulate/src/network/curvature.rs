@@ -50,10 +50,8 @@ pub struct CurvaturePoint<'a> {
     data: &'a Dataset,
     cache: ForwardCache,
     loss: LossEvaluation,
-    /// `δ_ℓ = ∂ℒ/∂H_ℓ` per layer, `n × d_ℓ`.
-    delta_pre: Vec<Vec<f64>>,
-    /// `D_ℓ = ∂ℒ/∂X_ℓ` per hidden layer, `n × d_ℓ`.
-    delta_post: Vec<Vec<f64>>,
+    /// `δ_ℓ` and `D_ℓ` of the loss gradient.
+    deltas: Deltas,
     gradient: Vec<f64>,
 }
 
@@ -78,8 +76,7 @@ impl<'a> CurvaturePoint<'a> {
         let cache = mlp.forward_cache(params, &data.x, data.n);
         let loss = loss.evaluate(cache.outputs(), data.n, mlp.n_outputs(), &data.targets)?;
         let mut gradient = vec![0.0; mlp.n_params()];
-        let mut delta_pre = Vec::new();
-        let mut delta_post = Vec::new();
+        let mut deltas = Deltas::default();
         backward(
             mlp,
             params,
@@ -87,7 +84,7 @@ impl<'a> CurvaturePoint<'a> {
             &cache,
             loss.gradient().to_vec(),
             &mut gradient,
-            Some((&mut delta_pre, &mut delta_post)),
+            Some(&mut deltas),
         );
         Ok(Self {
             mlp,
@@ -95,8 +92,7 @@ impl<'a> CurvaturePoint<'a> {
             data,
             cache,
             loss,
-            delta_pre,
-            delta_post,
+            deltas,
             gradient,
         })
     }
@@ -138,13 +134,29 @@ impl<'a> CurvaturePoint<'a> {
         let mut r_pre: Vec<Vec<f64>> = Vec::with_capacity(layers.len());
         let mut r_post: Vec<Vec<f64>> = Vec::with_capacity(layers.len() - 1);
         for (l, layer) in layers.iter().enumerate() {
-            let input: &[f64] = if l == 0 { &self.data.x } else { &self.cache.post[l - 1] };
+            let input: &[f64] = if l == 0 {
+                &self.data.x
+            } else {
+                &self.cache.post[l - 1]
+            };
             let (fi, fo, s) = (layer.fan_in, layer.fan_out, layer.weight_scale);
             let mut rh = vec![0.0; n * fo];
-            gemm(&mut rh, View::new(input, n, fi), View::new(weight(v, layer), fo, fi).t(), s, false);
+            gemm(
+                &mut rh,
+                View::new(input, n, fi),
+                View::new(weight(v, layer), fo, fi).t(),
+                s,
+                false,
+            );
             if l > 0 {
                 let w = weight(self.params, layer);
-                gemm(&mut rh, View::new(&r_post[l - 1], n, fi), View::new(w, fo, fi).t(), s, true);
+                gemm(
+                    &mut rh,
+                    View::new(&r_post[l - 1], n, fi),
+                    View::new(w, fo, fi).t(),
+                    s,
+                    true,
+                );
             }
             if let Some(bo) = layer.bias_offset {
                 let c = &v[bo..bo + fo];
@@ -155,7 +167,11 @@ impl<'a> CurvaturePoint<'a> {
                 }
             }
             if l + 1 < layers.len() {
-                let rx: Vec<f64> = rh.iter().zip(&self.cache.d1[l]).map(|(a, b)| a * b).collect();
+                let rx: Vec<f64> = rh
+                    .iter()
+                    .zip(&self.cache.d1[l])
+                    .map(|(a, b)| a * b)
+                    .collect();
                 r_post.push(rx);
             }
             r_pre.push(rh);
@@ -171,16 +187,33 @@ impl<'a> CurvaturePoint<'a> {
         let k = self.mlp.n_outputs();
         let mut r_delta = vec![0.0; n * k];
         if part == Part::Hessian {
-            self.loss.hessian_apply(&r_pre[layers.len() - 1], &mut r_delta);
+            self.loss
+                .hessian_apply(&r_pre[layers.len() - 1], &mut r_delta);
         }
         for (l, layer) in layers.iter().enumerate().rev() {
             let (fi, fo, s) = (layer.fan_in, layer.fan_out, layer.weight_scale);
-            let input: &[f64] = if l == 0 { &self.data.x } else { &self.cache.post[l - 1] };
-            let delta = &self.delta_pre[l];
+            let input: &[f64] = if l == 0 {
+                &self.data.x
+            } else {
+                &self.cache.post[l - 1]
+            };
+            let delta = &self.deltas.pre[l];
             let gw = &mut out[layer.weight_offset..layer.weight_offset + fi * fo];
-            gemm(gw, View::new(&r_delta, n, fo).t(), View::new(input, n, fi), s, false);
+            gemm(
+                gw,
+                View::new(&r_delta, n, fo).t(),
+                View::new(input, n, fi),
+                s,
+                false,
+            );
             if l > 0 {
-                gemm(gw, View::new(delta, n, fo).t(), View::new(&r_post[l - 1], n, fi), s, true);
+                gemm(
+                    gw,
+                    View::new(delta, n, fo).t(),
+                    View::new(&r_post[l - 1], n, fi),
+                    s,
+                    true,
+                );
             }
             if let Some(bo) = layer.bias_offset {
                 column_sums(&r_delta, fo, layer.bias_scale, &mut out[bo..bo + fo]);
@@ -188,10 +221,22 @@ impl<'a> CurvaturePoint<'a> {
             if l > 0 {
                 let w = weight(self.params, layer);
                 let mut r_dx = vec![0.0; n * fi];
-                gemm(&mut r_dx, View::new(&r_delta, n, fo), View::new(w, fo, fi), s, false);
-                gemm(&mut r_dx, View::new(delta, n, fo), View::new(weight(v, layer), fo, fi), s, true);
+                gemm(
+                    &mut r_dx,
+                    View::new(&r_delta, n, fo),
+                    View::new(w, fo, fi),
+                    s,
+                    false,
+                );
+                gemm(
+                    &mut r_dx,
+                    View::new(delta, n, fo),
+                    View::new(weight(v, layer), fo, fi),
+                    s,
+                    true,
+                );
                 let (d1, d2) = (&self.cache.d1[l - 1], &self.cache.d2[l - 1]);
-                let dx = &self.delta_post[l - 1];
+                let dx = &self.deltas.post[l - 1];
                 let rh = &r_pre[l - 1];
                 for i in 0..r_dx.len() {
                     r_dx[i] = d1[i] * r_dx[i] + d2[i] * dx[i] * rh[i];
@@ -234,7 +279,15 @@ impl<'a> CurvaturePoint<'a> {
         let jv = r_pre.pop().unwrap_or_default();
         let mut u = vec![0.0; jv.len()];
         self.loss.hessian_apply(&jv, &mut u);
-        backward(self.mlp, self.params, &self.data.x, &self.cache, u, out, None);
+        backward(
+            self.mlp,
+            self.params,
+            &self.data.x,
+            &self.cache,
+            u,
+            out,
+            None,
+        );
     }
 
     /// `J v`, row-major `n × k`.
@@ -253,9 +306,21 @@ impl<'a> CurvaturePoint<'a> {
     /// If `u` does not have length `n k`.
     #[track_caller]
     pub fn vector_jacobian_product(&self, u: &[f64]) -> Vec<f64> {
-        assert_eq!(u.len(), self.cache.n * self.mlp.n_outputs(), "u has the wrong length");
+        assert_eq!(
+            u.len(),
+            self.cache.n * self.mlp.n_outputs(),
+            "u has the wrong length"
+        );
         let mut out = vec![0.0; self.n_params()];
-        backward(self.mlp, self.params, &self.data.x, &self.cache, u.to_vec(), &mut out, None);
+        backward(
+            self.mlp,
+            self.params,
+            &self.data.x,
+            &self.cache,
+            u.to_vec(),
+            &mut out,
+            None,
+        );
         out
     }
 
@@ -272,8 +337,7 @@ impl<'a> CurvaturePoint<'a> {
             for a in 0..n {
                 seed[a * k + j] = 1.0;
             }
-            let mut deltas = Vec::new();
-            let mut unused = Vec::new();
+            let mut deltas = Deltas::default();
             backward(
                 self.mlp,
                 self.params,
@@ -281,17 +345,22 @@ impl<'a> CurvaturePoint<'a> {
                 &self.cache,
                 seed,
                 &mut scratch,
-                Some((&mut deltas, &mut unused)),
+                Some(&mut deltas),
             );
             for (l, layer) in self.mlp.layers().iter().enumerate() {
-                let input: &[f64] = if l == 0 { &self.data.x } else { &self.cache.post[l - 1] };
+                let input: &[f64] = if l == 0 {
+                    &self.data.x
+                } else {
+                    &self.cache.post[l - 1]
+                };
                 let (fi, fo) = (layer.fan_in, layer.fan_out);
                 for a in 0..n {
                     let row = &mut jac[(a * k + j) * p..(a * k + j + 1) * p];
-                    let d = &deltas[l][a * fo..(a + 1) * fo];
+                    let d = &deltas.pre[l][a * fo..(a + 1) * fo];
                     let x = &input[a * fi..(a + 1) * fi];
                     for (i, di) in d.iter().enumerate() {
-                        let dst = &mut row[layer.weight_offset + i * fi..layer.weight_offset + (i + 1) * fi];
+                        let dst = &mut row
+                            [layer.weight_offset + i * fi..layer.weight_offset + (i + 1) * fi];
                         for (o, xm) in dst.iter_mut().zip(x) {
                             *o = layer.weight_scale * di * xm;
                         }
@@ -319,10 +388,22 @@ impl<'a> CurvaturePoint<'a> {
         for a in 0..n {
             let h = self.loss.sample_hessian(a);
             let rows = a * k * p..(a + 1) * k * p;
-            gemm(&mut hj[rows.clone()], View::new(&h, k, k), View::new(&jac[rows.clone()], k, p), 1.0, false);
+            gemm(
+                &mut hj[rows.clone()],
+                View::new(&h, k, k),
+                View::new(&jac[rows.clone()], k, p),
+                1.0,
+                false,
+            );
         }
         let mut g = vec![0.0; p * p];
-        gemm(&mut g, View::new(&jac, n * k, p).t(), View::new(&hj, n * k, p), 1.0, false);
+        gemm(
+            &mut g,
+            View::new(&jac, n * k, p).t(),
+            View::new(&hj, n * k, p),
+            1.0,
+            false,
+        );
         symmetrize(&mut g, p);
         g
     }
@@ -358,6 +439,13 @@ impl<'a> CurvaturePoint<'a> {
     }
 }
 
+/// What [`backward`] can keep: `δ_ℓ = ∂ℒ/∂H_ℓ` per layer (`n × d_ℓ`) and `D_ℓ = ∂ℒ/∂X_ℓ` per hidden layer.
+#[derive(Debug, Clone, Default)]
+struct Deltas {
+    pre: Vec<Vec<f64>>,
+    post: Vec<Vec<f64>>,
+}
+
 /// Backpropagates `seed = ∂ℒ/∂f` (row-major `n × k`) into the parameter gradient `grad`, optionally keeping
 /// `δ_ℓ = ∂ℒ/∂H_ℓ` for every layer and `D_ℓ = ∂ℒ/∂X_ℓ` for every hidden layer.
 fn backward(
@@ -367,37 +455,51 @@ fn backward(
     cache: &ForwardCache,
     seed: Vec<f64>,
     grad: &mut [f64],
-    mut keep: Option<(&mut Vec<Vec<f64>>, &mut Vec<Vec<f64>>)>,
+    mut keep: Option<&mut Deltas>,
 ) {
     let n = cache.n;
     let layers = mlp.layers();
     let n_layers = layers.len();
-    if let Some((pre, post)) = keep.as_mut() {
-        pre.clear();
-        pre.resize(n_layers, Vec::new());
-        post.clear();
-        post.resize(n_layers - 1, Vec::new());
+    if let Some(d) = keep.as_mut() {
+        d.pre = vec![Vec::new(); n_layers];
+        d.post = vec![Vec::new(); n_layers - 1];
     }
     let mut delta = seed;
     for (l, layer) in layers.iter().enumerate().rev() {
         let (fi, fo, s) = (layer.fan_in, layer.fan_out, layer.weight_scale);
         let input: &[f64] = if l == 0 { x } else { &cache.post[l - 1] };
         let gw = &mut grad[layer.weight_offset..layer.weight_offset + fi * fo];
-        gemm(gw, View::new(&delta, n, fo).t(), View::new(input, n, fi), s, false);
+        gemm(
+            gw,
+            View::new(&delta, n, fo).t(),
+            View::new(input, n, fi),
+            s,
+            false,
+        );
         if let Some(bo) = layer.bias_offset {
             column_sums(&delta, fo, layer.bias_scale, &mut grad[bo..bo + fo]);
         }
         if l > 0 {
             let mut dx = vec![0.0; n * fi];
-            gemm(&mut dx, View::new(&delta, n, fo), View::new(weight(params, layer), fo, fi), s, false);
-            let next: Vec<f64> = dx.iter().zip(&cache.d1[l - 1]).map(|(a, b)| a * b).collect();
+            gemm(
+                &mut dx,
+                View::new(&delta, n, fo),
+                View::new(weight(params, layer), fo, fi),
+                s,
+                false,
+            );
+            let next: Vec<f64> = dx
+                .iter()
+                .zip(&cache.d1[l - 1])
+                .map(|(a, b)| a * b)
+                .collect();
             let prev = std::mem::replace(&mut delta, next);
-            if let Some((pre, post)) = keep.as_mut() {
-                pre[l] = prev;
-                post[l - 1] = dx;
+            if let Some(d) = keep.as_mut() {
+                d.pre[l] = prev;
+                d.post[l - 1] = dx;
             }
-        } else if let Some((pre, _)) = keep.as_mut() {
-            pre[0] = std::mem::take(&mut delta);
+        } else if let Some(d) = keep.as_mut() {
+            d.pre[0] = std::mem::take(&mut delta);
         }
     }
 }
@@ -445,7 +547,11 @@ pub fn hessian_vector_product(
 ) -> Result<Vec<f64>, SimulateError> {
     let point = CurvaturePoint::new(mlp, params, data, loss)?;
     if v.len() != point.n_params() {
-        return Err(SimulateError::invalid("v.len()", v.len(), format!("P = {}", point.n_params())));
+        return Err(SimulateError::invalid(
+            "v.len()",
+            v.len(),
+            format!("P = {}", point.n_params()),
+        ));
     }
     let mut out = vec![0.0; v.len()];
     point.hessian_vector_product(v, &mut out);

@@ -20,9 +20,9 @@ const FD_STEP: f64 = 1e-5;
 /// Finite-difference tolerance relative to `1 + ‖reference‖∞`: allows third derivatives `M₃` up to ~500 on these
 /// tiny nets (measured maxima are O(10)) — a bound, not a fit.
 const FD_REL_TOL: f64 = 1e-7;
-/// Two exact computations of the same curvature differ only by rounding: ≲ (depth·width + n·k)·ε relative to the
-/// largest entry; 1e-10 leaves a factor > 100 over that for every net here.
-const EXACT_REL_TOL: f64 = 1e-10;
+/// Two exact computations of the same curvature differ only by rounding, ≲ (depth·width + n·k)·ε relative to the
+/// largest entry; measured ≤ 1.1e-15 over every net here, so 1e-12 leaves a factor ~1000.
+const EXACT_REL_TOL: f64 = 1e-12;
 
 struct Case {
     mlp: Mlp,
@@ -75,14 +75,28 @@ fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     let pars = [
         Parameterization::TorchDefault,
-        Parameterization::Standard { sigma_w: 1.5, sigma_b: 0.3 },
+        Parameterization::Standard {
+            sigma_w: 1.5,
+            sigma_b: 0.3,
+        },
         Parameterization::Ntk { bias_scale: 0.7 },
     ];
     for (i, act) in Activation::ALL.into_iter().enumerate() {
-        for (j, loss) in [LossKind::Mse, LossKind::CrossEntropy].into_iter().enumerate() {
+        for (j, loss) in [LossKind::Mse, LossKind::CrossEntropy]
+            .into_iter()
+            .enumerate()
+        {
             let seed = 100 + 10 * i as u64 + j as u64;
             let par = pars[(i + j) % 3];
-            out.push(case(&[3, 4, 3, 3], act, par, (i + j) % 2 == 0, loss, 5, seed));
+            out.push(case(
+                &[3, 4, 3, 3],
+                act,
+                par,
+                (i + j) % 2 == 0,
+                loss,
+                5,
+                seed,
+            ));
         }
     }
     out
@@ -202,7 +216,9 @@ fn gradient_matches_central_finite_differences() {
             plus[i] += FD_STEP;
             minus[i] -= FD_STEP;
             let lp = loss_and_gradient(&c.mlp, &plus, &c.data, c.loss).unwrap().0;
-            let lm = loss_and_gradient(&c.mlp, &minus, &c.data, c.loss).unwrap().0;
+            let lm = loss_and_gradient(&c.mlp, &minus, &c.data, c.loss)
+                .unwrap()
+                .0;
             let fd = (lp - lm) / (2.0 * FD_STEP);
             assert!(
                 (fd - grad[i]).abs() < FD_REL_TOL * scale,
@@ -228,10 +244,18 @@ fn hessian_vector_product_matches_finite_differences_of_gradients() {
             loss_and_gradient(&c.mlp, &q, &c.data, c.loss).unwrap().1
         };
         let (gp, gm) = (shifted(FD_STEP), shifted(-FD_STEP));
-        let fd: Vec<f64> = gp.iter().zip(&gm).map(|(a, b)| (a - b) / (2.0 * FD_STEP)).collect();
+        let fd: Vec<f64> = gp
+            .iter()
+            .zip(&gm)
+            .map(|(a, b)| (a - b) / (2.0 * FD_STEP))
+            .collect();
         let err = max_abs_diff(&fd, &hv);
         let bound = FD_REL_TOL * (1.0 + max_abs(&hv));
-        assert!(err < bound, "{}: ‖Hv − fd‖∞ = {err:e}, bound {bound:e}", describe(&c));
+        assert!(
+            err < bound,
+            "{}: ‖Hv − fd‖∞ = {err:e}, bound {bound:e}",
+            describe(&c)
+        );
     }
 }
 
@@ -243,7 +267,11 @@ fn hessian_gauss_newton_and_residual_match_forward_second_order_propagation() {
         let scale = 1.0 + max_abs(&h_ref);
         for (name, got, want) in [
             ("Hessian (R-operator)", point.hessian_dense(), &h_ref),
-            ("Gauss–Newton (Jacobian)", point.gauss_newton_dense(), &g_ref),
+            (
+                "Gauss–Newton (Jacobian)",
+                point.gauss_newton_dense(),
+                &g_ref,
+            ),
             ("residual (R-operator)", point.residual_dense(), &r_ref),
         ] {
             let err = max_abs_diff(&got, want);
@@ -264,7 +292,9 @@ fn products_equal_dense_matrices_times_vector() {
         let (h_ref, g_ref, _) = forward_second_order(&c);
         let v = random_direction(p, c.seed + 11);
         let matvec = |m: &[f64]| -> Vec<f64> {
-            m.chunks_exact(p).map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum()).collect()
+            m.chunks_exact(p)
+                .map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum())
+                .collect()
         };
         let mut hv = vec![0.0; p];
         point.hessian_vector_product(&v, &mut hv);
@@ -273,7 +303,11 @@ fn products_equal_dense_matrices_times_vector() {
         for (name, got, want) in [("Hv", hv, matvec(&h_ref)), ("Gv", gv, matvec(&g_ref))] {
             let err = max_abs_diff(&got, &want);
             let bound = EXACT_REL_TOL * (1.0 + max_abs(&want));
-            assert!(err < bound, "{}: {name} error {err:e}, bound {bound:e}", describe(&c));
+            assert!(
+                err < bound,
+                "{}: {name} error {err:e}, bound {bound:e}",
+                describe(&c)
+            );
         }
     }
 }
@@ -282,7 +316,9 @@ fn products_equal_dense_matrices_times_vector() {
 fn dense_hessian_from_products_is_symmetric() {
     for c in cases() {
         let p = c.mlp.n_params();
-        let h = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap().hessian_dense();
+        let h = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss)
+            .unwrap()
+            .hessian_dense();
         let scale = 1.0 + max_abs(&h);
         let mut asym = 0.0_f64;
         for i in 0..p {
@@ -290,7 +326,11 @@ fn dense_hessian_from_products_is_symmetric() {
                 asym = asym.max((h[i * p + j] - h[j * p + i]).abs());
             }
         }
-        assert!(asym < EXACT_REL_TOL * scale, "{}: max |H − Hᵀ| = {asym:e}", describe(&c));
+        assert!(
+            asym < EXACT_REL_TOL * scale,
+            "{}: max |H − Hᵀ| = {asym:e}",
+            describe(&c)
+        );
     }
 }
 
@@ -321,8 +361,10 @@ fn jacobian_matches_finite_differences_of_outputs_and_products() {
         // J v and Jᵀ u against the explicit Jacobian.
         let v = random_direction(p, c.seed + 3);
         let u = random_direction(n * k, c.seed + 4);
-        let jv_ref: Vec<f64> =
-            jac.chunks_exact(p).map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum()).collect();
+        let jv_ref: Vec<f64> = jac
+            .chunks_exact(p)
+            .map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum())
+            .collect();
         let mut jtu_ref = vec![0.0; p];
         for (row, ur) in jac.chunks_exact(p).zip(&u) {
             for (o, j) in jtu_ref.iter_mut().zip(row) {
@@ -331,7 +373,11 @@ fn jacobian_matches_finite_differences_of_outputs_and_products() {
         }
         let e1 = max_abs_diff(&point.jacobian_vector_product(&v), &jv_ref);
         let e2 = max_abs_diff(&point.vector_jacobian_product(&u), &jtu_ref);
-        assert!(e1 < EXACT_REL_TOL * scale && e2 < EXACT_REL_TOL * scale, "{}", describe(&c));
+        assert!(
+            e1 < EXACT_REL_TOL * scale && e2 < EXACT_REL_TOL * scale,
+            "{}",
+            describe(&c)
+        );
     }
 }
 
@@ -347,13 +393,23 @@ fn residual_matches_finite_differences_of_jacobian_transpose() {
         point.residual_vector_product(&v, &mut rv);
         let jt_g = |t: f64| {
             let q: Vec<f64> = c.params.iter().zip(&v).map(|(a, b)| a + t * b).collect();
-            CurvaturePoint::new(&c.mlp, &q, &c.data, c.loss).unwrap().vector_jacobian_product(&g_out)
+            CurvaturePoint::new(&c.mlp, &q, &c.data, c.loss)
+                .unwrap()
+                .vector_jacobian_product(&g_out)
         };
         let (a, b) = (jt_g(FD_STEP), jt_g(-FD_STEP));
-        let fd: Vec<f64> = a.iter().zip(&b).map(|(x, y)| (x - y) / (2.0 * FD_STEP)).collect();
+        let fd: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y) / (2.0 * FD_STEP))
+            .collect();
         let err = max_abs_diff(&fd, &rv);
         let bound = FD_REL_TOL * (1.0 + max_abs(&rv));
-        assert!(err < bound, "{}: ‖Rv − fd‖∞ = {err:e}, bound {bound:e}", describe(&c));
+        assert!(
+            err < bound,
+            "{}: ‖Rv − fd‖∞ = {err:e}, bound {bound:e}",
+            describe(&c)
+        );
     }
 }
 
@@ -366,13 +422,19 @@ fn hessian_is_gauss_newton_plus_residual() {
         let r = point.residual_dense();
         let sum: Vec<f64> = g.iter().zip(&r).map(|(a, b)| a + b).collect();
         let err = max_abs_diff(&h, &sum);
-        assert!(err < EXACT_REL_TOL * (1.0 + max_abs(&h)), "{}: ‖H − G − R‖ = {err:e}", describe(&c));
+        assert!(
+            err < EXACT_REL_TOL * (1.0 + max_abs(&h)),
+            "{}: ‖H − G − R‖ = {err:e}",
+            describe(&c)
+        );
     }
 }
 
 /// Eigenvalues (ascending) of a symmetric row-major `p × p` matrix.
 fn eigenvalues(m: &[f64], p: usize) -> Vec<f64> {
-    MatRef::from_row_major_slice(m, p, p).self_adjoint_eigenvalues(Side::Lower).unwrap()
+    MatRef::from_row_major_slice(m, p, p)
+        .self_adjoint_eigenvalues(Side::Lower)
+        .unwrap()
 }
 
 /// A backward-stable symmetric eigensolver returns each eigenvalue within `c·p·ε·‖G‖`, and forming `G = JᵀHJ`
@@ -386,11 +448,17 @@ fn psd_floor(p: usize, n: usize, k: usize, norm: f64) -> f64 {
 fn gauss_newton_is_positive_semidefinite() {
     for c in cases() {
         let (p, n, k) = (c.mlp.n_params(), c.data.n, c.mlp.n_outputs());
-        let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap().gauss_newton_dense();
+        let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss)
+            .unwrap()
+            .gauss_newton_dense();
         let eig = eigenvalues(&g, p);
         let (lo, hi) = (eig[0], eig[p - 1]);
         let floor = psd_floor(p, n, k, hi);
-        assert!(lo >= floor, "{}: λ_min(G) = {lo:e} < {floor:e} (λ_max {hi:e})", describe(&c));
+        assert!(
+            lo >= floor,
+            "{}: λ_min(G) = {lo:e} < {floor:e} (λ_max {hi:e})",
+            describe(&c)
+        );
     }
 }
 
@@ -408,7 +476,9 @@ fn cross_entropy_gauss_newton_rank_is_at_most_samples_times_classes_minus_one() 
             seed,
         );
         let (p, n, k) = (c.mlp.n_params(), c.data.n, c.mlp.n_outputs());
-        let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap().gauss_newton_dense();
+        let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss)
+            .unwrap()
+            .gauss_newton_dense();
         let mut eig = eigenvalues(&g, p);
         eig.reverse();
         let bound = n * (k - 1);
@@ -422,7 +492,12 @@ fn cross_entropy_gauss_newton_rank_is_at_most_samples_times_classes_minus_one() 
             &eig[..(bound + 2).min(p)]
         );
         // Generic data give full rank n(C−1): the bound is attained and the gap is clear.
-        assert_eq!(rank, bound, "seed {seed}: rank {rank}, eigenvalues {:?}", &eig[..bound + 2]);
+        assert_eq!(
+            rank,
+            bound,
+            "seed {seed}: rank {rank}, eigenvalues {:?}",
+            &eig[..bound + 2]
+        );
         assert!(
             eig[bound - 1] > 1e-6 * eig[0] && eig[bound].abs() < -psd_floor(p, n, k, eig[0]),
             "seed {seed}: no clear gap at the rank: λ_{bound} = {:e}, λ_{} = {:e}, λ_max = {:e}",
@@ -435,12 +510,26 @@ fn cross_entropy_gauss_newton_rank_is_at_most_samples_times_classes_minus_one() 
 }
 
 fn mse_case_with_targets(c: &Case, y: Vec<f64>) -> Dataset {
-    Dataset::new(c.data.x.clone(), c.data.n, c.data.dim, Targets::Real(y, c.mlp.n_outputs())).unwrap()
+    Dataset::new(
+        c.data.x.clone(),
+        c.data.n,
+        c.data.dim,
+        Targets::Real(y, c.mlp.n_outputs()),
+    )
+    .unwrap()
 }
 
 #[test]
 fn residual_vanishes_when_mse_targets_equal_outputs() {
-    let c = case(&[3, 5, 2], Activation::Gelu, Parameterization::TorchDefault, true, LossKind::Mse, 4, 8);
+    let c = case(
+        &[3, 5, 2],
+        Activation::Gelu,
+        Parameterization::TorchDefault,
+        true,
+        LossKind::Mse,
+        4,
+        8,
+    );
     let outputs = c.mlp.forward(&c.params, &c.data.x, c.data.n).unwrap();
     let data = mse_case_with_targets(&c, outputs);
     let point = CurvaturePoint::new(&c.mlp, &c.params, &data, c.loss).unwrap();
@@ -448,24 +537,46 @@ fn residual_vanishes_when_mse_targets_equal_outputs() {
     assert!(point.residual_dense().iter().all(|&r| r == 0.0));
     let (h, g) = (point.hessian_dense(), point.gauss_newton_dense());
     let err = max_abs_diff(&h, &g);
-    assert!(err < EXACT_REL_TOL * (1.0 + max_abs(&h)), "seed 8: ‖H − G‖ = {err:e}");
+    assert!(
+        err < EXACT_REL_TOL * (1.0 + max_abs(&h)),
+        "seed 8: ‖H − G‖ = {err:e}"
+    );
 }
 
 #[test]
 fn one_layer_linear_mse_hessian_equals_gauss_newton() {
     // f = W x + b is linear in θ, so ∇²f = 0 and R = 0 for any targets.
-    let c = case(&[4, 3], Activation::Linear, Parameterization::TorchDefault, true, LossKind::Mse, 6, 21);
+    let c = case(
+        &[4, 3],
+        Activation::Linear,
+        Parameterization::TorchDefault,
+        true,
+        LossKind::Mse,
+        6,
+        21,
+    );
     let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
     let (h, g) = (point.hessian_dense(), point.gauss_newton_dense());
     let err = max_abs_diff(&h, &g);
-    assert!(err < EXACT_REL_TOL * (1.0 + max_abs(&h)), "seed 21: ‖H − G‖ = {err:e}");
+    assert!(
+        err < EXACT_REL_TOL * (1.0 + max_abs(&h)),
+        "seed 21: ‖H − G‖ = {err:e}"
+    );
     assert!(max_abs(&point.residual_dense()) < EXACT_REL_TOL);
 }
 
 #[test]
 fn deep_linear_mse_residual_is_nonzero() {
     // f = W₂W₁x is bilinear in (W₁, W₂): ∂²f/∂W₁∂W₂ ≠ 0, so R ≠ 0 whenever the residuals f − y are nonzero.
-    let c = case(&[3, 4, 2], Activation::Linear, Parameterization::TorchDefault, false, LossKind::Mse, 5, 22);
+    let c = case(
+        &[3, 4, 2],
+        Activation::Linear,
+        Parameterization::TorchDefault,
+        false,
+        LossKind::Mse,
+        5,
+        22,
+    );
     let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
     let r = point.residual_dense();
     let g = point.gauss_newton_dense();
@@ -479,7 +590,15 @@ fn deep_linear_mse_residual_is_nonzero() {
 
 #[test]
 fn half_mean_reduction_gives_gauss_newton_jt_j_over_n() {
-    let c = case(&[3, 4, 2], Activation::Tanh, Parameterization::Ntk { bias_scale: 1.0 }, true, LossKind::Mse, 5, 30);
+    let c = case(
+        &[3, 4, 2],
+        Activation::Tanh,
+        Parameterization::Ntk { bias_scale: 1.0 },
+        true,
+        LossKind::Mse,
+        5,
+        30,
+    );
     let loss = Loss::new(LossKind::Mse, Reduction::HalfMeanOverSamples).unwrap();
     let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, loss).unwrap();
     let (p, rows) = (c.mlp.n_params(), c.data.n * c.mlp.n_outputs());
@@ -492,12 +611,23 @@ fn half_mean_reduction_gives_gauss_newton_jt_j_over_n() {
             err = err.max((g[i * p + j] - jtj / c.data.n as f64).abs());
         }
     }
-    assert!(err < EXACT_REL_TOL * (1.0 + max_abs(&g)), "seed 30: ‖G − JᵀJ/n‖ = {err:e}");
+    assert!(
+        err < EXACT_REL_TOL * (1.0 + max_abs(&g)),
+        "seed 30: ‖G − JᵀJ/n‖ = {err:e}"
+    );
 }
 
 #[test]
 fn operators_apply_their_products_and_reject_wrong_lengths() {
-    let c = case(&[3, 4, 2], Activation::Erf, Parameterization::TorchDefault, true, LossKind::CrossEntropy, 4, 40);
+    let c = case(
+        &[3, 4, 2],
+        Activation::Erf,
+        Parameterization::TorchDefault,
+        true,
+        LossKind::CrossEntropy,
+        4,
+        40,
+    );
     let p = c.mlp.n_params();
     let h_op = HessianOperator::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
     let g_op = GaussNewtonOperator::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
@@ -506,7 +636,10 @@ fn operators_apply_their_products_and_reject_wrong_lengths() {
     let (mut y1, mut y2) = (vec![0.0; p], vec![0.0; p]);
     h_op.apply(&v, &mut y1).unwrap();
     h_op.point().hessian_vector_product(&v, &mut y2);
-    assert_eq!(y1, y2, "apply must be deterministic and equal the point's product");
+    assert_eq!(
+        y1, y2,
+        "apply must be deterministic and equal the point's product"
+    );
     assert!(h_op.apply(&v[1..], &mut y1).is_err());
     assert!(g_op.apply(&v, &mut y1[1..]).is_err());
     let mismatched = Dataset::new(vec![0.0; 8], 4, 2, Targets::Classes(vec![0; 4])).unwrap();

@@ -80,7 +80,11 @@ impl Dataset {
             ));
         }
         if let Targets::Real(_, 0) = targets {
-            return Err(SimulateError::invalid("k", 0, "at least one real target per sample"));
+            return Err(SimulateError::invalid(
+                "k",
+                0,
+                "at least one real target per sample",
+            ));
         }
         if let Targets::Real(y, k) = &targets
             && y.len() != n * k
@@ -99,12 +103,18 @@ impl Dataset {
             ));
         }
         if let Some(index) = x.iter().position(|v| !v.is_finite()) {
-            return Err(SimulateError::NonFinite { what: "inputs", index });
+            return Err(SimulateError::NonFinite {
+                what: "inputs",
+                index,
+            });
         }
         if let Targets::Real(y, _) = &targets
             && let Some(index) = y.iter().position(|v| !v.is_finite())
         {
-            return Err(SimulateError::NonFinite { what: "targets", index });
+            return Err(SimulateError::NonFinite {
+                what: "targets",
+                index,
+            });
         }
         Ok(Self { x, n, dim, targets })
     }
@@ -132,7 +142,9 @@ pub fn isotropic_regression(
     rng: &mut Rng,
 ) -> Result<Dataset, SimulateError> {
     let x = gaussian_inputs(n, dim, scale, rng);
-    let y = (0..n * k).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+    let y = (0..n * k)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect();
     Dataset::new(x, n, dim, Targets::Real(y, k))
 }
 
@@ -164,7 +176,11 @@ pub fn teacher_student(
     rng: &mut Rng,
 ) -> Result<Dataset, SimulateError> {
     if !(noise_std >= 0.0 && noise_std.is_finite()) {
-        return Err(SimulateError::invalid("noise", noise_std, "a finite value ≥ 0"));
+        return Err(SimulateError::invalid(
+            "noise",
+            noise_std,
+            "a finite value ≥ 0",
+        ));
     }
     let dim = teacher.n_inputs();
     let x = gaussian_inputs(n, dim, scale, rng);
@@ -191,7 +207,11 @@ pub fn gaussian_mixture(
         return Err(SimulateError::invalid("classes", n_classes, "at least 2"));
     }
     if !(separation >= 0.0 && separation.is_finite()) {
-        return Err(SimulateError::invalid("separation", separation, "a finite value ≥ 0"));
+        return Err(SimulateError::invalid(
+            "separation",
+            separation,
+            "a finite value ≥ 0",
+        ));
     }
     let mut means = vec![0.0; n_classes * dim];
     for mean in means.chunks_exact_mut(dim) {
@@ -224,9 +244,15 @@ mod tests {
         let (n, dim, seed) = (200, 400, 3);
         let x = gaussian_inputs(n, dim, InputScale::UnitNorm, &mut seeded(seed));
         // ‖x‖² ~ χ²_dim/dim has sd √(2/dim) = 0.071; the mean over n rows has sd 0.005, so 0.03 is a 6σ bound.
-        let mean_sq: f64 = x.chunks(dim).map(|r| r.iter().map(|v| v * v).sum::<f64>()).sum::<f64>()
+        let mean_sq: f64 = x
+            .chunks(dim)
+            .map(|r| r.iter().map(|v| v * v).sum::<f64>())
+            .sum::<f64>()
             / n as f64;
-        assert!((mean_sq - 1.0).abs() < 0.03, "seed {seed} n {n}: mean ‖x‖² = {mean_sq}");
+        assert!(
+            (mean_sq - 1.0).abs() < 0.03,
+            "seed {seed} n {n}: mean ‖x‖² = {mean_sq}"
+        );
     }
 
     #[test]
@@ -234,7 +260,10 @@ mod tests {
         let a = gaussian_mixture(3, 5, 12, 2.0, &mut seeded(9)).unwrap();
         let b = gaussian_mixture(3, 5, 12, 2.0, &mut seeded(9)).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.targets, Targets::Classes((0..12).map(|a| a % 3).collect()));
+        assert_eq!(
+            a.targets,
+            Targets::Classes((0..12).map(|a| a % 3).collect())
+        );
     }
 
     #[test]

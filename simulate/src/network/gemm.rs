@@ -19,12 +19,20 @@ impl<'a> View<'a> {
     /// The matrix stored row-major in `data`.
     pub fn new(data: &'a [f64], rows: usize, cols: usize) -> Self {
         debug_assert_eq!(data.len(), rows * cols);
-        Self { data, rows, cols, transposed: false }
+        Self {
+            data,
+            rows,
+            cols,
+            transposed: false,
+        }
     }
 
     /// Its transpose (no copy).
     pub fn t(self) -> Self {
-        Self { transposed: !self.transposed, ..self }
+        Self {
+            transposed: !self.transposed,
+            ..self
+        }
     }
 
     fn mat(self) -> MatRef<'a, f64> {
@@ -47,7 +55,11 @@ pub(crate) fn gemm(out: &mut [f64], a: View<'_>, b: View<'_>, alpha: f64, accumu
         return;
     }
     let dst = MatMut::from_row_major_slice_mut(out, m, n);
-    let accum = if accumulate { Accum::Add } else { Accum::Replace };
+    let accum = if accumulate {
+        Accum::Add
+    } else {
+        Accum::Replace
+    };
     matmul(dst, accum, a, b, alpha, Par::Seq);
 }
 
@@ -62,14 +74,32 @@ mod tests {
         let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3
         let b = [1.0, -1.0, 0.5, 2.0, -3.0, 1.0]; // 3×2
         let mut out = [0.0; 4];
-        gemm(&mut out, View::new(&a, 2, 3), View::new(&b, 3, 2), 1.0, false);
+        gemm(
+            &mut out,
+            View::new(&a, 2, 3),
+            View::new(&b, 3, 2),
+            1.0,
+            false,
+        );
         assert_eq!(out, [-7.0, 6.0, -11.5, 12.0]);
         // (Bᵀ)ᵀ-style: Aᵀ is 3×2, times a 2×3 gives 3×3.
         let mut out9 = [0.0; 9];
-        gemm(&mut out9, View::new(&a, 2, 3).t(), View::new(&a, 2, 3), 2.0, false);
+        gemm(
+            &mut out9,
+            View::new(&a, 2, 3).t(),
+            View::new(&a, 2, 3),
+            2.0,
+            false,
+        );
         assert_eq!(out9[0], 2.0 * (1.0 + 16.0));
         assert_eq!(out9[5], 2.0 * (2.0 * 3.0 + 5.0 * 6.0));
-        gemm(&mut out, View::new(&a, 2, 3), View::new(&b, 3, 2), 1.0, true);
+        gemm(
+            &mut out,
+            View::new(&a, 2, 3),
+            View::new(&b, 3, 2),
+            1.0,
+            true,
+        );
         assert_eq!(out, [-14.0, 12.0, -23.0, 24.0]);
     }
 }

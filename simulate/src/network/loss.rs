@@ -110,7 +110,10 @@ impl Loss {
             ));
         }
         if let Some(index) = outputs.iter().position(|v| !v.is_finite()) {
-            return Err(SimulateError::NonFinite { what: "network outputs", index });
+            return Err(SimulateError::NonFinite {
+                what: "network outputs",
+                index,
+            });
         }
         if targets.n_samples() != n {
             return Err(SimulateError::invalid(
@@ -126,7 +129,11 @@ impl Loss {
         match (self.kind, targets) {
             (LossKind::Mse, Targets::Real(y, ky)) => {
                 if *ky != k {
-                    return Err(SimulateError::invalid("target width", ky, format!("{k} outputs")));
+                    return Err(SimulateError::invalid(
+                        "target width",
+                        ky,
+                        format!("{k} outputs"),
+                    ));
                 }
                 for ((g, f), t) in gradient.iter_mut().zip(outputs).zip(y) {
                     let r = f - t;
@@ -141,7 +148,11 @@ impl Loss {
                 probs = vec![0.0; n * k];
                 for (a, &label) in labels.iter().enumerate() {
                     if label >= k {
-                        return Err(SimulateError::invalid("label", label, format!("< {k} classes")));
+                        return Err(SimulateError::invalid(
+                            "label",
+                            label,
+                            format!("< {k} classes"),
+                        ));
                     }
                     let f = &outputs[a * k..(a + 1) * k];
                     let p = &mut probs[a * k..(a + 1) * k];
@@ -164,7 +175,11 @@ impl Loss {
                 }
             }
             (LossKind::Mse, Targets::Classes(_)) => {
-                return Err(SimulateError::invalid("targets", "class labels", "real targets for MSE"));
+                return Err(SimulateError::invalid(
+                    "targets",
+                    "class labels",
+                    "real targets for MSE",
+                ));
             }
             (LossKind::CrossEntropy, Targets::Real(..)) => {
                 return Err(SimulateError::invalid(
@@ -289,14 +304,17 @@ mod tests {
             let ep = loss.evaluate(&plus, n, k, targets).unwrap();
             let em = loss.evaluate(&minus, n, k, targets).unwrap();
             let g_fd = (ep.value() - em.value()) / (2.0 * FD_STEP);
-            assert!((g_fd - ev.gradient()[i]).abs() < FD_TOL, "{loss:?} grad {i}");
+            assert!(
+                (g_fd - ev.gradient()[i]).abs() < FD_TOL,
+                "{loss:?} grad {i}"
+            );
             let mut e_i = vec![0.0; n * k];
             e_i[i] = 1.0;
             let mut h_col = vec![0.0; n * k];
             ev.hessian_apply(&e_i, &mut h_col);
-            for j in 0..n * k {
+            for (j, h) in h_col.iter().enumerate() {
                 let h_fd = (ep.gradient()[j] - em.gradient()[j]) / (2.0 * FD_STEP);
-                assert!((h_fd - h_col[j]).abs() < FD_TOL, "{loss:?} hess ({j},{i})");
+                assert!((h_fd - h).abs() < FD_TOL, "{loss:?} hess ({j},{i})");
             }
         }
     }
@@ -311,7 +329,11 @@ mod tests {
             3,
             &Targets::Classes(vec![2, 0]),
         );
-        for reduction in [Reduction::Mean, Reduction::Sum, Reduction::HalfMeanOverSamples] {
+        for reduction in [
+            Reduction::Mean,
+            Reduction::Sum,
+            Reduction::HalfMeanOverSamples,
+        ] {
             let loss = Loss::new(LossKind::Mse, reduction).unwrap();
             check_derivatives(loss, &outputs, 3, 2, &Targets::Real(vec![1.0; 6], 2));
         }
@@ -321,7 +343,12 @@ mod tests {
     fn cross_entropy_is_stable_and_matches_log_softmax() {
         // Logits (1000, 0): ℓ = log(1 + e^{-1000}) ≈ e^{-1000} ≈ 0 for label 0 and 1000 for label 1.
         let ev = Loss::cross_entropy()
-            .evaluate(&[1000.0, 0.0, 1000.0, 0.0], 2, 2, &Targets::Classes(vec![0, 1]))
+            .evaluate(
+                &[1000.0, 0.0, 1000.0, 0.0],
+                2,
+                2,
+                &Targets::Classes(vec![0, 1]),
+            )
             .unwrap();
         assert!((ev.value() - 500.0).abs() < 1e-12, "{}", ev.value());
     }
@@ -336,7 +363,11 @@ mod tests {
 
     #[test]
     fn mismatched_targets_are_errors() {
-        assert!(Loss::mse().evaluate(&[0.0; 4], 2, 2, &Targets::Classes(vec![0, 1])).is_err());
+        assert!(
+            Loss::mse()
+                .evaluate(&[0.0; 4], 2, 2, &Targets::Classes(vec![0, 1]))
+                .is_err()
+        );
         assert!(
             Loss::cross_entropy()
                 .evaluate(&[0.0; 4], 2, 2, &Targets::Classes(vec![0, 2]))

@@ -125,15 +125,27 @@ impl Mlp {
             Parameterization::TorchDefault => {}
             Parameterization::Standard { sigma_w, sigma_b } => {
                 if !(sigma_w > 0.0 && sigma_w.is_finite()) {
-                    return Err(SimulateError::invalid("sigma_w", sigma_w, "a finite value > 0"));
+                    return Err(SimulateError::invalid(
+                        "sigma_w",
+                        sigma_w,
+                        "a finite value > 0",
+                    ));
                 }
                 if !(sigma_b >= 0.0 && sigma_b.is_finite()) {
-                    return Err(SimulateError::invalid("sigma_b", sigma_b, "a finite value ≥ 0"));
+                    return Err(SimulateError::invalid(
+                        "sigma_b",
+                        sigma_b,
+                        "a finite value ≥ 0",
+                    ));
                 }
             }
             Parameterization::Ntk { bias_scale } => {
                 if !bias_scale.is_finite() {
-                    return Err(SimulateError::invalid("bias_scale", bias_scale, "a finite value"));
+                    return Err(SimulateError::invalid(
+                        "bias_scale",
+                        bias_scale,
+                        "a finite value",
+                    ));
                 }
             }
         }
@@ -209,8 +221,8 @@ impl Mlp {
         let mut params = vec![0.0; self.n_params];
         for layer in &self.layers {
             let fan_in = layer.fan_in as f64;
-            let weights =
-                &mut params[layer.weight_offset..layer.weight_offset + layer.fan_in * layer.fan_out];
+            let weights = &mut params
+                [layer.weight_offset..layer.weight_offset + layer.fan_in * layer.fan_out];
             match self.config.parameterization {
                 Parameterization::TorchDefault => {
                     let bound = 1.0 / fan_in.sqrt();
@@ -232,7 +244,9 @@ impl Mlp {
                     Parameterization::Standard { sigma_b, .. } => {
                         biases.iter_mut().for_each(|b| *b = sigma_b * normal(rng));
                     }
-                    Parameterization::Ntk { .. } => biases.iter_mut().for_each(|b| *b = normal(rng)),
+                    Parameterization::Ntk { .. } => {
+                        biases.iter_mut().for_each(|b| *b = normal(rng))
+                    }
                 }
             }
         }
@@ -240,7 +254,12 @@ impl Mlp {
     }
 
     /// Checks a parameter vector's length and an input batch's shape.
-    pub(crate) fn check_shapes(&self, params: &[f64], x: &[f64], n: usize) -> Result<(), SimulateError> {
+    pub(crate) fn check_shapes(
+        &self,
+        params: &[f64],
+        x: &[f64],
+        n: usize,
+    ) -> Result<(), SimulateError> {
         if params.len() != self.n_params {
             return Err(SimulateError::invalid(
                 "params.len()",
@@ -299,7 +318,14 @@ impl Mlp {
     }
 
     /// `out = s·input·Wᵀ + β·1 bᵀ` for one layer.
-    fn affine(&self, params: &[f64], layer: &LayerLayout, input: &[f64], n: usize, out: &mut [f64]) {
+    fn affine(
+        &self,
+        params: &[f64],
+        layer: &LayerLayout,
+        input: &[f64],
+        n: usize,
+        out: &mut [f64],
+    ) {
         let w = weight(params, layer);
         gemm(
             out,
@@ -354,14 +380,20 @@ mod tests {
         let l = mlp.layers();
         assert_eq!((l[0].weight_offset, l[0].bias_offset), (0, Some(12)));
         assert_eq!((l[1].weight_offset, l[1].bias_offset), (16, Some(24)));
-        assert_eq!(tiny(Parameterization::TorchDefault, false).n_params(), 12 + 8);
+        assert_eq!(
+            tiny(Parameterization::TorchDefault, false).n_params(),
+            12 + 8
+        );
     }
 
     #[test]
     fn forward_matches_a_hand_written_loop() {
         for par in [
             Parameterization::TorchDefault,
-            Parameterization::Standard { sigma_w: 1.3, sigma_b: 0.2 },
+            Parameterization::Standard {
+                sigma_w: 1.3,
+                sigma_b: 0.2,
+            },
             Parameterization::Ntk { bias_scale: 0.5 },
         ] {
             let mlp = tiny(par, true);
@@ -387,7 +419,10 @@ mod tests {
                 }
                 for j in 0..2 {
                     // One rounding per operation in a length-4 dot product: 1e-14 absolute on O(1) outputs.
-                    assert!((out[a * 2 + j] - cur[j]).abs() < 1e-14, "{par:?} sample {a} out {j}");
+                    assert!(
+                        (out[a * 2 + j] - cur[j]).abs() < 1e-14,
+                        "{par:?} sample {a} out {j}"
+                    );
                 }
             }
         }
@@ -423,9 +458,18 @@ mod tests {
         };
         assert!(bad(vec![3], Parameterization::TorchDefault));
         assert!(bad(vec![3, 0, 1], Parameterization::TorchDefault));
-        assert!(bad(vec![3, 1], Parameterization::Standard { sigma_w: -1.0, sigma_b: 0.0 }));
+        assert!(bad(
+            vec![3, 1],
+            Parameterization::Standard {
+                sigma_w: -1.0,
+                sigma_b: 0.0
+            }
+        ));
         let mlp = tiny(Parameterization::TorchDefault, true);
         assert!(mlp.forward(&[0.0; 3], &[0.0; 3], 1).is_err());
-        assert!(mlp.forward(&vec![0.0; mlp.n_params()], &[0.0; 4], 1).is_err());
+        assert!(
+            mlp.forward(&vec![0.0; mlp.n_params()], &[0.0; 4], 1)
+                .is_err()
+        );
     }
 }
