@@ -12,6 +12,7 @@ pub mod distance;
 pub mod edges;
 pub mod error;
 pub mod lanczos;
+pub mod network;
 pub mod operator;
 pub mod rng;
 pub mod scaling;
