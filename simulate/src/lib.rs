@@ -7,6 +7,7 @@
 //!
 //! Randomness is always an explicit [`rng::Rng`] passed in.
 
+pub mod ensembles;
 pub mod error;
 pub mod operator;
 pub mod rng;
