@@ -10,6 +10,7 @@
 pub mod dense;
 pub mod distance;
 pub mod edges;
+pub mod ensembles;
 pub mod error;
 pub mod lanczos;
 pub mod network;
