@@ -253,7 +253,11 @@ mod tests {
         let above = PenningtonBahri::new(phi, ec * 1.01).unwrap();
         assert!(below.lower_edge() > 0.0, "{}", below.lower_edge());
         assert!(above.lower_edge() < 0.0, "{}", above.lower_edge());
-        assert!(below.index().abs() < 1e-15, "index below ε_c: {}", below.index());
+        assert!(
+            below.index().abs() < 1e-15,
+            "index below ε_c: {}",
+            below.index()
+        );
     }
 
     #[test]

@@ -45,11 +45,7 @@ pub struct DeepLinearJacobian {
 
 impl DeepLinearJacobian {
     /// `widths = [N_0, …, N_L]` with L ≥ 1 layers and every width ≥ 2; `variance = σ² > 0`.
-    pub fn new(
-        widths: &[usize],
-        weights: WeightLaw,
-        variance: f64,
-    ) -> Result<Self, SimulateError> {
+    pub fn new(widths: &[usize], weights: WeightLaw, variance: f64) -> Result<Self, SimulateError> {
         if widths.len() < 2 {
             return Err(SimulateError::invalid(
                 "widths",
@@ -80,7 +76,9 @@ impl DeepLinearJacobian {
     /// Draws `W_l` (rows × cols).
     fn weight(&self, rows: usize, cols: usize, rng: &mut Rng) -> Mat<f64> {
         match self.weights {
-            WeightLaw::Gaussian => gaussian_matrix(rows, cols, (self.variance / cols as f64).sqrt(), rng),
+            WeightLaw::Gaussian => {
+                gaussian_matrix(rows, cols, (self.variance / cols as f64).sqrt(), rng)
+            }
             WeightLaw::Orthogonal => {
                 let sigma = self.variance.sqrt();
                 let q = if rows >= cols {
@@ -175,7 +173,8 @@ mod tests {
     fn square_gaussian_jacobian_moments_are_fuss_catalan() {
         for (depth, seed) in [(1usize, 61u64), (2, 62), (3, 63)] {
             let n = 200;
-            let ens = DeepLinearJacobian::new(&vec![n; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
+            let ens =
+                DeepLinearJacobian::new(&vec![n; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
             let m = mean_moments(&ens, seed, 8);
             for k in 1..=3 {
                 let want = fuss_catalan(depth as u64, k as u64);
@@ -192,16 +191,18 @@ mod tests {
     /// m2 = 1 + λ₁ + λ₂, m3 = 1 + 3λ₁ + 3λ₂ + λ₁² + 3λ₁λ₂ + λ₂².
     #[test]
     fn rectangular_gaussian_jacobian_matches_nested_free_product_of_mp() {
-        for (widths, seed) in [([300usize, 150, 200], 64u64), ([150, 300, 200], 65), ([200, 400, 100], 66)] {
+        for (widths, seed) in [
+            ([300usize, 150, 200], 64u64),
+            ([150, 300, 200], 65),
+            ([200, 400, 100], 66),
+        ] {
             let v = 1.5;
             let ens = DeepLinearJacobian::new(&widths, WeightLaw::Gaussian, v).unwrap();
             let out = widths[2] as f64;
             let (l1, l2) = (out / widths[0] as f64, out / widths[1] as f64);
             assert_eq!(
                 ens.limit_expression().unwrap(),
-                format!(
-                    "free_product(mp(ratio={l1}, variance=1.5), mp(ratio={l2}, variance=1.5))"
-                )
+                format!("free_product(mp(ratio={l1}, variance=1.5), mp(ratio={l2}, variance=1.5))")
             );
             let want = [
                 v * v,
@@ -223,7 +224,8 @@ mod tests {
 
     #[test]
     fn square_orthogonal_jacobian_is_an_isometry_times_sigma_to_the_depth() {
-        let ens = DeepLinearJacobian::new(&[100, 100, 100, 100], WeightLaw::Orthogonal, 2.0).unwrap();
+        let ens =
+            DeepLinearJacobian::new(&[100, 100, 100, 100], WeightLaw::Orthogonal, 2.0).unwrap();
         let ev = eigenvalues(&ens.sample(&mut seeded(67))).unwrap();
         // Every eigenvalue of JJᵀ is σ^{2L} = 8, up to rounding O(L·√N·ε).
         for x in ev {
@@ -248,7 +250,10 @@ mod tests {
     #[test]
     fn single_layer_limit_is_plain_marchenko_pastur() {
         let ens = DeepLinearJacobian::new(&[400, 100], WeightLaw::Gaussian, 1.0).unwrap();
-        assert_eq!(ens.limit_expression().unwrap(), "mp(ratio=0.25, variance=1)");
+        assert_eq!(
+            ens.limit_expression().unwrap(),
+            "mp(ratio=0.25, variance=1)"
+        );
     }
 
     #[test]

@@ -194,7 +194,10 @@ mod tests {
             for i in 0..n {
                 let want = if i == j { 1.0 } else { 0.0 };
                 // QR by Householder: orthogonality error O(√n·ε).
-                assert!((oto[(i, j)] - want).abs() < 1e-13, "seed 54: (OᵀO)[{i},{j}]");
+                assert!(
+                    (oto[(i, j)] - want).abs() < 1e-13,
+                    "seed 54: (OᵀO)[{i},{j}]"
+                );
             }
         }
         let again = haar_orthogonal(n, &mut seeded(54));
@@ -204,7 +207,10 @@ mod tests {
             .map(|r| haar_orthogonal(n, &mut task_rng(55, r))[(0, 0)] * (n as f64).sqrt())
             .sum::<f64>()
             / 400.0;
-        assert!(mean.abs() < 0.25, "seed 55: mean √n·O_11 = {mean}, the sign fix is missing?");
+        assert!(
+            mean.abs() < 0.25,
+            "seed 55: mean √n·O_11 = {mean}, the sign fix is missing?"
+        );
     }
 
     #[test]

@@ -56,9 +56,7 @@ impl Ensemble for Goe {
 mod tests {
     use super::*;
     use crate::ensembles::eigenvalues;
-    use crate::ensembles::test_support::{
-        KS_LOG_CONSTANT, ks_bound, ks_distance, semicircle_cdf,
-    };
+    use crate::ensembles::test_support::{KS_LOG_CONSTANT, ks_bound, ks_distance, semicircle_cdf};
     use crate::rng::{seeded, task_rng};
 
     #[test]
@@ -91,9 +89,15 @@ mod tests {
         let off = off / n_off * n as f64;
         let diag = diag / n as f64 * n as f64;
         // Off-diagonal: 19900 squared N(0,1)·v values, relative sd √(2/19900) = 0.010; 5 sd.
-        assert!((off - 2.0).abs() < 2.0 * 0.05, "off-diagonal v estimate {off}");
+        assert!(
+            (off - 2.0).abs() < 2.0 * 0.05,
+            "off-diagonal v estimate {off}"
+        );
         // Diagonal: 200 values, relative sd √(2/200) = 0.1; 4 sd.
-        assert!((diag - 4.0).abs() < 4.0 * 0.4, "diagonal 2v estimate {diag}");
+        assert!(
+            (diag - 4.0).abs() < 4.0 * 0.4,
+            "diagonal 2v estimate {diag}"
+        );
     }
 
     /// TW₁ mean, Tracy & Widom 1996; also Bornemann 2010 Table 4: −1.2065335745820.

@@ -24,7 +24,11 @@ impl PenningtonBahriEnsemble {
     pub fn new(params: usize, data: usize, energy: f64) -> Result<Self, SimulateError> {
         let h0 = Wishart::new(params, data, 1.0)?;
         if !(energy.is_finite() && energy >= 0.0) {
-            return Err(SimulateError::invalid("energy", energy, "a finite number >= 0"));
+            return Err(SimulateError::invalid(
+                "energy",
+                energy,
+                "a finite number >= 0",
+            ));
         }
         let h1 = if energy > 0.0 {
             Some(Goe::new(params, 2.0 * energy)?)
@@ -104,8 +108,14 @@ mod tests {
         }
         // O(1/N) bias and fluctuation of trace moments; measured relative error ≤ 0.005. Tolerance 0.03.
         let (w2, w3) = (k2 + 1.0, phi * phi + 3.0 * k2 + 1.0);
-        assert!((m2 - w2).abs() < 0.03 * w2, "seed 81, N {params}: m2 {m2} vs {w2}");
-        assert!((m3 - w3).abs() < 0.03 * w3, "seed 81, N {params}: m3 {m3} vs {w3}");
+        assert!(
+            (m2 - w2).abs() < 0.03 * w2,
+            "seed 81, N {params}: m2 {m2} vs {w2}"
+        );
+        assert!(
+            (m3 - w3).abs() < 0.03 * w3,
+            "seed 81, N {params}: m3 {m3} vs {w3}"
+        );
     }
 
     #[test]
@@ -127,7 +137,11 @@ mod tests {
         // Half the critical energy: the lower edge sits at a positive distance ≫ N^{-2/3}, so no eigenvalue is
         // negative except with exponentially small probability.
         let below = index(0.5 * ec, 82);
-        assert!(below == 0.0, "seed 82: index {below} at ε = ε_c/2 = {}", 0.5 * ec);
+        assert!(
+            below == 0.0,
+            "seed 82: index {below} at ε = ε_c/2 = {}",
+            0.5 * ec
+        );
         // ε = 4ε_c: α = 5.702e-2 (notes §1.7). Eigenvalue counts are rigid (sd O(log N / N)); the measured
         // deviation is ≈ 0.003. Tolerance 0.01 = 4 eigenvalues of 400.
         let above = index(4.0 * ec, 83);

@@ -245,8 +245,16 @@ mod tests {
         // tanh, mpmath at 30 digits (`quad(f(x)·exp(−x²/2)/√(2π), [−∞, 0, ∞])`): E tanh²(ξ) =
         // 0.394294490397841 (also notes A1.2's Var φ), (E sech²(ξ))² = (E ξ tanh ξ)² = 0.366879164362411.
         let t = GaussianMoments::of(&Activation::new("tanh", f64::tanh), 1.0).unwrap();
-        assert!((t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL, "η {}", t.eta);
-        assert!((t.zeta - 0.366_879_164_362_411).abs() < QUAD_TOL, "ζ {}", t.zeta);
+        assert!(
+            (t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL,
+            "η {}",
+            t.eta
+        );
+        assert!(
+            (t.zeta - 0.366_879_164_362_411).abs() < QUAD_TOL,
+            "ζ {}",
+            t.zeta
+        );
         // Linear f(x) = x at scale s: η = ζ = s².
         let l = GaussianMoments::of(&Activation::new("id", |x| x), 1.5).unwrap();
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
@@ -292,7 +300,9 @@ mod tests {
         check_moments(relu().centred(1.0).unwrap(), 1.0, 1.0, 71);
         check_moments(Activation::new("tanh", f64::tanh), 1.0, 1.0, 72);
         // s = σ_wσ_x = √2 with |x| − E|sξ| (ζ = 0: pure MP(n1/m, η)).
-        let abs = Activation::new("abs", f64::abs).centred(2f64.sqrt()).unwrap();
+        let abs = Activation::new("abs", f64::abs)
+            .centred(2f64.sqrt())
+            .unwrap();
         check_moments(abs, 2.0, 1.0, 73);
     }
 
@@ -302,7 +312,9 @@ mod tests {
         let t = Activation::new("tanh", f64::tanh);
         assert!(RandomFeatures::new(1, 10, 10, t.clone(), 1.0, 1.0).is_err());
         assert!(RandomFeatures::new(10, 10, 10, t.clone(), 0.0, 1.0).is_err());
-        assert!(RandomFeatures::new(10, 10, 10, Activation::new("zero", |_| 0.0), 1.0, 1.0).is_err());
+        assert!(
+            RandomFeatures::new(10, 10, 10, Activation::new("zero", |_| 0.0), 1.0, 1.0).is_err()
+        );
         let ok = RandomFeatures::new(100, 50, 400, t, 1.0, 1.0).unwrap();
         let expr = ok.limit_expression().unwrap();
         assert!(

@@ -127,10 +127,7 @@ mod tests {
     #[test]
     fn spiked_wigner_limit_is_the_bulk_semicircle() {
         let ens = SpikedWigner::new(10, 2.0, 0.5).unwrap();
-        assert_eq!(
-            ens.limit_expression().unwrap(),
-            "semicircle(variance=0.5)"
-        );
+        assert_eq!(ens.limit_expression().unwrap(), "semicircle(variance=0.5)");
         assert!(SpikedWigner::new(10, 0.0, 1.0).is_err());
         assert!(SpikedWigner::new(1, 1.0, 1.0).is_err());
     }

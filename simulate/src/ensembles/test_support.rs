@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn mp_cdf_closed_form_agrees_with_quadrature_of_the_density() {
         for &(l, v) in &[(0.25, 1.0), (0.5, 2.0), (2.0, 1.0), (4.0, 0.5), (1.0, 1.0)] {
-            let (a, b) = (v * (1.0 - f64::sqrt(l)).powi(2), v * (1.0 + f64::sqrt(l)).powi(2));
+            let (a, b) = (
+                v * (1.0 - f64::sqrt(l)).powi(2),
+                v * (1.0 + f64::sqrt(l)).powi(2),
+            );
             for k in 1..10 {
                 let x = a + (b - a) * k as f64 / 10.0;
                 let closed = mp_cdf(x, l, v);
