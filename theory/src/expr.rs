@@ -124,9 +124,22 @@ struct Call {
 
 #[derive(Debug, Clone)]
 enum Value {
-    Number(f64, String),
+    Number(f64),
     List(Vec<f64>),
     Word(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(v) => write!(f, "{v}"),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(f64::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Word(word) => write!(f, "{word}"),
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -269,7 +282,7 @@ impl Parser<'_> {
             ));
         }
         match token.parse::<f64>() {
-            Ok(_) => Ok(Value::Number(number(law, key, &token)?, token)),
+            Ok(_) => Ok(Value::Number(number(law, key, &token)?)),
             Err(_) => Ok(Value::Word(token)),
         }
     }
@@ -307,7 +320,7 @@ impl Call {
         keys.iter()
             .map(
                 |(key, default)| match self.named.iter().find(|(k, _)| k == key) {
-                    Some((_, Value::Number(v, _))) => Ok(*v),
+                    Some((_, Value::Number(v))) => Ok(*v),
                     Some((_, other)) => err(format!(
                         "{}: {key} = {other:?}: expected a number",
                         self.name

@@ -15,6 +15,11 @@ pub mod marchenko_pastur;
 pub mod quadrature;
 pub mod semicircle;
 pub mod spiked;
+pub mod free_sum;
+pub mod numerical;
+pub mod pennington_bahri;
+#[cfg(test)]
+mod test_laws;
 
 pub use error::LawError;
 pub use fuss_catalan::FussCatalan;
@@ -22,3 +27,4 @@ pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
 pub use marchenko_pastur::MarchenkoPastur;
 pub use semicircle::Semicircle;
 pub use spiked::{InformationPlusNoise, SpikePrediction, SpikedCovariance, SpikedWigner};
+pub mod airy;

@@ -188,7 +188,6 @@ pub fn tanh_sinh(a: f64, b: f64, tol: f64, mut f: impl FnMut(f64, f64, f64) -> f
         return 0.0;
     }
     let half = 0.5 * (b - a);
-    let mid = 0.5 * (a + b);
     // t ranges over [−T, T]; at T = 6.2 the outermost nodes sit ~1e-300 of the width from the ends, so even an
     // x^{-3/4} singularity loses less than 1e-70 of its mass.
     let t_max = 6.2_f64;

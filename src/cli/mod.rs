@@ -1,0 +1,130 @@
+//! The command-line interface: argument parsing, dispatch, JSON output and exit codes.
+//!
+//! Exit codes: 0 success, 1 a failure that is not the user's (a check failed, a solver did not converge),
+//! 2 bad input, reported as one line on stderr naming the argument and what is valid.
+
+mod args;
+mod theory;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// What went wrong, and so which exit code to use.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    Usage(String),
+    /// A failure that is not the user's: exit code 1.
+    Failure(String),
+}
+
+impl CliError {
+    /// Bad input.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::Usage(message.into())
+    }
+}
+
+impl From<landscape_theory::LawError> for CliError {
+    fn from(err: landscape_theory::LawError) -> Self {
+        match err {
+            landscape_theory::LawError::NoConvergence { .. } => CliError::Failure(err.to_string()),
+            _ => CliError::Usage(err.to_string()),
+        }
+    }
+}
+
+impl From<landscape_theory::expr::ExprError> for CliError {
+    fn from(err: landscape_theory::expr::ExprError) -> Self {
+        CliError::Usage(format!("invalid --law: {err}"))
+    }
+}
+
+/// The result of a command: a JSON document for stdout.
+pub type CliResult = Result<serde_json::Value, CliError>;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "landscape",
+    version,
+    about = "Checks random-matrix predictions about neural-network loss landscapes against simulations and real networks.",
+    after_help = "Examples:\n  landscape theory pdf --law 'mp(ratio=0.5)' --at 0.5,1,2\n  landscape theory summary --law 'free_sum(mp(ratio=0.25), semicircle(variance=0.5))'"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate analytic laws: densities, distribution functions, summaries, spikes, Tracy–Widom, the index.
+    Theory(theory::TheoryArgs),
+}
+
+/// Runs the CLI on `args` (the program name first) and returns the process exit code.
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            return match err.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = err.print();
+                    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        ExitCode::from(2)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                _ => {
+                    // clap's message is several lines (usage, hints); the contract is one line.
+                    let text = err.to_string();
+                    let line: Vec<&str> = text
+                        .lines()
+                        .take_while(|l| {
+                            !l.starts_with("Usage:") && !l.starts_with("For more information")
+                        })
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .collect();
+                    eprintln!("{}", line.join(" ").trim_start_matches("error: "));
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Theory(args) => theory::run(args),
+    };
+    match result {
+        Ok(value) => match args::to_json_checked(&value) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => report(err),
+        },
+        Err(err) => report(err),
+    }
+}
+
+fn report(err: CliError) -> ExitCode {
+    match err {
+        CliError::Usage(message) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        CliError::Failure(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
