@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod expr;
+pub mod free_product;
 pub mod free_sum;
 pub mod law;
 pub mod numerical;

@@ -14,7 +14,7 @@
 //!    depend on η, outside it is proportional to η. This locates soft (`√`) and hard (`x^{−α}`) edges to ~`η`,
 //!    i.e. ~1e-12 of the scale, far below the 1e-6 target.
 //! 3. **Table.** Each support interval is cut into panels, graded geometrically towards both edges (ratio
-//!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-19 of the width) so that Gauss–Legendre per
+//!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-25 of the width) so that Gauss–Legendre per
 //!    panel integrates `√` and `x^{−α}` edges to high accuracy (hp-quadrature). The cumulative mass at each panel
 //!    start is stored, with a solver state for warm starts.
 //! 4. **Atoms.** Known atoms are passed in; a mass deficit `1 − ∫ρ − Σ known` larger than [`MASS_TOLERANCE`] is
@@ -46,14 +46,18 @@ pub const SCAN_POINTS: usize = 2000;
 /// Imaginary part, relative to the scale, at which densities are read: small enough that the Poisson smoothing
 /// error `~η·|ρ''|` and the edge tail `~η/√d` are far below 1e-9 at distances `d ≥ 1e-6` from an edge.
 pub const ETA_REL: f64 = 1e-13;
+/// Largest ratio of η to the distance from an edge. The Poisson smoothing bias at an `x^{−2/3}` edge is
+/// ~0.3·(η/d) relative (measured on FC₂: 0.34% at η/d = 0.01), so 1e-8 keeps it below 1e-8.
+pub const ETA_EDGE_FRACTION: f64 = 1e-8;
 /// Scan threshold, relative to the largest scanned density: grid points with a smaller density count as outside.
 /// Bisection then moves the edge to where the η-independence criterion changes, so this only decides which grid
 /// cells hold an edge.
 pub const DENSITY_FLOOR_REL: f64 = 1e-8;
 /// Geometric grading ratio of the panels next to each edge.
 pub const GRADING_RATIO: f64 = 0.25;
-/// Number of graded levels next to each edge: `0.25^30 ≈ 1e-18` of a uniform panel.
-pub const GRADED_LEVELS: usize = 30;
+/// Number of graded levels next to each edge: `0.25^40 ≈ 1e-24` of a uniform panel (panels that round to zero
+/// width away from 0 are dropped).
+pub const GRADED_LEVELS: usize = 40;
 /// Number of uniform panels across each support interval (the two end ones are graded).
 pub const UNIFORM_PANELS: usize = 24;
 /// Gauss–Legendre nodes per panel.
@@ -89,7 +93,16 @@ pub struct NumericalConfig {
     pub search: Interval,
     /// Atoms known in closed form (location and mass). Others are detected from the mass deficit.
     pub atoms: Vec<Atom>,
+    /// Points known to be hard edges when they are edges at all (e.g. 0 for laws on `[0, ∞)`): a bisected edge
+    /// within [`HARD_EDGE_SNAP`]·scale of one is moved onto it. This matters for `x^{−α}` edges, where the mass
+    /// within `d` of the edge is `~d^{1−α}`: an edge off by the bisection resolution (~1e-12) would lose ~1e-4
+    /// of mass at `α = 2/3`.
+    pub hard_edges: Vec<f64>,
 }
+
+/// Relative distance within which a bisected edge is snapped onto a declared hard edge (the bisection resolves
+/// edges to ~1e-12 of the scale; 1e-9 leaves a margin and is far below the 1e-6 edge target).
+pub const HARD_EDGE_SNAP: f64 = 1e-9;
 
 #[derive(Debug, Clone)]
 struct Panel<S> {
@@ -119,6 +132,7 @@ pub struct NumericalLaw<S: CauchySolver> {
     eta: f64,
     pieces: Vec<Piece<S::State>>,
     atoms: Vec<Atom>,
+    hard_edges: Vec<f64>,
     /// Contour nodes `(z_j, G(z_j) · R e^{iθ_j})` on the upper half circle.
     contour: Vec<(Complex64, Complex64)>,
     rule: Rule,
@@ -151,6 +165,7 @@ impl<S: CauchySolver> NumericalLaw<S> {
             eta: ETA_REL * scale,
             pieces: Vec::new(),
             atoms: config.atoms.clone(),
+            hard_edges: config.hard_edges.clone(),
             contour: Vec::new(),
             rule: gauss_legendre(PANEL_NODES),
         };
@@ -293,8 +308,8 @@ impl<S: CauchySolver> NumericalLaw<S> {
                     ),
                 });
             }
-            let left = self.bisect_edge(xs[start - 1], xs[start], &states[start])?;
-            let right = self.bisect_edge(xs[end + 1], xs[end], &states[end])?;
+            let left = self.snap(self.bisect_edge(xs[start - 1], xs[start], &states[start])?);
+            let right = self.snap(self.bisect_edge(xs[end + 1], xs[end], &states[end])?);
             intervals.push(Interval::new(left, right.max(left)));
         }
         // Runs separated by a single sub-threshold cell can bisect to the same edge; merge overlapping intervals.
@@ -306,6 +321,14 @@ impl<S: CauchySolver> NumericalLaw<S> {
             }
         }
         Ok(merged)
+    }
+
+    fn snap(&self, edge: f64) -> f64 {
+        self.hard_edges
+            .iter()
+            .copied()
+            .find(|h| (h - edge).abs() <= HARD_EDGE_SNAP * self.scale)
+            .unwrap_or(edge)
     }
 
     /// Bisection between a point outside and a point inside the support.
@@ -325,11 +348,11 @@ impl<S: CauchySolver> NumericalLaw<S> {
         Ok(0.5 * (out + inn))
     }
 
-    /// Imaginary part used at `x` inside `interval`: [`ETA_REL`] of the scale, but at most 1% of the distance to
-    /// the nearer edge, so that integrable edge singularities are resolved by the graded panels.
+    /// Imaginary part used at `x` inside `interval`: [`ETA_REL`] of the scale, but at most [`ETA_EDGE_FRACTION`]
+    /// of the distance to the nearer edge, so that integrable edge singularities are resolved by the graded panels.
     fn eta_at(&self, x: f64, interval: &Interval) -> f64 {
         let d = (x - interval.lo).min(interval.hi - x).abs();
-        self.eta.min(0.01 * d).max(1e-300)
+        self.eta.min(ETA_EDGE_FRACTION * d).max(1e-300)
     }
 
     fn panel_breaks(interval: &Interval) -> Vec<f64> {
