@@ -8,8 +8,10 @@
 pub mod airy;
 pub mod bounds;
 pub mod conformance;
+pub mod deep_jacobian;
 pub mod error;
 pub mod expr;
+pub mod free_product;
 pub mod free_sum;
 pub mod fuss_catalan;
 pub mod law;

@@ -109,6 +109,7 @@ impl PenningtonBahri {
         let config = NumericalConfig {
             search: Interval::new(mp_lo - r, (1.0 + s).powi(2) + r),
             atoms: Vec::new(),
+            hard_edges: Vec::new(),
         };
         let law = NumericalLaw::from_solver(
             format!("pennington_bahri(phi={phi}, energy={energy})"),
