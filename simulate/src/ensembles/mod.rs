@@ -281,3 +281,56 @@ mod tests {
         assert!(check_positive("v", f64::NAN).is_err());
     }
 }
+
+#[cfg(test)]
+mod measurements {
+    //! Ignored tests that measure the statistical floors behind the tolerances quoted in the other tests.
+    //! Run with `cargo test -p landscape-simulate measure_ -- --ignored --nocapture`.
+
+    use super::test_support::{ks_distance, mp_cdf, semicircle_cdf};
+    use super::*;
+    use crate::rng::task_rng;
+
+    fn quantiles(mut v: Vec<f64>) -> (f64, f64, f64) {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        (q(0.5), q(0.99), v[v.len() - 1])
+    }
+
+    #[test]
+    #[ignore = "slow: 900 eigensolves of size 200-400; measures KS_LOG_CONSTANT"]
+    fn measure_ks_constants() {
+        let seeds = 300u64;
+        let goe = Goe::new(400, 1.0).unwrap();
+        let w_half = Wishart::new(200, 400, 1.0).unwrap();
+        let w_two = Wishart::new(400, 200, 1.0).unwrap();
+        let scaled = |ks: f64, n: usize| ks * n as f64 / (n as f64).ln();
+        let snap = |x: f64| if x.abs() < 1e-9 { 0.0 } else { x };
+        let c_goe: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev = eigenvalues(&goe.sample(&mut task_rng(1000, s))).unwrap();
+                scaled(ks_distance(&ev, |x| semicircle_cdf(x, 1.0)), 400)
+            })
+            .collect();
+        let c_half: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev = eigenvalues(&w_half.sample(&mut task_rng(2000, s))).unwrap();
+                scaled(ks_distance(&ev, |x| mp_cdf(x, 0.5, 1.0)), 200)
+            })
+            .collect();
+        let c_two: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev: Vec<f64> = eigenvalues(&w_two.sample(&mut task_rng(3000, s)))
+                    .unwrap()
+                    .into_iter()
+                    .map(snap)
+                    .collect();
+                scaled(ks_distance(&ev, |x| mp_cdf(x, 2.0, 1.0)), 400)
+            })
+            .collect();
+        println!("KS·N/lnN (median, 99%, max) over {seeds} seeds:");
+        println!("  GOE N=400:            {:?}", quantiles(c_goe));
+        println!("  Wishart 200x400 λ=.5: {:?}", quantiles(c_half));
+        println!("  Wishart 400x200 λ=2:  {:?}", quantiles(c_two));
+    }
+}
