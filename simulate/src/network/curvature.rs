@@ -246,8 +246,8 @@ impl<'a> CurvaturePoint<'a> {
         }
     }
 
-    /// `∇²ℒ v` by Pearlmutter's R-operator. Cost ≈ 2 gradients (`4L − 2` batched products against the
-    /// gradient's `3L − 1`), `O(n P)`.
+    /// `∇²ℒ v` by Pearlmutter's R-operator. Cost `O(n P)`: `6L − 4` batched matrix products (R-forward `2L − 1`,
+    /// R-backward `4L − 3`) against the `3L − 1` of a gradient with its forward pass, so under 2 gradients.
     ///
     /// # Panics
     /// If `v` or `out` does not have length `P`.

@@ -428,6 +428,50 @@ mod tests {
         }
     }
 
+    /// Fan & Wang (theory notes §A1.1): `X_ℓ = σ(W_ℓ X_{ℓ−1})/√d_ℓ`, `f = wᵀX_L`, data with ‖x‖ ≈ 1. The NTK
+    /// parameterisation without biases, fed `√d_0·x`, must give the same function of the same parameters.
+    #[test]
+    fn ntk_parameterization_on_unit_variance_inputs_is_fan_wang_network() {
+        let widths = vec![5, 7, 6, 1];
+        let mlp = Mlp::new(MlpConfig {
+            widths: widths.clone(),
+            activation: Activation::Erf,
+            parameterization: Parameterization::Ntk { bias_scale: 1.0 },
+            bias: false,
+        })
+        .unwrap();
+        let mut rng = seeded(11);
+        let params = mlp.init(&mut rng);
+        let x_fw = crate::network::data::gaussian_inputs(
+            1,
+            5,
+            crate::network::data::InputScale::UnitNorm,
+            &mut rng,
+        );
+        let x_tilde: Vec<f64> = x_fw.iter().map(|v| v * 5f64.sqrt()).collect();
+        let ours = mlp.forward(&params, &x_tilde, 1).unwrap()[0];
+        let mut cur = x_fw.clone();
+        for (l, layer) in mlp.layers().iter().enumerate() {
+            let w = weight(&params, layer);
+            let h: Vec<f64> = w
+                .chunks_exact(layer.fan_in)
+                .map(|row| row.iter().zip(&cur).map(|(a, b)| a * b).sum())
+                .collect();
+            cur = if l + 1 < mlp.layers().len() {
+                let d = widths[l + 1] as f64;
+                h.iter().map(|v| libm::erf(*v) / d.sqrt()).collect()
+            } else {
+                h
+            };
+        }
+        // A handful of roundings on O(1) values.
+        assert!(
+            (ours - cur[0]).abs() < 1e-13,
+            "seed 11: ours {ours}, FW {}",
+            cur[0]
+        );
+    }
+
     #[test]
     fn torch_default_init_is_bounded_by_one_over_sqrt_fan_in() {
         let mlp = Mlp::new(MlpConfig {
