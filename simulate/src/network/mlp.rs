@@ -83,6 +83,17 @@ pub struct Mlp {
     n_params: usize,
 }
 
+/// Which activation derivatives a forward pass keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Derivatives {
+    /// Values only (inference).
+    None,
+    /// σ' too (gradients, Jacobians, Gauss–Newton products).
+    First,
+    /// σ' and σ'' (Hessian products).
+    FirstAndSecond,
+}
+
 /// Pre-activations and activations of one forward pass, with σ' and σ'' at every hidden pre-activation.
 #[derive(Debug, Clone)]
 pub(crate) struct ForwardCache {
@@ -91,9 +102,9 @@ pub(crate) struct ForwardCache {
     pub pre: Vec<Vec<f64>>,
     /// `post[ℓ] = σ(H_{ℓ+1})` for hidden layers only.
     pub post: Vec<Vec<f64>>,
-    /// `σ'(H_{ℓ+1})` for hidden layers.
+    /// `σ'(H_{ℓ+1})` for hidden layers (empty under [`Derivatives::None`]).
     pub d1: Vec<Vec<f64>>,
-    /// `σ''(H_{ℓ+1})` for hidden layers.
+    /// `σ''(H_{ℓ+1})` for hidden layers (empty unless [`Derivatives::FirstAndSecond`]).
     pub d2: Vec<Vec<f64>>,
 }
 
@@ -282,12 +293,18 @@ impl Mlp {
     /// Cost `O(n P)`. Errors on shape mismatches.
     pub fn forward(&self, params: &[f64], x: &[f64], n: usize) -> Result<Vec<f64>, SimulateError> {
         self.check_shapes(params, x, n)?;
-        let mut cache = self.forward_cache(params, x, n);
+        let mut cache = self.forward_cache(params, x, n, Derivatives::None);
         Ok(cache.pre.pop().unwrap_or_default())
     }
 
     /// The forward pass keeping everything backpropagation needs. Shapes must have been checked.
-    pub(crate) fn forward_cache(&self, params: &[f64], x: &[f64], n: usize) -> ForwardCache {
+    pub(crate) fn forward_cache(
+        &self,
+        params: &[f64],
+        x: &[f64],
+        n: usize,
+        derivatives: Derivatives,
+    ) -> ForwardCache {
         let n_layers = self.layers.len();
         let act = self.config.activation;
         let mut cache = ForwardCache {
@@ -303,10 +320,26 @@ impl Mlp {
             self.affine(params, layer, input, n, &mut h);
             if l + 1 < n_layers {
                 let mut post = vec![0.0; h.len()];
-                let mut d1 = vec![0.0; h.len()];
-                let mut d2 = vec![0.0; h.len()];
-                for i in 0..h.len() {
-                    (post[i], d1[i], d2[i]) = act.value_and_derivatives(h[i]);
+                let (mut d1, mut d2) = (Vec::new(), Vec::new());
+                match derivatives {
+                    Derivatives::None => {
+                        for (p, hi) in post.iter_mut().zip(&h) {
+                            *p = act.value(*hi);
+                        }
+                    }
+                    Derivatives::First => {
+                        d1 = vec![0.0; h.len()];
+                        for i in 0..h.len() {
+                            (post[i], d1[i]) = act.value_and_derivative(h[i]);
+                        }
+                    }
+                    Derivatives::FirstAndSecond => {
+                        d1 = vec![0.0; h.len()];
+                        d2 = vec![0.0; h.len()];
+                        for i in 0..h.len() {
+                            (post[i], d1[i], d2[i]) = act.value_and_derivatives(h[i]);
+                        }
+                    }
                 }
                 cache.post.push(post);
                 cache.d1.push(d1);
