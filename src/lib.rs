@@ -6,4 +6,5 @@
 
 pub mod checks;
 pub mod cli;
+pub mod compare;
 pub mod laws;

@@ -12,6 +12,7 @@
 //! | [`SpikedCovariance`] | `Σ^{1/2}ZZᵀΣ^{1/2}/n`, Σ = σ²I + (ℓ − σ²)uuᵀ | `mp(ratio=p/n, variance=σ²)` (bulk) |
 //! | [`SpikedWigner`] | `θuuᵀ + W`, W GOE of variance σ² | `semicircle(variance=σ²)` (bulk) |
 //! | [`FreeSumEnsemble`] | `A + O B Oᵀ`, O Haar orthogonal | `free_sum(LAW_A, LAW_B)` |
+//! | [`FreeProductEnsemble`] | `A^{1/2} O B Oᵀ A^{1/2}`, O Haar orthogonal | `free_product(LAW_A, LAW_B)` |
 //! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | nested `free_product(mp(..), ..)` (Gaussian weights) |
 //! | [`RandomFeatures`] | `YYᵀ/m`, Y = f(WX/√n0) | `random_features(phi=, psi=, eta=, zeta=)` |
 //! | [`PenningtonBahriEnsemble`] | `H0 + H1`, Wishart plus GOE | `pennington_bahri(phi=, energy=)` |
@@ -26,6 +27,7 @@
 //! symmetric (`(M + Mᵀ)/2` is formed explicitly, which is bit-symmetric because addition commutes).
 
 mod deep_linear;
+mod free_product;
 mod free_sum;
 mod goe;
 mod pennington_bahri;
@@ -39,6 +41,7 @@ mod wishart;
 mod test_support;
 
 pub use deep_linear::{DeepLinearJacobian, WeightLaw};
+pub use free_product::FreeProductEnsemble;
 pub use free_sum::FreeSumEnsemble;
 pub use goe::Goe;
 pub use pennington_bahri::PenningtonBahriEnsemble;
