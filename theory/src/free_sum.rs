@@ -192,6 +192,7 @@ impl FreeSum {
         let config = NumericalConfig {
             search: Interval::new(alo + blo, ahi + bhi),
             atoms,
+            hard_edges: Vec::new(),
         };
         let law = NumericalLaw::from_solver(format!("free_sum({a}, {b})"), solver, config)?;
         Ok(Self { a, b, law })

@@ -14,7 +14,7 @@
 //!    depend on η, outside it is proportional to η. This locates soft (`√`) and hard (`x^{−α}`) edges to ~`η`,
 //!    i.e. ~1e-12 of the scale, far below the 1e-6 target.
 //! 3. **Table.** Each support interval is cut into panels, graded geometrically towards both edges (ratio
-//!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-19 of the width) so that Gauss–Legendre per
+//!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-37 of the width at 0) so that Gauss–Legendre per
 //!    panel integrates `√` and `x^{−α}` edges to high accuracy (hp-quadrature). The cumulative mass at each panel
 //!    start is stored, with a solver state for warm starts.
 //! 4. **Atoms.** Known atoms are passed in; a mass deficit `1 − ∫ρ − Σ known` larger than [`MASS_TOLERANCE`] is
@@ -46,14 +46,19 @@ pub const SCAN_POINTS: usize = 2000;
 /// Imaginary part, relative to the scale, at which densities are read: small enough that the Poisson smoothing
 /// error `~η·|ρ''|` and the edge tail `~η/√d` are far below 1e-9 at distances `d ≥ 1e-6` from an edge.
 pub const ETA_REL: f64 = 1e-13;
+/// Largest ratio of η to the distance from an edge. The Poisson smoothing bias at an `x^{−2/3}` edge is
+/// ~0.3·(η/d) relative (measured on FC₂: 0.34% at η/d = 0.01), so 1e-8 keeps it below 1e-8.
+pub const ETA_EDGE_FRACTION: f64 = 1e-8;
 /// Scan threshold, relative to the largest scanned density: grid points with a smaller density count as outside.
 /// Bisection then moves the edge to where the η-independence criterion changes, so this only decides which grid
 /// cells hold an edge.
 pub const DENSITY_FLOOR_REL: f64 = 1e-8;
 /// Geometric grading ratio of the panels next to each edge.
 pub const GRADING_RATIO: f64 = 0.25;
-/// Number of graded levels next to each edge: `0.25^30 ≈ 1e-18` of a uniform panel.
-pub const GRADED_LEVELS: usize = 30;
+/// Number of graded levels next to each edge: `0.25^60 ≈ 1e-36` of a uniform panel, so that even an `x^{−3/4}`
+/// hard edge at 0 leaves < 1e-9 of mass in the innermost panel (panels that round to zero width away from 0 are
+/// dropped, so soft edges at `a ≠ 0` get ~25 levels).
+pub const GRADED_LEVELS: usize = 60;
 /// Number of uniform panels across each support interval (the two end ones are graded).
 pub const UNIFORM_PANELS: usize = 24;
 /// Gauss–Legendre nodes per panel.
@@ -80,6 +85,15 @@ pub trait CauchySolver: fmt::Debug + Send + Sync {
         z: Complex64,
         warm: Option<&Self::State>,
     ) -> Result<(Complex64, Self::State), LawError>;
+
+    /// Whether warm starts from a *different* real part are unsafe, so that every point must be reached by
+    /// vertical η-continuation from `Im z = 4·scale` (default `false`). Solvers of a polynomial equation with
+    /// several roots in the lower half-plane say `true`: walking along the real axis across an edge, where two
+    /// roots meet, can land on the wrong one, while walking down from far above cannot. Fixed points of self-maps
+    /// (subordination) are unique, so for them warm starts are always safe.
+    fn needs_vertical_continuation(&self) -> bool {
+        false
+    }
 }
 
 /// Where to look for the law and what is known in advance.
@@ -89,7 +103,16 @@ pub struct NumericalConfig {
     pub search: Interval,
     /// Atoms known in closed form (location and mass). Others are detected from the mass deficit.
     pub atoms: Vec<Atom>,
+    /// Points known to be hard edges when they are edges at all (e.g. 0 for laws on `[0, ∞)`): a bisected edge
+    /// within [`HARD_EDGE_SNAP`]·scale of one is moved onto it. This matters for `x^{−α}` edges, where the mass
+    /// within `d` of the edge is `~d^{1−α}`: an edge off by the bisection resolution (~1e-12) would lose ~1e-4
+    /// of mass at `α = 2/3`.
+    pub hard_edges: Vec<f64>,
 }
+
+/// Relative distance within which a bisected edge is snapped onto a declared hard edge (the bisection resolves
+/// edges to ~1e-12 of the scale; 1e-9 leaves a margin and is far below the 1e-6 edge target).
+pub const HARD_EDGE_SNAP: f64 = 1e-9;
 
 #[derive(Debug, Clone)]
 struct Panel<S> {
@@ -119,6 +142,7 @@ pub struct NumericalLaw<S: CauchySolver> {
     eta: f64,
     pieces: Vec<Piece<S::State>>,
     atoms: Vec<Atom>,
+    hard_edges: Vec<f64>,
     /// Contour nodes `(z_j, G(z_j) · R e^{iθ_j})` on the upper half circle.
     contour: Vec<(Complex64, Complex64)>,
     rule: Rule,
@@ -151,6 +175,7 @@ impl<S: CauchySolver> NumericalLaw<S> {
             eta: ETA_REL * scale,
             pieces: Vec::new(),
             atoms: config.atoms.clone(),
+            hard_edges: config.hard_edges.clone(),
             contour: Vec::new(),
             rule: gauss_legendre(PANEL_NODES),
         };
@@ -161,7 +186,23 @@ impl<S: CauchySolver> NumericalLaw<S> {
             let piece = law.tabulate(interval, law.total_continuous())?;
             law.pieces.push(piece);
         }
-        law.build_contour(search)?;
+        // The moment contour encloses the support found and the atoms (not the whole search interval, which
+        // can be much wider and would cost digits to cancellation in z^k).
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for p in &law.pieces {
+            lo = lo.min(p.interval.lo);
+            hi = hi.max(p.interval.hi);
+        }
+        for a in &law.atoms {
+            lo = lo.min(a.location);
+            hi = hi.max(a.location);
+        }
+        let hull = if lo <= hi {
+            Interval::new(lo, hi)
+        } else {
+            search
+        };
+        law.build_contour(hull)?;
         law.detect_atoms(search)?;
         Ok(law)
     }
@@ -190,19 +231,37 @@ impl<S: CauchySolver> NumericalLaw<S> {
         self.pieces.iter().map(|p| p.mass).sum()
     }
 
-    /// Solve at `z` (Im z > 0) by η-continuation from `Im z = 4·scale`.
+    /// Solve at `z` (Im z > 0) by η-continuation from `Im z = 4·scale`: steps of [`CONTINUATION_FACTOR`] in
+    /// `Im z`, each warm-started; a failed step is retried with the step's logarithm halved (down to 1/2^20),
+    /// which keeps solvers whose equations have several roots (polynomials) on the right branch.
     fn solve_cold(&self, z: Complex64) -> Result<(Complex64, S::State), LawError> {
-        let top = 4.0 * self.scale;
+        let top = 4.0 * self.scale.max(z.re.abs());
         if z.im >= top {
             return self.solver.solve(z, None);
         }
         let (_, mut state) = self.solver.solve(Complex64::new(z.re, top), None)?;
-        let mut y = top * CONTINUATION_FACTOR;
-        while y > z.im {
-            state = self.solver.solve(Complex64::new(z.re, y), Some(&state))?.1;
-            y *= CONTINUATION_FACTOR;
+        let mut y = top;
+        let mut factor = CONTINUATION_FACTOR;
+        loop {
+            let next = (y * factor).max(z.im);
+            match self.solver.solve(Complex64::new(z.re, next), Some(&state)) {
+                Ok((g, st)) => {
+                    if next <= z.im {
+                        return Ok((g, st));
+                    }
+                    state = st;
+                    y = next;
+                    // Let the step grow back after a success.
+                    factor = (factor * factor).max(CONTINUATION_FACTOR);
+                }
+                Err(e) => {
+                    factor = factor.sqrt();
+                    if factor > 1.0 - 1e-6 {
+                        return Err(e);
+                    }
+                }
+            }
         }
-        self.solver.solve(z, Some(&state))
     }
 
     /// Solve at `z` from a warm state, falling back to a cold continuation.
@@ -211,6 +270,9 @@ impl<S: CauchySolver> NumericalLaw<S> {
         z: Complex64,
         warm: Option<&S::State>,
     ) -> Result<(Complex64, S::State), LawError> {
+        if self.solver.needs_vertical_continuation() {
+            return self.solve_cold(z);
+        }
         match warm {
             Some(state) => self
                 .solver
@@ -293,8 +355,8 @@ impl<S: CauchySolver> NumericalLaw<S> {
                     ),
                 });
             }
-            let left = self.bisect_edge(xs[start - 1], xs[start], &states[start])?;
-            let right = self.bisect_edge(xs[end + 1], xs[end], &states[end])?;
+            let left = self.snap(self.bisect_edge(xs[start - 1], xs[start], &states[start])?);
+            let right = self.snap(self.bisect_edge(xs[end + 1], xs[end], &states[end])?);
             intervals.push(Interval::new(left, right.max(left)));
         }
         // Runs separated by a single sub-threshold cell can bisect to the same edge; merge overlapping intervals.
@@ -306,6 +368,14 @@ impl<S: CauchySolver> NumericalLaw<S> {
             }
         }
         Ok(merged)
+    }
+
+    fn snap(&self, edge: f64) -> f64 {
+        self.hard_edges
+            .iter()
+            .copied()
+            .find(|h| (h - edge).abs() <= HARD_EDGE_SNAP * self.scale)
+            .unwrap_or(edge)
     }
 
     /// Bisection between a point outside and a point inside the support.
@@ -325,11 +395,11 @@ impl<S: CauchySolver> NumericalLaw<S> {
         Ok(0.5 * (out + inn))
     }
 
-    /// Imaginary part used at `x` inside `interval`: [`ETA_REL`] of the scale, but at most 1% of the distance to
-    /// the nearer edge, so that integrable edge singularities are resolved by the graded panels.
+    /// Imaginary part used at `x` inside `interval`: [`ETA_REL`] of the scale, but at most [`ETA_EDGE_FRACTION`]
+    /// of the distance to the nearer edge, so that integrable edge singularities are resolved by the graded panels.
     fn eta_at(&self, x: f64, interval: &Interval) -> f64 {
         let d = (x - interval.lo).min(interval.hi - x).abs();
-        self.eta.min(0.01 * d).max(1e-300)
+        self.eta.min(ETA_EDGE_FRACTION * d).max(1e-300)
     }
 
     fn panel_breaks(interval: &Interval) -> Vec<f64> {
@@ -405,9 +475,9 @@ impl<S: CauchySolver> NumericalLaw<S> {
         Ok((half * sum, state))
     }
 
-    fn build_contour(&mut self, search: Interval) -> Result<(), LawError> {
-        let centre = 0.5 * (search.lo + search.hi);
-        let radius = 0.8 * search.width() + 0.05 * self.scale;
+    fn build_contour(&mut self, hull: Interval) -> Result<(), LawError> {
+        let centre = 0.5 * (hull.lo + hull.hi);
+        let radius = 0.8 * hull.width() + 0.05 * self.scale;
         let mut contour = Vec::with_capacity(CONTOUR_POINTS);
         // Walk from the top of the circle to each side so that every solve is warm-started.
         let theta = |j: usize| std::f64::consts::PI * (j as f64 + 0.5) / CONTOUR_POINTS as f64;
@@ -439,14 +509,13 @@ impl<S: CauchySolver> NumericalLaw<S> {
         for _ in 0..4 {
             let known: f64 = self.atoms.iter().map(|a| a.mass).sum();
             let deficit = 1.0 - self.total_continuous() - known;
-            if deficit.abs() <= MASS_TOLERANCE {
-                return Ok(());
-            }
-            if deficit < 0.0 {
+            if deficit.abs() <= MASS_TOLERANCE || deficit < 0.0 {
                 break;
             }
             let atom = self.locate_atom(search)?;
-            if atom.mass <= 0.5 * MASS_TOLERANCE {
+            // Only a point mass that accounts for the deficit is believed; anything else is quadrature error
+            // (e.g. at a strong hard edge) and is reported below.
+            if (atom.mass - deficit).abs() > 0.01 * deficit + MASS_TOLERANCE {
                 break;
             }
             self.atoms.push(atom);

@@ -109,6 +109,7 @@ impl PenningtonBahri {
         let config = NumericalConfig {
             search: Interval::new(mp_lo - r, (1.0 + s).powi(2) + r),
             atoms: Vec::new(),
+            hard_edges: Vec::new(),
         };
         let law = NumericalLaw::from_solver(
             format!("pennington_bahri(phi={phi}, energy={energy})"),
@@ -253,7 +254,11 @@ mod tests {
         let above = PenningtonBahri::new(phi, ec * 1.01).unwrap();
         assert!(below.lower_edge() > 0.0, "{}", below.lower_edge());
         assert!(above.lower_edge() < 0.0, "{}", above.lower_edge());
-        assert!(below.index().abs() < 1e-15, "index below ε_c: {}", below.index());
+        assert!(
+            below.index().abs() < 1e-15,
+            "index below ε_c: {}",
+            below.index()
+        );
     }
 
     #[test]

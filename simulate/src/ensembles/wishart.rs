@@ -106,10 +106,7 @@ mod tests {
     #[test]
     fn wishart_limit_expression_uses_ratio_p_over_n() {
         let ens = Wishart::new(300, 600, 2.0).unwrap();
-        assert_eq!(
-            ens.limit_expression().unwrap(),
-            "mp(ratio=0.5, variance=2)"
-        );
+        assert_eq!(ens.limit_expression().unwrap(), "mp(ratio=0.5, variance=2)");
     }
 
     #[test]
