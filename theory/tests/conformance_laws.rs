@@ -158,3 +158,24 @@ proptest! {
         prop_assert_eq!(parse(&fc).unwrap(), LawExpr::FussCatalan { depth });
     }
 }
+
+/// Measured agreement 1e-12 relative between the two independent computations (subordination against the
+/// parametric closed form); 1e-9 leaves room for the solver's stopping tolerance.
+const FREE_PRODUCT_REL: f64 = 1e-9;
+
+#[test]
+fn free_product_of_two_mp_one_one_is_fuss_catalan_two() {
+    // FC₂ = MP(1,1) ⊠ MP(1,1) (theory-notes §1.4): the subordination solver against the parametric density.
+    use landscape_theory::free_product::FreeProduct;
+    use std::sync::Arc;
+    let mp = Arc::new(MarchenkoPastur::new(1.0, 1.0).unwrap());
+    let product = FreeProduct::new(mp.clone(), mp).unwrap();
+    let fc = FussCatalan::new(2).unwrap();
+    for &x in &[0.01, 1.0, 3.0, 6.0] {
+        let (a, b) = (product.pdf(x), fc.pdf(x));
+        assert!(
+            (a - b).abs() <= FREE_PRODUCT_REL * b,
+            "x={x}: free product {a}, FC₂ {b}"
+        );
+    }
+}
