@@ -64,6 +64,27 @@ impl ConformanceTolerance {
         max_moment: 4,
         grid_points: 64,
     };
+
+    /// The same tolerance `tol` for mass, cdf, moments and the Cauchy transform, `10·tol` for the quantile round
+    /// trip and a quadrature tolerance 100 times finer (at least 1e-14): a starting point for laws computed by an
+    /// iterative solver, which should state why their `tol` is what it is.
+    ///
+    /// ```
+    /// use landscape_theory::conformance::ConformanceTolerance;
+    /// let t = ConformanceTolerance::uniform(1e-8);
+    /// assert_eq!((t.mass, t.quantile, t.max_moment), (1e-8, 1e-7, 4));
+    /// ```
+    pub fn uniform(tol: f64) -> Self {
+        Self {
+            mass: tol,
+            cdf: tol,
+            moment: tol,
+            cauchy: tol,
+            quantile: 10.0 * tol,
+            quadrature: (tol * 1e-2).max(1e-14),
+            ..Self::CLOSED_FORM
+        }
+    }
 }
 
 impl Default for ConformanceTolerance {
