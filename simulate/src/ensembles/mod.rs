@@ -24,6 +24,10 @@
 //! Gaussians are drawn from the one [`Rng`] in a fixed order (column-major, matrix by matrix), and every product
 //! runs with [`faer::Par::Seq`], so a seed gives the same bits whatever the thread count. Every sample is exactly
 //! symmetric (`(M + Mᵀ)/2` is formed explicitly, which is bit-symmetric because addition commutes).
+//! The Haar QR and the eigensolvers read faer's global parallelism, which is `Par::Seq` in this build (faer's
+//! `rayon` feature is off); enabling it would require passing `Par::Seq` explicitly there too. Across platforms the
+//! ChaCha stream is identical; `StandardNormal` (ziggurat) calls the platform `exp`/`ln` only on its rare slow
+//! path, so cross-platform bit identity rests on those functions being correctly rounded.
 
 mod deep_linear;
 mod free_sum;
