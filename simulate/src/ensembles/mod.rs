@@ -12,7 +12,7 @@
 //! | [`SpikedCovariance`] | `Σ^{1/2}ZZᵀΣ^{1/2}/n`, Σ = σ²I + (ℓ − σ²)uuᵀ | `mp(ratio=p/n, variance=σ²)` (bulk) |
 //! | [`SpikedWigner`] | `θuuᵀ + W`, W GOE of variance σ² | `semicircle(variance=σ²)` (bulk) |
 //! | [`FreeSumEnsemble`] | `A + O B Oᵀ`, O Haar orthogonal | `free_sum(LAW_A, LAW_B)` |
-//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | nested `free_product(mp(..), ..)` (Gaussian weights) |
+//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | Gaussian weights: nested `free_product(mp(..), ..)`, or `fuss_catalan(depth=L)` when square with σ² = 1; orthogonal: `None` |
 //! | [`RandomFeatures`] | `YYᵀ/m`, Y = f(WX/√n0) | `random_features(phi=, psi=, eta=, zeta=)` |
 //! | [`PenningtonBahriEnsemble`] | `H0 + H1`, Wishart plus GOE | `pennington_bahri(phi=, energy=)` |
 //!
