@@ -22,8 +22,9 @@ pub enum WeightLaw {
 /// `ESD(JJᵀ) → MP(N_L/N_0, σ²) ⊠ MP(N_L/N_1, σ²) ⊠ ⋯ ⊠ MP(N_L/N_{L−1}, σ²)`,
 ///
 /// i.e. `S(z) = Π_{l=1}^{L} 1/(σ²(1 + z N_L/N_{l−1}))`. For equal widths and σ² = 1 this is the Fuss–Catalan
-/// law FC_L (notes §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is the left-nested
-/// `free_product(free_product(mp(..), mp(..)), ..)`, or a single `mp(..)` for L = 1.
+/// law FC_L (notes §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is `fuss_catalan(depth=L)` in that
+/// case (L ≥ 2), otherwise the left-nested `free_product(free_product(mp(..), mp(..)), ..)`, or a single `mp(..)`
+/// for L = 1.
 ///
 /// *Derivation.* Let μ_l be the ESD of J_l J_lᵀ on ℝ^{N_l} and c_l = N_{l−1}/N_l. The nonzero spectrum of
 /// `W_l A W_lᵀ` equals that of `A^{1/2} W_lᵀW_l A^{1/2}` on ℝ^{N_{l−1}}, and `W_lᵀW_l` there has law
@@ -116,6 +117,10 @@ impl Ensemble for DeepLinearJacobian {
         if self.weights == WeightLaw::Orthogonal {
             return None;
         }
+        let square = self.widths.iter().all(|&w| w == self.widths[0]);
+        if square && self.depth() >= 2 && self.variance.to_bits() == 1f64.to_bits() {
+            return Some(format!("fuss_catalan(depth={})", self.depth()));
+        }
         let out = self.dim() as f64;
         let factor = |l: usize| {
             format!(
@@ -178,6 +183,12 @@ mod tests {
             let n = 200;
             let ens =
                 DeepLinearJacobian::new(&vec![n; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
+            let expected = if depth == 1 {
+                "mp(ratio=1, variance=1)".to_string()
+            } else {
+                format!("fuss_catalan(depth={depth})")
+            };
+            assert_eq!(ens.limit_expression().unwrap(), expected);
             let m = mean_moments(&ens, seed, 8);
             for k in 1..=3 {
                 let want = fuss_catalan(depth as u64, k as u64);
@@ -300,6 +311,15 @@ mod tests {
         let wide = DeepLinearJacobian::new(&[50, 30], WeightLaw::Orthogonal, 1.0).unwrap();
         let ev = eigenvalues(&wide.sample(&mut seeded(69))).unwrap();
         assert!(ev.iter().all(|x| (x - 1.0).abs() < 1e-12));
+    }
+
+    #[test]
+    fn square_widths_with_other_variance_nest_free_products() {
+        let ens = DeepLinearJacobian::new(&[50, 50, 50], WeightLaw::Gaussian, 2.0).unwrap();
+        assert_eq!(
+            ens.limit_expression().unwrap(),
+            "free_product(mp(ratio=1, variance=2), mp(ratio=1, variance=2))"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | [`SpikedWigner`] | `θuuᵀ + W`, W GOE of variance σ² | `semicircle(variance=σ²)` (bulk) |
 //! | [`FreeSumEnsemble`] | `A + O B Oᵀ`, O Haar orthogonal | `free_sum(LAW_A, LAW_B)` |
 //! | [`FreeProductEnsemble`] | `A^{1/2} O B Oᵀ A^{1/2}`, O Haar orthogonal | `free_product(LAW_A, LAW_B)` |
-//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | nested `free_product(mp(..), ..)` (Gaussian weights) |
+//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | Gaussian weights: nested `free_product(mp(..), ..)`, or `fuss_catalan(depth=L)` when square with σ² = 1; orthogonal: `None` |
 //! | [`RandomFeatures`] | `YYᵀ/m`, Y = f(WX/√n0) | `random_features(phi=, psi=, eta=, zeta=)` |
 //! | [`PenningtonBahriEnsemble`] | `H0 + H1`, Wishart plus GOE | `pennington_bahri(phi=, energy=)` |
 //!
@@ -25,6 +25,10 @@
 //! Gaussians are drawn from the one [`Rng`] in a fixed order (column-major, matrix by matrix), and every product
 //! runs with [`faer::Par::Seq`], so a seed gives the same bits whatever the thread count. Every sample is exactly
 //! symmetric (`(M + Mᵀ)/2` is formed explicitly, which is bit-symmetric because addition commutes).
+//! The Haar QR and the eigensolvers read faer's global parallelism, which is `Par::Seq` in this build (faer's
+//! `rayon` feature is off); enabling it would require passing `Par::Seq` explicitly there too. Across platforms the
+//! ChaCha stream is identical; `StandardNormal` (ziggurat) calls the platform `exp`/`ln` only on its rare slow
+//! path, so cross-platform bit identity rests on those functions being correctly rounded.
 
 mod deep_linear;
 mod free_product;
