@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
+use landscape_simulate::SimulateError;
 use landscape_simulate::distance::{LawAtom, WeightedSpectrum, ks_distance, wasserstein1};
 use landscape_simulate::ensembles::{
-    Activation, DeepLinearJacobian, Ensemble, FreeProductEnsemble, FreeSumEnsemble, Goe, PenningtonBahriEnsemble,
-    RandomFeatures, WeightLaw, Wishart,
+    Activation, DeepLinearJacobian, Ensemble, FreeProductEnsemble, FreeSumEnsemble, Goe,
+    PenningtonBahriEnsemble, RandomFeatures, WeightLaw, Wishart,
 };
-use landscape_simulate::SimulateError;
+use landscape_theory::SpectralLaw;
 use landscape_theory::expr::LawExpr;
 use landscape_theory::law::hull;
-use landscape_theory::SpectralLaw;
 
 /// Kolmogorov–Smirnov and Wasserstein-1 distances of a spectrum from a law.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -26,11 +26,20 @@ pub struct Distances {
 
 /// The law's atoms in the simulate crate's type.
 fn atoms_of(law: &dyn SpectralLaw) -> Vec<LawAtom> {
-    law.atoms().iter().map(|a| LawAtom { location: a.location, mass: a.mass }).collect()
+    law.atoms()
+        .iter()
+        .map(|a| LawAtom {
+            location: a.location,
+            mass: a.mass,
+        })
+        .collect()
 }
 
 /// KS and W1 distances between `spectrum` (eigenvalues or a weighted quadrature measure) and `law`.
-pub fn distances(spectrum: &WeightedSpectrum, law: &dyn SpectralLaw) -> Result<Distances, SimulateError> {
+pub fn distances(
+    spectrum: &WeightedSpectrum,
+    law: &dyn SpectralLaw,
+) -> Result<Distances, SimulateError> {
     let atoms = atoms_of(law);
     let cdf = |x: f64| law.cdf(x);
     let ks = ks_distance(spectrum, &cdf, &atoms)?;
@@ -40,7 +49,10 @@ pub fn distances(spectrum: &WeightedSpectrum, law: &dyn SpectralLaw) -> Result<D
 }
 
 /// KS and W1 distances between sorted or unsorted eigenvalues and `law`.
-pub fn eigenvalue_distances(eigenvalues: &[f64], law: &dyn SpectralLaw) -> Result<Distances, SimulateError> {
+pub fn eigenvalue_distances(
+    eigenvalues: &[f64],
+    law: &dyn SpectralLaw,
+) -> Result<Distances, SimulateError> {
     distances(&WeightedSpectrum::from_eigenvalues(eigenvalues)?, law)
 }
 
@@ -74,23 +86,42 @@ pub fn ensemble_for(expr: &LawExpr, n: usize) -> Result<Box<dyn Ensemble>, Simul
         Ok(m as usize)
     };
     Ok(match expr {
-        LawExpr::MarchenkoPastur { ratio, variance } => {
-            Box::new(Wishart::new(n, size_for_ratio("ratio", *ratio)?, *variance)?)
-        }
+        LawExpr::MarchenkoPastur { ratio, variance } => Box::new(Wishart::new(
+            n,
+            size_for_ratio("ratio", *ratio)?,
+            *variance,
+        )?),
         LawExpr::Semicircle { variance } => Box::new(Goe::new(n, *variance)?),
-        LawExpr::FreeSum(a, b) => Box::new(FreeSumEnsemble::new(ensemble_for(a, n)?, ensemble_for(b, n)?)?),
-        LawExpr::FreeProduct(a, b) => {
-            Box::new(FreeProductEnsemble::new(ensemble_for(a, n)?, ensemble_for(b, n)?)?)
-        }
-        LawExpr::FussCatalan { depth } => {
-            Box::new(DeepLinearJacobian::new(&vec![n; *depth as usize + 1], WeightLaw::Gaussian, 1.0)?)
-        }
-        LawExpr::PenningtonBahri { phi, energy } => {
-            Box::new(PenningtonBahriEnsemble::new(n, size_for_ratio("phi", *phi)?, *energy)?)
-        }
-        LawExpr::RandomFeatures { phi, psi, eta, zeta } => {
+        LawExpr::FreeSum(a, b) => Box::new(FreeSumEnsemble::new(
+            ensemble_for(a, n)?,
+            ensemble_for(b, n)?,
+        )?),
+        LawExpr::FreeProduct(a, b) => Box::new(FreeProductEnsemble::new(
+            ensemble_for(a, n)?,
+            ensemble_for(b, n)?,
+        )?),
+        LawExpr::FussCatalan { depth } => Box::new(DeepLinearJacobian::new(
+            &vec![n; *depth as usize + 1],
+            WeightLaw::Gaussian,
+            1.0,
+        )?),
+        LawExpr::PenningtonBahri { phi, energy } => Box::new(PenningtonBahriEnsemble::new(
+            n,
+            size_for_ratio("phi", *phi)?,
+            *energy,
+        )?),
+        LawExpr::RandomFeatures {
+            phi,
+            psi,
+            eta,
+            zeta,
+        } => {
             if !(*zeta >= 0.0 && *eta >= *zeta) {
-                return Err(SimulateError::invalid("eta, zeta", format!("{eta}, {zeta}"), "eta ≥ zeta ≥ 0"));
+                return Err(SimulateError::invalid(
+                    "eta, zeta",
+                    format!("{eta}, {zeta}"),
+                    "eta ≥ zeta ≥ 0",
+                ));
             }
             // n1 = n (the matrix side); n0 = ψ n1; m = n0/φ.
             let n0 = (psi * n as f64).round();
@@ -106,7 +137,14 @@ pub fn ensemble_for(expr: &LawExpr, n: usize) -> Result<Box<dyn Ensemble>, Simul
             let activation = Activation::new("hermite", move |x: f64| {
                 a * x + b * (x * x - 1.0) / std::f64::consts::SQRT_2
             });
-            Box::new(RandomFeatures::new(n0 as usize, n, m as usize, activation, 1.0, 1.0)?)
+            Box::new(RandomFeatures::new(
+                n0 as usize,
+                n,
+                m as usize,
+                activation,
+                1.0,
+                1.0,
+            )?)
         }
         other => {
             return Err(SimulateError::invalid(

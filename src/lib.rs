@@ -8,3 +8,4 @@ pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod laws;
+pub mod simulation;

@@ -205,3 +205,197 @@ fn theory_index_is_zero_below_the_critical_energy_and_positive_above() {
         "energy",
     );
 }
+
+#[test]
+fn simulate_esd_follows_the_contract_and_is_reproducible() {
+    let args = [
+        "simulate",
+        "esd",
+        "--law",
+        "mp(ratio=0.5)",
+        "--n",
+        "300",
+        "--seed",
+        "7",
+    ];
+    let a = json(&args);
+    let b = json(&args);
+    assert_eq!(a, b, "same seed, same numbers");
+    for key in ["law", "n", "seed", "ks", "w1", "largest", "smallest"] {
+        assert!(a.get(key).is_some(), "missing {key}: {a}");
+    }
+    assert_eq!(a["largest"].as_array().unwrap().len(), 5);
+    // KS of a Wishart spectrum is O(log n / n) (eigenvalue rigidity); 1.5 ln n / n is the simulate crate's
+    // measured bound (max 0.75 ln n / n over 900 draws), here ≈ 0.029.
+    let bound = 1.5 * 300f64.ln() / 300.0;
+    assert!(a["ks"].as_f64().unwrap() < bound, "{a}");
+    let largest: Vec<f64> = a["largest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        largest.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {largest:?}"
+    );
+    let c = json(&[
+        "simulate",
+        "esd",
+        "--law",
+        "mp(ratio=0.5)",
+        "--n",
+        "300",
+        "--seed",
+        "8",
+    ]);
+    assert_ne!(a["ks"], c["ks"], "different seeds differ");
+}
+
+#[test]
+fn simulate_rejects_bad_input() {
+    rejects(
+        &[
+            "simulate",
+            "esd",
+            "--law",
+            "mp(ratio=0.5)",
+            "--n",
+            "1",
+            "--seed",
+            "1",
+        ],
+        "--n",
+    );
+    rejects(
+        &[
+            "simulate",
+            "esd",
+            "--law",
+            "mp(ratio=-1)",
+            "--n",
+            "10",
+            "--seed",
+            "1",
+        ],
+        "ratio",
+    );
+    rejects(
+        &[
+            "simulate",
+            "esd",
+            "--law",
+            "tracy_widom(beta=1)",
+            "--n",
+            "10",
+            "--seed",
+            "1",
+        ],
+        "ensemble",
+    );
+    rejects(
+        &[
+            "simulate", "spiked", "--model", "wigner", "--n", "50", "--spike", "0", "--seed", "1",
+        ],
+        "spike",
+    );
+    rejects(
+        &[
+            "simulate", "spiked", "--model", "wishart", "--n", "50", "--spike", "2", "--seed", "1",
+        ],
+        "--ratio",
+    );
+    rejects(
+        &[
+            "simulate",
+            "network",
+            "--widths",
+            "4,x,2",
+            "--samples",
+            "5",
+            "--seed",
+            "1",
+        ],
+        "--widths",
+    );
+    rejects(
+        &[
+            "simulate",
+            "network",
+            "--widths",
+            "4,3,2",
+            "--activation",
+            "swish",
+            "--samples",
+            "5",
+            "--seed",
+            "1",
+        ],
+        "activation",
+    );
+    rejects(
+        &[
+            "simulate",
+            "scaling",
+            "--law",
+            "semicircle()",
+            "--n",
+            "100",
+            "--seeds",
+            "3",
+        ],
+        "two sizes",
+    );
+}
+
+#[test]
+fn simulate_spiked_reports_measurement_and_prediction() {
+    let out = json(&[
+        "simulate", "spiked", "--model", "wigner", "--n", "400", "--spike", "3", "--seed", "2",
+    ]);
+    // θ = 3: λ → θ + 1/θ = 10/3 and |⟨v,u⟩|² → 1 − 1/θ² = 8/9 (BBP); fluctuations at N = 400 are O(N^{-1/2}) ≈ 0.05,
+    // so 0.25 is five standard deviations.
+    assert!((out["predicted"]["outlier"].as_f64().unwrap() - 10.0 / 3.0).abs() < 1e-12);
+    assert!(
+        (out["outlier"].as_f64().unwrap() - 10.0 / 3.0).abs() < 0.25,
+        "{out}"
+    );
+    assert!(
+        (out["overlap_sq"].as_f64().unwrap() - 8.0 / 9.0).abs() < 0.1,
+        "{out}"
+    );
+}
+
+#[test]
+fn simulate_network_ggn_is_psd_with_the_cross_entropy_rank_bound() {
+    let out = json(&[
+        "simulate",
+        "network",
+        "--widths",
+        "6,12,4",
+        "--loss",
+        "cross_entropy",
+        "--samples",
+        "5",
+        "--seed",
+        "3",
+        "--operator",
+        "ggn",
+    ]);
+    let p = out["n_params"].as_u64().unwrap() as usize;
+    assert_eq!(p, 6 * 12 + 12 + 12 * 4 + 4);
+    // rank(G) ≤ samples · (classes − 1) = 15, so at least P − 15 eigenvalues are numerically zero.
+    assert!(out["n_zero"].as_u64().unwrap() as usize >= p - 15, "{out}");
+    assert_eq!(out["n_negative"].as_u64(), Some(0), "G is PSD: {out}");
+    let exact = out["trace_exact"].as_f64().unwrap();
+    let (estimate, stderr) = (
+        out["trace"]["estimate"].as_f64().unwrap(),
+        out["trace"]["stderr"].as_f64().unwrap(),
+    );
+    // Hutch++ is unbiased with the reported standard error; 6 standard errors (plus round-off) bound a false failure
+    // below 1e-8 for a Gaussian-like error.
+    assert!(
+        (estimate - exact).abs() <= 6.0 * stderr + 1e-9 * exact.abs(),
+        "{out}"
+    );
+}

@@ -62,7 +62,11 @@ impl Ensemble for FreeProductEnsemble {
     }
 
     fn limit_expression(&self) -> Option<String> {
-        Some(format!("free_product({}, {})", self.a.limit_expression()?, self.b.limit_expression()?))
+        Some(format!(
+            "free_product({}, {})",
+            self.a.limit_expression()?,
+            self.b.limit_expression()?
+        ))
     }
 
     fn name(&self) -> &'static str {
@@ -97,9 +101,20 @@ mod tests {
         let m = ens.sample(&mut seeded(11));
         let values = crate::dense::eigenvalues(&m).unwrap();
         let moment = |k: i32| values.iter().map(|v| v.powi(k)).sum::<f64>() / n as f64;
-        let (w2, w3) = (1.0 + l1 + l2, 1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2);
-        assert!((moment(2) / w2 - 1.0).abs() < MOMENT_REL_TOL, "seed 11, N {n}: m2 {} vs {w2}", moment(2));
-        assert!((moment(3) / w3 - 1.0).abs() < MOMENT_REL_TOL, "seed 11, N {n}: m3 {} vs {w3}", moment(3));
+        let (w2, w3) = (
+            1.0 + l1 + l2,
+            1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2,
+        );
+        assert!(
+            (moment(2) / w2 - 1.0).abs() < MOMENT_REL_TOL,
+            "seed 11, N {n}: m2 {} vs {w2}",
+            moment(2)
+        );
+        assert!(
+            (moment(3) / w3 - 1.0).abs() < MOMENT_REL_TOL,
+            "seed 11, N {n}: m3 {} vs {w3}",
+            moment(3)
+        );
         assert!(values[0] > -1e-10, "PSD up to round-off: {}", values[0]);
     }
 
