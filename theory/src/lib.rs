@@ -5,11 +5,14 @@
 //! [`law`]. This crate has no random-number generator and no linear-algebra backend: it is pure functions of
 //! parameters, so a prediction can never leak from a sampler.
 
+pub mod airy;
 pub mod error;
 pub mod expr;
 pub mod law;
 pub mod quadrature;
+pub mod random_features;
+pub mod tracy_widom;
+pub mod wishart_edge;
 
 pub use error::LawError;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
-pub mod airy;
