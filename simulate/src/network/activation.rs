@@ -15,12 +15,11 @@ const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 const INV_SQRT_TWO_PI: f64 = 0.398_942_280_401_432_7;
 
 /// A pointwise nonlinearity σ applied after every hidden layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Activation {
     /// `σ(x) = x`.
     Linear,
     /// `σ(x) = tanh x`.
-    #[default]
     Tanh,
     /// `σ(x) = max(0, x)`, with `σ'(0) = 0` as in PyTorch.
     Relu,
