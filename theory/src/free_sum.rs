@@ -103,10 +103,10 @@ impl CauchySolver for FreeSumSolver {
 /// Domain: any two laws with compact support (finite hulls). Accuracy: pdf and cdf to ~1e-9 away from edges,
 /// edges to ~1e-12 relative to the scale (see the tests).
 ///
-/// ```ignore
+/// ```
 /// use std::sync::Arc;
 /// use landscape_theory::free_sum::FreeSum;
-/// use landscape_theory::marchenko_pastur::MarchenkoPastur;
+/// use landscape_theory::MarchenkoPastur;
 /// use landscape_theory::{Complex64, SpectralLaw};
 /// // MP(½,1) ⊞ MP(½,1) = MP(¼,2) (free Poisson rates add), so G(1 + 0.5i) = −0.4 − 0.8i exactly.
 /// let half = Arc::new(MarchenkoPastur::new(0.5, 1.0).unwrap());
@@ -265,7 +265,7 @@ impl SpectralLaw for FreeSum {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_laws::{TestMp, TestSemicircle};
+    use crate::{MarchenkoPastur, Semicircle};
 
     /// Target accuracy of the free convolutions away from edges (issue: ≤ 1e-7 on pdf and cdf).
     const PDF_CDF_TOL: f64 = 1e-7;
@@ -279,10 +279,13 @@ mod tests {
     #[test]
     fn semicircle_plus_semicircle_is_semicircle_with_summed_variance() {
         for method in [FreeSumMethod::Auto, FreeSumMethod::Subordination] {
-            let sum =
-                FreeSum::with_method(arc(TestSemicircle(1.0)), arc(TestSemicircle(0.5)), method)
-                    .unwrap();
-            let exact = TestSemicircle(1.5);
+            let sum = FreeSum::with_method(
+                arc(Semicircle::new(1.0).unwrap()),
+                arc(Semicircle::new(0.5).unwrap()),
+                method,
+            )
+            .unwrap();
+            let exact = Semicircle::new(1.5).unwrap();
             let r = 2.0 * 1.5_f64.sqrt();
             let s = sum.support();
             assert_eq!(s.intervals.len(), 1, "{method:?}: {s:?}");
@@ -318,14 +321,18 @@ mod tests {
 
     #[test]
     fn free_poisson_rates_add_mp_half_plus_mp_half_is_mp_quarter_variance_two() {
-        let sum = FreeSum::new(arc(TestMp(0.5, 1.0)), arc(TestMp(0.5, 1.0))).unwrap();
+        let sum = FreeSum::new(
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+        )
+        .unwrap();
         assert!(!sum.is_pastur());
         let g = sum.cauchy(Complex64::new(1.0, 0.5));
         assert!(
             (g - Complex64::new(-0.4, -0.8)).norm() < 1e-12,
             "G(1+0.5i) = {g}"
         );
-        let exact = TestMp(0.25, 2.0);
+        let exact = MarchenkoPastur::new(0.25, 2.0).unwrap();
         let (lo, hi) = (2.0 * 0.25, 2.0 * 2.25);
         let s = sum.support();
         assert_eq!(s.intervals.len(), 1, "{s:?}");
@@ -346,8 +353,8 @@ mod tests {
 
     #[test]
     fn pastur_equation_agrees_with_subordination() {
-        let mp = arc(TestMp(0.3, 1.0));
-        let sc = arc(TestSemicircle(0.05));
+        let mp = arc(MarchenkoPastur::new(0.3, 1.0).unwrap());
+        let sc = arc(Semicircle::new(0.05).unwrap());
         let fast = FreeSum::new(mp.clone(), sc.clone()).unwrap();
         let slow = FreeSum::with_method(mp, sc, FreeSumMethod::Subordination).unwrap();
         assert!(fast.is_pastur() && !slow.is_pastur());
@@ -374,7 +381,11 @@ mod tests {
     #[test]
     fn atoms_add_when_their_masses_exceed_one() {
         // MP(4,1) has an atom 3/4 at 0: MP(4) ⊞ MP(4) has an atom 1/2 at 0.
-        let sum = FreeSum::new(arc(TestMp(4.0, 1.0)), arc(TestMp(4.0, 1.0))).unwrap();
+        let sum = FreeSum::new(
+            arc(MarchenkoPastur::new(4.0, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(4.0, 1.0).unwrap()),
+        )
+        .unwrap();
         let atoms = sum.atoms();
         assert_eq!(atoms.len(), 1, "{atoms:?}");
         assert!((atoms[0].mass - 0.5).abs() < 1e-15);
@@ -382,7 +393,7 @@ mod tests {
         let total = sum.numerical().continuous_mass() + 0.5;
         assert!((total - 1.0).abs() < 1e-8, "total mass {total}");
         // MP(4,1) is free Poisson with rate 1/4 and jump 4; rates add to 1/2, so the sum is MP(2, 2).
-        let exact = TestMp(2.0, 2.0);
+        let exact = MarchenkoPastur::new(2.0, 2.0).unwrap();
         for x in [1.0, 5.0, 10.0, 20.0] {
             assert!(
                 (sum.pdf(x) - exact.pdf(x)).abs() < PDF_CDF_TOL,

@@ -21,8 +21,6 @@ pub mod pennington_bahri;
 pub mod quadrature;
 pub mod semicircle;
 pub mod spiked;
-#[cfg(test)]
-mod test_laws;
 
 pub use error::LawError;
 pub use fuss_catalan::FussCatalan;

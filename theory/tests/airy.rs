@@ -2,7 +2,11 @@
 
 use landscape_theory::airy::airy_ai_and_derivative;
 
-#[allow(clippy::excessive_precision, clippy::unreadable_literal, clippy::approx_constant)]
+#[allow(
+    clippy::excessive_precision,
+    clippy::unreadable_literal,
+    clippy::approx_constant
+)]
 mod reference {
     include!("reference/airy_values.rs");
 }
