@@ -401,4 +401,98 @@ mod tests {
             );
         }
     }
+
+    /// `½δ₋ₐ + ½δₐ`, atoms only (test-only operand).
+    #[derive(Debug)]
+    struct TwoAtoms(f64);
+
+    impl fmt::Display for TwoAtoms {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "two_atoms({})", self.0)
+        }
+    }
+
+    impl SpectralLaw for TwoAtoms {
+        fn pdf(&self, _x: f64) -> f64 {
+            0.0
+        }
+        fn cdf(&self, x: f64) -> f64 {
+            0.5 * (f64::from(u8::from(x >= -self.0)) + f64::from(u8::from(x >= self.0)))
+        }
+        fn support(&self) -> Support {
+            Support::default()
+        }
+        fn atoms(&self) -> Vec<Atom> {
+            vec![
+                Atom {
+                    location: -self.0,
+                    mass: 0.5,
+                },
+                Atom {
+                    location: self.0,
+                    mass: 0.5,
+                },
+            ]
+        }
+        fn moment(&self, k: u32) -> f64 {
+            if k % 2 == 1 {
+                0.0
+            } else {
+                self.0.powi(k as i32)
+            }
+        }
+        fn cauchy(&self, z: Complex64) -> Complex64 {
+            0.5 / (z - self.0) + 0.5 / (z + self.0)
+        }
+    }
+
+    #[test]
+    fn two_atoms_plus_semicircle_has_two_intervals_and_solves_its_cubic() {
+        // G = G_μ(z − vG) with μ = ½δ₋ₐ + ½δₐ gives v²G³ − 2zvG² + (z² − a² + v)G − z = 0.
+        let (a, v) = (2.0, 0.25);
+        let sum = FreeSum::new(arc(TwoAtoms(a)), arc(Semicircle::new(v).unwrap())).unwrap();
+        assert!(sum.is_pastur());
+        let s = sum.support();
+        assert_eq!(s.intervals.len(), 2, "{s:?}");
+        // Symmetry: the intervals mirror each other and hold mass ½ each.
+        assert!(
+            (s.intervals[0].lo + s.intervals[1].hi).abs() < EDGE_TOL,
+            "{s:?}"
+        );
+        assert!(
+            (s.intervals[0].hi + s.intervals[1].lo).abs() < EDGE_TOL,
+            "{s:?}"
+        );
+        assert!(
+            (sum.cdf(0.0) - 0.5).abs() < PDF_CDF_TOL,
+            "F(0) = {}",
+            sum.cdf(0.0)
+        );
+        assert!(sum.pdf(0.0).abs() < 1e-300 && sum.atoms().is_empty());
+        for x in [-3.0, -2.0, -1.2, 1.5, 2.0, 2.7] {
+            let z = Complex64::new(x, 1e-9);
+            let g = sum.cauchy(z);
+            let res = v * v * g * g * g - 2.0 * z * v * g * g + (z * z - a * a + v) * g - z;
+            assert!(res.norm() < 1e-9, "x={x}: residual {:e}", res.norm());
+        }
+        // Moments: free cumulants add, so m2 = a² + v and m4 = κ4(μ) + … ; check m2 and the odd ones.
+        assert!((sum.moment(2) - (a * a + v)).abs() < 1e-10);
+        assert!(sum.moment(3).abs() < 1e-10);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        #[test]
+        fn moments_of_mp_free_sums_are_sums_of_free_cumulants(l1 in 0.1f64..3.0, l2 in 0.1f64..3.0, s2 in 0.5f64..2.0) {
+            // κ_n(MP(λ, σ²)) = σ^{2n} λ^{n−1}; m2 = κ2 + κ1², m3 = κ3 + 3κ1κ2 + κ1³.
+            let sum = FreeSum::new(arc(MarchenkoPastur::new(l1, 1.0).unwrap()), arc(MarchenkoPastur::new(l2, s2).unwrap())).unwrap();
+            let k = |n: i32| l1.powi(n - 1) + s2.powi(n) * l2.powi(n - 1);
+            let m2 = k(2) + k(1).powi(2);
+            let m3 = k(3) + 3.0 * k(1) * k(2) + k(1).powi(3);
+            proptest::prop_assert!((sum.moment(2) - m2).abs() < 1e-9 * m2, "m2 {} vs {m2}", sum.moment(2));
+            proptest::prop_assert!((sum.moment(3) - m3).abs() < 1e-9 * m3, "m3 {} vs {m3}", sum.moment(3));
+            let total: f64 = sum.numerical().continuous_mass() + sum.atoms().iter().map(|a| a.mass).sum::<f64>();
+            proptest::prop_assert!((total - 1.0).abs() < 1e-7, "mass {total}");
+        }
+    }
 }
