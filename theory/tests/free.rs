@@ -225,3 +225,35 @@ fn numerical_laws_pass_the_generic_conformance_checker() {
         assert!(report.mass_error < NUMERICAL.mass, "{law}: {report:?}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10))]
+
+    #[test]
+    fn pennington_bahri_builds_and_has_the_free_cumulant_moments(phi in 0.05f64..3.0, energy in 1e-3f64..0.5) {
+        // κ1 = 1, κ2 = φ + 2ε, κ3 = φ² (the semicircle has no third cumulant): m2 = 1 + φ + 2ε,
+        // m3 = φ² + 3(φ + 2ε) + 1.
+        let pb = PenningtonBahri::new(phi, energy).unwrap();
+        let (m2, m3) = (1.0 + phi + 2.0 * energy, phi * phi + 3.0 * (phi + 2.0 * energy) + 1.0);
+        proptest::prop_assert!((pb.moment(1) - 1.0).abs() < 1e-9);
+        proptest::prop_assert!((pb.moment(2) - m2).abs() < 1e-9 * m2, "m2 {} vs {m2}", pb.moment(2));
+        proptest::prop_assert!((pb.moment(3) - m3).abs() < 1e-9 * m3, "m3 {} vs {m3}", pb.moment(3));
+        let z = Complex64::new(0.7, 1e-3);
+        proptest::prop_assert!(pb.cubic_residual(z, pb.cauchy(z)).norm() < 1e-10);
+        let ec = critical_energy(phi).unwrap();
+        proptest::prop_assert_eq!(pb.index() > 1e-12, energy > ec, "α = {}, ε = {}, ε_c = {}", pb.index(), energy, ec);
+    }
+
+    #[test]
+    fn mp_free_products_build_and_have_the_closed_form_moments(l1 in 0.1f64..3.0, l2 in 0.1f64..3.0) {
+        let prod = FreeProduct::new(mp(l1), mp(l2)).unwrap();
+        let m2 = 1.0 + l1 + l2;
+        let m3 = 1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2;
+        proptest::prop_assert!((prod.moment(2) - m2).abs() < 1e-9 * m2, "m2 {} vs {m2}", prod.moment(2));
+        proptest::prop_assert!((prod.moment(3) - m3).abs() < 1e-9 * m3, "m3 {} vs {m3}", prod.moment(3));
+        let atom: f64 = prod.atoms().iter().map(|a| a.mass).sum();
+        let expected = (1.0 - 1.0 / l1).max(1.0 - 1.0 / l2).max(0.0);
+        proptest::prop_assert!((atom - expected).abs() < 1e-12, "atom {atom} vs {expected}");
+        proptest::prop_assert!((prod.cdf(1e6) - 1.0).abs() < 1e-7);
+    }
+}
