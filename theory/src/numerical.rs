@@ -15,8 +15,11 @@
 //!    i.e. ~1e-12 of the scale, far below the 1e-6 target.
 //! 3. **Table.** Each support interval is cut into panels, graded geometrically towards both edges (ratio
 //!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-37 of the width at 0) so that Gauss–Legendre per
-//!    panel integrates `√` and `x^{−α}` edges to high accuracy (hp-quadrature). The cumulative mass at each panel
-//!    start is stored, with a solver state for warm starts.
+//!    panel integrates `√` and `x^{−α}` edges to high accuracy (hp-quadrature). Each panel is then bisected
+//!    adaptively until its two halves agree with it to [`ADAPTIVE_TOL`] (this resolves near-cusps where two
+//!    spectral components meet). Near an edge the density is read at `η ≤ ` [`ETA_EDGE_FRACTION`]` × distance`.
+//!    Laws on `[0, ∞)` declare 0 as a possible hard edge ([`NumericalConfig::hard_edges`]), onto which a bisected
+//!    edge is snapped. The cumulative mass at each panel start is stored, with a solver state for warm starts.
 //! 4. **Atoms.** Known atoms are passed in; a mass deficit `1 − ∫ρ − Σ known` larger than [`MASS_TOLERANCE`] is
 //!    searched for by the zoom of notes §A2.3 (maximise `h·(−Im G(x + ih))`, shrinking `h` by 20 per level); the
 //!    mass is read off as `η·(−Im G(x₀ + iη))`.
