@@ -3,12 +3,25 @@
 use std::sync::Arc;
 
 use landscape_theory::expr::LawExpr;
-use landscape_theory::{LawError, SpectralLaw};
+use landscape_theory::free_sum::FreeSum;
+use landscape_theory::pennington_bahri::PenningtonBahri;
+use landscape_theory::{FussCatalan, LawError, MarchenkoPastur, Semicircle, SpectralLaw};
 
 /// Builds the law an expression names, validating every parameter.
 pub fn build_law(expr: &LawExpr) -> Result<Arc<dyn SpectralLaw>, LawError> {
-    Err(LawError::Unsupported {
-        law: "law",
-        reason: format!("`{expr}` is not available yet"),
+    Ok(match expr {
+        LawExpr::MarchenkoPastur { ratio, variance } => {
+            Arc::new(MarchenkoPastur::new(*ratio, *variance)?)
+        }
+        LawExpr::Semicircle { variance } => Arc::new(Semicircle::new(*variance)?),
+        LawExpr::FussCatalan { depth } => Arc::new(FussCatalan::new(*depth)?),
+        LawExpr::FreeSum(a, b) => Arc::new(FreeSum::new(build_law(a)?, build_law(b)?)?),
+        LawExpr::PenningtonBahri { phi, energy } => Arc::new(PenningtonBahri::new(*phi, *energy)?),
+        other => {
+            return Err(LawError::Unsupported {
+                law: "law",
+                reason: format!("`{other}` is not available yet"),
+            });
+        }
     })
 }

@@ -6,4 +6,6 @@
 
 pub mod checks;
 pub mod cli;
+pub mod compare;
 pub mod laws;
+pub mod simulation;

@@ -25,6 +25,7 @@
 //! thread count. Cost: `P · m` products plus O(P n m²) flops for reorthogonalisation; memory `n m`.
 
 use crate::SimulateError;
+use crate::distance::WeightedSpectrum;
 use crate::lanczos::{OnBreakdown, lanczos_decomposition};
 use crate::operator::SymmetricOperator;
 use crate::rng;
@@ -107,6 +108,15 @@ impl SpectralQuadrature {
             .collect();
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
         pairs.into_iter().unzip()
+    }
+
+    /// The combined measure as a [`WeightedSpectrum`], for the distances of [`crate::distance`].
+    ///
+    /// # Errors
+    /// Never for a result of [`slq`] (its weights are finite, non-negative and sum to 1).
+    pub fn to_spectrum(&self) -> Result<WeightedSpectrum, SimulateError> {
+        let (nodes, weights) = self.measure();
+        WeightedSpectrum::new(&nodes, &weights)
     }
 
     /// The CDF of the combined measure at `x`: `Σ_{θ_i ≤ x} w_i` (right-continuous step function).
@@ -242,7 +252,7 @@ pub fn slq<O: SymmetricOperator + ?Sized>(
 mod tests {
     use super::*;
     use crate::dense::DenseSymmetric;
-    use crate::distance::{WeightedSpectrum, ks_two_sample};
+    use crate::distance::ks_two_sample;
     use crate::trace::hutchinson;
     use rand_distr::{Distribution, StandardNormal};
 
@@ -309,7 +319,8 @@ mod tests {
         let (nodes, weights) = quad.measure();
         let total: f64 = weights.iter().sum();
         assert!((total - 1.0).abs() < 1e-12);
-        let measure = WeightedSpectrum::new(&nodes, &weights).unwrap();
+        let measure = quad.to_spectrum().unwrap();
+        assert_eq!(measure.points(), &nodes[..]);
         let ks = ks_two_sample(&measure, &exact);
         let p = config.n_probes as f64;
         let cms: f64 = quad

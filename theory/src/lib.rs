@@ -19,8 +19,11 @@ pub mod marchenko_pastur;
 pub mod numerical;
 pub mod pennington_bahri;
 pub mod quadrature;
+pub mod random_features;
 pub mod semicircle;
 pub mod spiked;
+pub mod tracy_widom;
+pub mod wishart_edge;
 
 pub use error::LawError;
 pub use fuss_catalan::FussCatalan;

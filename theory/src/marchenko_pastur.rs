@@ -229,6 +229,16 @@ impl SpectralLaw for MarchenkoPastur {
         sum * self.variance.powi(k as i32)
     }
 
+    /// Bisection of the closed-form cdf ([`crate::law::default_quantile`]), except that every `p` up to the atom's
+    /// mass maps exactly to the atom at 0 (bisection would stop 1e-13 of the width above it).
+    fn quantile(&self, p: f64) -> Result<f64, LawError> {
+        let atom = self.atom_mass();
+        if atom > 0.0 && (0.0..=atom).contains(&p) {
+            return Ok(0.0);
+        }
+        crate::law::default_quantile(self, p)
+    }
+
     /// `G(z) = (z + σ²(λ−1) − √(z−λ₋)·√(z−λ₊)) / (2λσ²z) = 2 / (z + σ²(λ−1) + √(z−λ₋)·√(z−λ₊))`,
     /// with the **product of two principal square roots** (the principal root of the product is the wrong branch
     /// for `Re z < (λ₋+λ₊)/2`). The two algebraically equal forms are chosen to avoid cancellation. The atom at 0
@@ -343,6 +353,19 @@ mod tests {
         assert_eq!(mp.cdf(mp.lower_edge()), 0.75);
         assert_eq!(mp.cdf(mp.upper_edge()), 1.0);
         assert!(mp.cdf(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn quantile_maps_probabilities_below_the_atom_to_zero() {
+        let mp = MarchenkoPastur::new(4.0, 1.0).unwrap();
+        assert_eq!(mp.quantile(0.0).unwrap(), 0.0);
+        assert_eq!(mp.quantile(0.75).unwrap(), 0.0);
+        let above = mp.quantile(0.75 + 1e-9).unwrap();
+        assert!(
+            above >= mp.lower_edge() && above < mp.lower_edge() + 1e-3,
+            "{above}"
+        );
+        assert!(mp.quantile(1.5).is_err());
     }
 
     #[test]

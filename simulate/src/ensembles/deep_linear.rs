@@ -22,8 +22,9 @@ pub enum WeightLaw {
 /// `ESD(JJᵀ) → MP(N_L/N_0, σ²) ⊠ MP(N_L/N_1, σ²) ⊠ ⋯ ⊠ MP(N_L/N_{L−1}, σ²)`,
 ///
 /// i.e. `S(z) = Π_{l=1}^{L} 1/(σ²(1 + z N_L/N_{l−1}))`. For equal widths and σ² = 1 this is the Fuss–Catalan
-/// law FC_L (notes §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is the left-nested
-/// `free_product(free_product(mp(..), mp(..)), ..)`, or a single `mp(..)` for L = 1.
+/// law FC_L (notes §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is `fuss_catalan(depth=L)` in that
+/// case (L ≥ 2), otherwise the left-nested `free_product(free_product(mp(..), mp(..)), ..)`, or a single `mp(..)`
+/// for L = 1.
 ///
 /// *Derivation.* Let μ_l be the ESD of J_l J_lᵀ on ℝ^{N_l} and c_l = N_{l−1}/N_l. The nonzero spectrum of
 /// `W_l A W_lᵀ` equals that of `A^{1/2} W_lᵀW_l A^{1/2}` on ℝ^{N_{l−1}}, and `W_lᵀW_l` there has law
@@ -45,11 +46,7 @@ pub struct DeepLinearJacobian {
 
 impl DeepLinearJacobian {
     /// `widths = [N_0, …, N_L]` with L ≥ 1 layers and every width ≥ 2; `variance = σ² > 0`.
-    pub fn new(
-        widths: &[usize],
-        weights: WeightLaw,
-        variance: f64,
-    ) -> Result<Self, SimulateError> {
+    pub fn new(widths: &[usize], weights: WeightLaw, variance: f64) -> Result<Self, SimulateError> {
         if widths.len() < 2 {
             return Err(SimulateError::invalid(
                 "widths",
@@ -80,7 +77,9 @@ impl DeepLinearJacobian {
     /// Draws `W_l` (rows × cols).
     fn weight(&self, rows: usize, cols: usize, rng: &mut Rng) -> Mat<f64> {
         match self.weights {
-            WeightLaw::Gaussian => gaussian_matrix(rows, cols, (self.variance / cols as f64).sqrt(), rng),
+            WeightLaw::Gaussian => {
+                gaussian_matrix(rows, cols, (self.variance / cols as f64).sqrt(), rng)
+            }
             WeightLaw::Orthogonal => {
                 let sigma = self.variance.sqrt();
                 let q = if rows >= cols {
@@ -117,6 +116,10 @@ impl Ensemble for DeepLinearJacobian {
     fn limit_expression(&self) -> Option<String> {
         if self.weights == WeightLaw::Orthogonal {
             return None;
+        }
+        let square = self.widths.iter().all(|&w| w == self.widths[0]);
+        if square && self.depth() >= 2 && self.variance.to_bits() == 1f64.to_bits() {
+            return Some(format!("fuss_catalan(depth={})", self.depth()));
         }
         let out = self.dim() as f64;
         let factor = |l: usize| {
@@ -166,16 +169,26 @@ mod tests {
         acc
     }
 
-    /// Products of L Gaussian layers have heavy top tails: the k-th moment's relative fluctuation over 8 draws at
-    /// N = 200 was measured at ≤ 0.02 (k = 3, L = 3) and the O(L k²/N) finite-size bias at ≤ 0.03; 0.08 relative
-    /// is a margin of > 1.5 over their sum.
-    const MOMENT_REL_TOL: f64 = 0.08;
+    /// Products of Gaussian layers have heavy top tails, so m3 fluctuates most. Measured by
+    /// `measure_deep_linear_moment_errors` (10 seeds × 8 draws per configuration): worst relative error 0.037
+    /// (square, L = 3, k = 3) and 0.053 (widths [150, 300, 200], k = 3); the mean error (finite-size bias) is
+    /// ≤ 0.017 and halves when the widths double ([150, 300, 200] → [300, 600, 400]: m3 bias 0.0127 → 0.0057),
+    /// as O(1/N) should. 0.1 is ≈ 1.9× the worst of 60 runs. A wrong ratio convention (e.g. N_l/N_{l−1}) moves m2
+    /// by > 20 % for these widths, so the check discriminates.
+    const MOMENT_REL_TOL: f64 = 0.1;
 
     #[test]
     fn square_gaussian_jacobian_moments_are_fuss_catalan() {
         for (depth, seed) in [(1usize, 61u64), (2, 62), (3, 63)] {
             let n = 200;
-            let ens = DeepLinearJacobian::new(&vec![n; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
+            let ens =
+                DeepLinearJacobian::new(&vec![n; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
+            let expected = if depth == 1 {
+                "mp(ratio=1, variance=1)".to_string()
+            } else {
+                format!("fuss_catalan(depth={depth})")
+            };
+            assert_eq!(ens.limit_expression().unwrap(), expected);
             let m = mean_moments(&ens, seed, 8);
             for k in 1..=3 {
                 let want = fuss_catalan(depth as u64, k as u64);
@@ -192,16 +205,18 @@ mod tests {
     /// m2 = 1 + λ₁ + λ₂, m3 = 1 + 3λ₁ + 3λ₂ + λ₁² + 3λ₁λ₂ + λ₂².
     #[test]
     fn rectangular_gaussian_jacobian_matches_nested_free_product_of_mp() {
-        for (widths, seed) in [([300usize, 150, 200], 64u64), ([150, 300, 200], 65), ([200, 400, 100], 66)] {
+        for (widths, seed) in [
+            ([300usize, 150, 200], 64u64),
+            ([150, 300, 200], 65),
+            ([200, 400, 100], 66),
+        ] {
             let v = 1.5;
             let ens = DeepLinearJacobian::new(&widths, WeightLaw::Gaussian, v).unwrap();
             let out = widths[2] as f64;
             let (l1, l2) = (out / widths[0] as f64, out / widths[1] as f64);
             assert_eq!(
                 ens.limit_expression().unwrap(),
-                format!(
-                    "free_product(mp(ratio={l1}, variance=1.5), mp(ratio={l2}, variance=1.5))"
-                )
+                format!("free_product(mp(ratio={l1}, variance=1.5), mp(ratio={l2}, variance=1.5))")
             );
             let want = [
                 v * v,
@@ -222,8 +237,61 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "slow: measures MOMENT_REL_TOL's floor over 10 seeds"]
+    fn measure_deep_linear_moment_errors() {
+        for depth in 1..=3usize {
+            let ens =
+                DeepLinearJacobian::new(&vec![200; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
+            let errs: Vec<[f64; 3]> = (0..10)
+                .map(|seed| {
+                    let m = mean_moments(&ens, 700 + seed, 8);
+                    [1, 2, 3].map(|k| m[k - 1] / fuss_catalan(depth as u64, k as u64) - 1.0)
+                })
+                .collect();
+            let mean: Vec<f64> = (0..3)
+                .map(|k| errs.iter().map(|e| e[k]).sum::<f64>() / 10.0)
+                .collect();
+            let worst: Vec<f64> = (0..3)
+                .map(|k| errs.iter().map(|e| e[k].abs()).fold(0.0, f64::max))
+                .collect();
+            println!("L {depth}: mean rel err (bias) {mean:?}, worst {worst:?}");
+        }
+        for widths in [
+            [300usize, 150, 200],
+            [150, 300, 200],
+            [200, 400, 100],
+            [300, 600, 400],
+        ] {
+            let ens = DeepLinearJacobian::new(&widths, WeightLaw::Gaussian, 1.0).unwrap();
+            let (l1, l2) = (
+                widths[2] as f64 / widths[0] as f64,
+                widths[2] as f64 / widths[1] as f64,
+            );
+            let want = [
+                1.0,
+                1.0 + l1 + l2,
+                1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2,
+            ];
+            let errs: Vec<[f64; 3]> = (0..10)
+                .map(|seed| {
+                    let m = mean_moments(&ens, 800 + seed, 8);
+                    [0, 1, 2].map(|k| m[k] / want[k] - 1.0)
+                })
+                .collect();
+            let mean: Vec<f64> = (0..3)
+                .map(|k| errs.iter().map(|e| e[k]).sum::<f64>() / 10.0)
+                .collect();
+            let worst: Vec<f64> = (0..3)
+                .map(|k| errs.iter().map(|e| e[k].abs()).fold(0.0, f64::max))
+                .collect();
+            println!("widths {widths:?}: mean rel err (bias) {mean:?}, worst {worst:?}");
+        }
+    }
+
+    #[test]
     fn square_orthogonal_jacobian_is_an_isometry_times_sigma_to_the_depth() {
-        let ens = DeepLinearJacobian::new(&[100, 100, 100, 100], WeightLaw::Orthogonal, 2.0).unwrap();
+        let ens =
+            DeepLinearJacobian::new(&[100, 100, 100, 100], WeightLaw::Orthogonal, 2.0).unwrap();
         let ev = eigenvalues(&ens.sample(&mut seeded(67))).unwrap();
         // Every eigenvalue of JJᵀ is σ^{2L} = 8, up to rounding O(L·√N·ε).
         for x in ev {
@@ -246,9 +314,21 @@ mod tests {
     }
 
     #[test]
+    fn square_widths_with_other_variance_nest_free_products() {
+        let ens = DeepLinearJacobian::new(&[50, 50, 50], WeightLaw::Gaussian, 2.0).unwrap();
+        assert_eq!(
+            ens.limit_expression().unwrap(),
+            "free_product(mp(ratio=1, variance=2), mp(ratio=1, variance=2))"
+        );
+    }
+
+    #[test]
     fn single_layer_limit_is_plain_marchenko_pastur() {
         let ens = DeepLinearJacobian::new(&[400, 100], WeightLaw::Gaussian, 1.0).unwrap();
-        assert_eq!(ens.limit_expression().unwrap(), "mp(ratio=0.25, variance=1)");
+        assert_eq!(
+            ens.limit_expression().unwrap(),
+            "mp(ratio=0.25, variance=1)"
+        );
     }
 
     #[test]

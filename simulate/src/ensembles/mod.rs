@@ -12,7 +12,8 @@
 //! | [`SpikedCovariance`] | `Σ^{1/2}ZZᵀΣ^{1/2}/n`, Σ = σ²I + (ℓ − σ²)uuᵀ | `mp(ratio=p/n, variance=σ²)` (bulk) |
 //! | [`SpikedWigner`] | `θuuᵀ + W`, W GOE of variance σ² | `semicircle(variance=σ²)` (bulk) |
 //! | [`FreeSumEnsemble`] | `A + O B Oᵀ`, O Haar orthogonal | `free_sum(LAW_A, LAW_B)` |
-//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | nested `free_product(mp(..), ..)` (Gaussian weights) |
+//! | [`FreeProductEnsemble`] | `A^{1/2} O B Oᵀ A^{1/2}`, O Haar orthogonal | `free_product(LAW_A, LAW_B)` |
+//! | [`DeepLinearJacobian`] | `JJᵀ`, J = W_L⋯W_1 | Gaussian weights: nested `free_product(mp(..), ..)`, or `fuss_catalan(depth=L)` when square with σ² = 1; orthogonal: `None` |
 //! | [`RandomFeatures`] | `YYᵀ/m`, Y = f(WX/√n0) | `random_features(phi=, psi=, eta=, zeta=)` |
 //! | [`PenningtonBahriEnsemble`] | `H0 + H1`, Wishart plus GOE | `pennington_bahri(phi=, energy=)` |
 //!
@@ -24,8 +25,13 @@
 //! Gaussians are drawn from the one [`Rng`] in a fixed order (column-major, matrix by matrix), and every product
 //! runs with [`faer::Par::Seq`], so a seed gives the same bits whatever the thread count. Every sample is exactly
 //! symmetric (`(M + Mᵀ)/2` is formed explicitly, which is bit-symmetric because addition commutes).
+//! The Haar QR and the eigensolvers read faer's global parallelism, which is `Par::Seq` in this build (faer's
+//! `rayon` feature is off); enabling it would require passing `Par::Seq` explicitly there too. Across platforms the
+//! ChaCha stream is identical; `StandardNormal` (ziggurat) calls the platform `exp`/`ln` only on its rare slow
+//! path, so cross-platform bit identity rests on those functions being correctly rounded.
 
 mod deep_linear;
+mod free_product;
 mod free_sum;
 mod goe;
 mod pennington_bahri;
@@ -39,6 +45,7 @@ mod wishart;
 mod test_support;
 
 pub use deep_linear::{DeepLinearJacobian, WeightLaw};
+pub use free_product::FreeProductEnsemble;
 pub use free_sum::FreeSumEnsemble;
 pub use goe::Goe;
 pub use pennington_bahri::PenningtonBahriEnsemble;
@@ -110,7 +117,10 @@ pub fn gaussian_matrix(rows: usize, cols: usize, std: f64, rng: &mut Rng) -> Mat
 /// If `rows < cols`.
 #[track_caller]
 pub fn haar_stiefel(rows: usize, cols: usize, rng: &mut Rng) -> Mat<f64> {
-    assert!(rows >= cols, "haar_stiefel needs rows >= cols, got {rows} x {cols}");
+    assert!(
+        rows >= cols,
+        "haar_stiefel needs rows >= cols, got {rows} x {cols}"
+    );
     let g = gaussian_matrix(rows, cols, 1.0, rng);
     let qr = g.qr();
     let mut q = qr.compute_thin_Q();
@@ -195,21 +205,35 @@ mod tests {
             let again = bits(&ens.sample(&mut seeded(5)));
             assert_eq!(first, again, "{}: seed 5 not reproducible", ens.name());
             let other = bits(&ens.sample(&mut seeded(6)));
-            assert_ne!(first, other, "{}: seeds 5 and 6 gave the same matrix", ens.name());
+            assert_ne!(
+                first,
+                other,
+                "{}: seeds 5 and 6 gave the same matrix",
+                ens.name()
+            );
         }
         // A different thread (and a concurrently busy one) must not change the bits.
         let ensembles = std::sync::Arc::new(all_ensembles());
-        let reference: Vec<Vec<u64>> = ensembles.iter().map(|e| bits(&e.sample(&mut seeded(9)))).collect();
+        let reference: Vec<Vec<u64>> = ensembles
+            .iter()
+            .map(|e| bits(&e.sample(&mut seeded(9))))
+            .collect();
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 let ens = std::sync::Arc::clone(&ensembles);
                 std::thread::spawn(move || {
-                    ens.iter().map(|e| bits(&e.sample(&mut seeded(9)))).collect::<Vec<_>>()
+                    ens.iter()
+                        .map(|e| bits(&e.sample(&mut seeded(9))))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
         for h in handles {
-            assert_eq!(h.join().unwrap(), reference, "bits changed on another thread");
+            assert_eq!(
+                h.join().unwrap(),
+                reference,
+                "bits changed on another thread"
+            );
         }
     }
 
@@ -221,7 +245,12 @@ mod tests {
             assert_eq!((m.nrows(), m.ncols()), (n, n), "{}", ens.name());
             for j in 0..n {
                 for i in 0..n {
-                    assert_eq!(m[(i, j)].to_bits(), m[(j, i)].to_bits(), "{} ({i},{j})", ens.name());
+                    assert_eq!(
+                        m[(i, j)].to_bits(),
+                        m[(j, i)].to_bits(),
+                        "{} ({i},{j})",
+                        ens.name()
+                    );
                 }
             }
         }
@@ -229,7 +258,10 @@ mod tests {
 
     #[test]
     fn limit_expressions_use_the_cli_syntax() {
-        let got: Vec<Option<String>> = all_ensembles().iter().map(|e| e.limit_expression()).collect();
+        let got: Vec<Option<String>> = all_ensembles()
+            .iter()
+            .map(|e| e.limit_expression())
+            .collect();
         assert_eq!(got[0].as_deref(), Some("mp(ratio=0.6, variance=1)"));
         assert_eq!(got[1].as_deref(), Some("semicircle(variance=1)"));
         assert_eq!(got[2].as_deref(), Some("mp(ratio=0.6, variance=1)"));
@@ -243,7 +275,10 @@ mod tests {
             Some("free_product(mp(ratio=0.75, variance=1), mp(ratio=1.5, variance=1))")
         );
         assert_eq!(got[6], None);
-        assert_eq!(got[8].as_deref(), Some("pennington_bahri(phi=0.5, energy=0.1)"));
+        assert_eq!(
+            got[8].as_deref(),
+            Some("pennington_bahri(phi=0.5, energy=0.1)")
+        );
     }
 
     #[test]
@@ -251,5 +286,58 @@ mod tests {
         assert!(check_dim("n", 1).is_err());
         assert!(check_positive("v", 0.0).is_err());
         assert!(check_positive("v", f64::NAN).is_err());
+    }
+}
+
+#[cfg(test)]
+mod measurements {
+    //! Ignored tests that measure the statistical floors behind the tolerances quoted in the other tests.
+    //! Run with `cargo test -p landscape-simulate measure_ -- --ignored --nocapture`.
+
+    use super::test_support::{ks_distance, mp_cdf, semicircle_cdf};
+    use super::*;
+    use crate::rng::task_rng;
+
+    fn quantiles(mut v: Vec<f64>) -> (f64, f64, f64) {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        (q(0.5), q(0.99), v[v.len() - 1])
+    }
+
+    #[test]
+    #[ignore = "slow: 900 eigensolves of size 200-400; measures KS_LOG_CONSTANT"]
+    fn measure_ks_constants() {
+        let seeds = 300u64;
+        let goe = Goe::new(400, 1.0).unwrap();
+        let w_half = Wishart::new(200, 400, 1.0).unwrap();
+        let w_two = Wishart::new(400, 200, 1.0).unwrap();
+        let scaled = |ks: f64, n: usize| ks * n as f64 / (n as f64).ln();
+        let snap = |x: f64| if x.abs() < 1e-9 { 0.0 } else { x };
+        let c_goe: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev = eigenvalues(&goe.sample(&mut task_rng(1000, s))).unwrap();
+                scaled(ks_distance(&ev, |x| semicircle_cdf(x, 1.0)), 400)
+            })
+            .collect();
+        let c_half: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev = eigenvalues(&w_half.sample(&mut task_rng(2000, s))).unwrap();
+                scaled(ks_distance(&ev, |x| mp_cdf(x, 0.5, 1.0)), 200)
+            })
+            .collect();
+        let c_two: Vec<f64> = (0..seeds)
+            .map(|s| {
+                let ev: Vec<f64> = eigenvalues(&w_two.sample(&mut task_rng(3000, s)))
+                    .unwrap()
+                    .into_iter()
+                    .map(snap)
+                    .collect();
+                scaled(ks_distance(&ev, |x| mp_cdf(x, 2.0, 1.0)), 400)
+            })
+            .collect();
+        println!("KS·N/lnN (median, 99%, max) over {seeds} seeds:");
+        println!("  GOE N=400:            {:?}", quantiles(c_goe));
+        println!("  Wishart 200x400 λ=.5: {:?}", quantiles(c_half));
+        println!("  Wishart 400x200 λ=2:  {:?}", quantiles(c_two));
     }
 }

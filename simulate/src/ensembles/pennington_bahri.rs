@@ -24,7 +24,11 @@ impl PenningtonBahriEnsemble {
     pub fn new(params: usize, data: usize, energy: f64) -> Result<Self, SimulateError> {
         let h0 = Wishart::new(params, data, 1.0)?;
         if !(energy.is_finite() && energy >= 0.0) {
-            return Err(SimulateError::invalid("energy", energy, "a finite number >= 0"));
+            return Err(SimulateError::invalid(
+                "energy",
+                energy,
+                "a finite number >= 0",
+            ));
         }
         let h1 = if energy > 0.0 {
             Some(Goe::new(params, 2.0 * energy)?)
@@ -88,9 +92,9 @@ mod tests {
         (1.0 - 20.0 * phi - 8.0 * phi * phi + (1.0 + 8.0 * phi).powf(1.5)) / 16.0
     }
 
-    #[test]
-    fn pennington_bahri_moments_are_free_sums_of_cumulants() {
-        // κ1 = 1, κ2 = φ + 2ε, κ3 = φ²: m2 = κ2 + 1, m3 = κ3 + 3κ2 + 1.
+    /// Relative errors of m2 and m3 (mean of 4 draws, N = 300, φ = 1/2, ε = 0/1) against the free-cumulant values
+    /// κ1 = 1, κ2 = φ + 2ε, κ3 = φ²: m2 = κ2 + 1, m3 = κ3 + 3κ2 + 1.
+    fn moment_errors(seed: u64) -> (f64, f64) {
         let (params, data, energy) = (300, 600, 0.1);
         let ens = PenningtonBahriEnsemble::new(params, data, energy).unwrap();
         let phi = ens.phi();
@@ -98,14 +102,29 @@ mod tests {
         let (mut m2, mut m3) = (0.0, 0.0);
         let reps = 4;
         for r in 0..reps {
-            let ev = eigenvalues(&ens.sample(&mut task_rng(81, r))).unwrap();
+            let ev = eigenvalues(&ens.sample(&mut task_rng(seed, r))).unwrap();
             m2 += ev.iter().map(|x| x * x).sum::<f64>() / params as f64 / reps as f64;
             m3 += ev.iter().map(|x| x.powi(3)).sum::<f64>() / params as f64 / reps as f64;
         }
-        // O(1/N) bias and fluctuation of trace moments; measured relative error ≤ 0.005. Tolerance 0.03.
         let (w2, w3) = (k2 + 1.0, phi * phi + 3.0 * k2 + 1.0);
-        assert!((m2 - w2).abs() < 0.03 * w2, "seed 81, N {params}: m2 {m2} vs {w2}");
-        assert!((m3 - w3).abs() < 0.03 * w3, "seed 81, N {params}: m3 {m3} vs {w3}");
+        (m2 / w2 - 1.0, m3 / w3 - 1.0)
+    }
+
+    /// O(1/N) bias and fluctuation of trace moments: worst relative error 0.014 over 10 seeds
+    /// (`measure_pennington_bahri_errors`); 0.03 ≈ 2× that.
+    const MOMENT_REL_TOL: f64 = 0.03;
+
+    #[test]
+    fn pennington_bahri_moments_are_free_sums_of_cumulants() {
+        let (e2, e3) = moment_errors(81);
+        assert!(
+            e2.abs() < MOMENT_REL_TOL,
+            "seed 81, N 300: m2 relative error {e2}"
+        );
+        assert!(
+            e3.abs() < MOMENT_REL_TOL,
+            "seed 81, N 300: m3 relative error {e3}"
+        );
     }
 
     #[test]
@@ -127,14 +146,55 @@ mod tests {
         // Half the critical energy: the lower edge sits at a positive distance ≫ N^{-2/3}, so no eigenvalue is
         // negative except with exponentially small probability.
         let below = index(0.5 * ec, 82);
-        assert!(below == 0.0, "seed 82: index {below} at ε = ε_c/2 = {}", 0.5 * ec);
-        // ε = 4ε_c: α = 5.702e-2 (notes §1.7). Eigenvalue counts are rigid (sd O(log N / N)); the measured
-        // deviation is ≈ 0.003. Tolerance 0.01 = 4 eigenvalues of 400.
+        assert!(
+            below == 0.0,
+            "seed 82: index {below} at ε = ε_c/2 = {}",
+            0.5 * ec
+        );
+        // ε = 4ε_c: α = 5.702e-2 (notes §1.7). Eigenvalue counts are rigid (sd O(log N / N)); measured
+        // |deviation| ≤ 0.0024 over 10 seeds (and 0 negative eigenvalues in 40 draws at ε_c/2). Tolerance 0.01 =
+        // 4 eigenvalues of 400, ≈ 4× the worst.
         let above = index(4.0 * ec, 83);
         assert!(
             (above - 5.702e-2).abs() < 0.01,
             "seed 83, N {params}: index {above} vs 0.05702 at ε = 4ε_c"
         );
+    }
+
+    #[test]
+    #[ignore = "slow: measures the index and moment floors over 10 seeds"]
+    fn measure_pennington_bahri_errors() {
+        let phi = 0.5;
+        let ec = critical_energy(phi);
+        let ens = PenningtonBahriEnsemble::new(400, 800, 4.0 * ec).unwrap();
+        let idx: Vec<f64> = (0..10)
+            .map(|s| {
+                (0..4)
+                    .map(|r| {
+                        let ev = eigenvalues(&ens.sample(&mut task_rng(1100 + s, r))).unwrap();
+                        ev.iter().filter(|x| **x < 0.0).count() as f64 / 400.0
+                    })
+                    .sum::<f64>()
+                    / 4.0
+                    - 5.702e-2
+            })
+            .collect();
+        println!("index deviations at 4ε_c: {idx:?}");
+        let low = PenningtonBahriEnsemble::new(400, 800, 0.5 * ec).unwrap();
+        let neg: usize = (0..40)
+            .map(|s| {
+                let ev = eigenvalues(&low.sample(&mut task_rng(1200, s))).unwrap();
+                ev.iter().filter(|x| **x < 0.0).count()
+            })
+            .sum();
+        println!("negative eigenvalues at ε_c/2 over 40 draws: {neg}");
+        let worst = (0..10)
+            .map(|s| {
+                let (a, b) = moment_errors(1500 + s);
+                a.abs().max(b.abs())
+            })
+            .fold(0.0, f64::max);
+        println!("worst m2/m3 relative error over 10 seeds: {worst}");
     }
 
     #[test]

@@ -245,19 +245,44 @@ mod tests {
         // tanh, mpmath at 30 digits (`quad(f(x)·exp(−x²/2)/√(2π), [−∞, 0, ∞])`): E tanh²(ξ) =
         // 0.394294490397841 (also notes A1.2's Var φ), (E sech²(ξ))² = (E ξ tanh ξ)² = 0.366879164362411.
         let t = GaussianMoments::of(&Activation::new("tanh", f64::tanh), 1.0).unwrap();
-        assert!((t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL, "η {}", t.eta);
-        assert!((t.zeta - 0.366_879_164_362_411).abs() < QUAD_TOL, "ζ {}", t.zeta);
+        assert!(
+            (t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL,
+            "η {}",
+            t.eta
+        );
+        assert!(
+            (t.zeta - 0.366_879_164_362_411).abs() < QUAD_TOL,
+            "ζ {}",
+            t.zeta
+        );
         // Linear f(x) = x at scale s: η = ζ = s².
         let l = GaussianMoments::of(&Activation::new("id", |x| x), 1.5).unwrap();
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
     }
 
-    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (notes §1.8). Both are averages of
-    /// O(n1²) weakly dependent entries with O(1/n) relative bias; measured relative errors over 4 draws at
-    /// n0 = 200, n1 = 300, m = 400 were ≤ 0.006 (m1) and ≤ 0.012 (m2). 0.04 is a margin > 3.
-    const MOMENT_REL_TOL: f64 = 0.04;
+    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (notes §1.8). Measured by
+    /// `measure_random_feature_moment_errors` (10 seeds × 4 draws, n0 = 200, n1 = 300, m = 400): worst m1 error
+    /// 0.013; worst m2 error 0.022 (tanh), 0.036 (centred ReLU), 0.054 (centred |x|). The last carries a bias of
+    /// +0.036: an activation with an even part has a non-zero second Hermite coefficient c₂, and the matrix
+    /// c₂²(w_i·w_j/n0)² has mean ≈ c₂²/n0 off the diagonal, i.e. an O(1) outlier eigenvalue that adds O(1/n1) to m2
+    /// but is invisible in the limit law. 0.08 ≈ 1.5× the worst of 30 runs; dropping the ζ²/ψ term or swapping
+    /// φ/ψ moves m2 by > 25 %, so the check discriminates.
+    const MOMENT_REL_TOL: f64 = 0.08;
 
     fn check_moments(act: Activation, wv: f64, dv: f64, seed: u64) {
+        let (e1, e2) = moment_errors(act, wv, dv, seed);
+        assert!(
+            e1.abs() < MOMENT_REL_TOL,
+            "seed {seed}: m1 relative error {e1} (tol {MOMENT_REL_TOL})"
+        );
+        assert!(
+            e2.abs() < MOMENT_REL_TOL,
+            "seed {seed}: m2 relative error {e2} (tol {MOMENT_REL_TOL})"
+        );
+    }
+
+    /// Relative errors of m1 against η and m2 against η²(1 + φ/ψ) + ζ²/ψ, mean of 4 draws at n0=200, n1=300, m=400.
+    fn moment_errors(act: Activation, wv: f64, dv: f64, seed: u64) -> (f64, f64) {
         let (n0, n1, m) = (200, 300, 400);
         let ens = RandomFeatures::new(n0, n1, m, act, wv, dv).unwrap();
         let GaussianMoments { eta, zeta, .. } = ens.moments();
@@ -275,16 +300,36 @@ mod tests {
             m2 += fro / n1 as f64 / reps as f64;
         }
         let want2 = eta * eta * (1.0 + phi / psi) + zeta * zeta / psi;
-        assert!(
-            (m1 - eta).abs() < MOMENT_REL_TOL * eta,
-            "seed {seed}, {}: m1 {m1} vs η {eta}",
-            ens.activation.name()
-        );
-        assert!(
-            (m2 - want2).abs() < MOMENT_REL_TOL * want2,
-            "seed {seed}, {}: m2 {m2} vs {want2}",
-            ens.activation.name()
-        );
+        (m1 / eta - 1.0, m2 / want2 - 1.0)
+    }
+
+    #[test]
+    #[ignore = "slow: measures MOMENT_REL_TOL's floor over 10 seeds"]
+    fn measure_random_feature_moment_errors() {
+        let acts = || {
+            vec![
+                (relu().centred(1.0).unwrap(), 1.0),
+                (Activation::new("tanh", f64::tanh), 1.0),
+                (
+                    Activation::new("abs", f64::abs)
+                        .centred(2f64.sqrt())
+                        .unwrap(),
+                    2.0,
+                ),
+            ]
+        };
+        for (i, (act, wv)) in acts().into_iter().enumerate() {
+            let errs: Vec<(f64, f64)> = (0..10)
+                .map(|s| moment_errors(act.clone(), wv, 1.0, 900 + 10 * i as u64 + s))
+                .collect();
+            let w1 = errs.iter().map(|e| e.0.abs()).fold(0.0, f64::max);
+            let w2 = errs.iter().map(|e| e.1.abs()).fold(0.0, f64::max);
+            let b2 = errs.iter().map(|e| e.1).sum::<f64>() / 10.0;
+            println!(
+                "{}: worst m1 {w1}, worst m2 {w2}, mean m2 err {b2}",
+                act.name()
+            );
+        }
     }
 
     #[test]
@@ -292,7 +337,9 @@ mod tests {
         check_moments(relu().centred(1.0).unwrap(), 1.0, 1.0, 71);
         check_moments(Activation::new("tanh", f64::tanh), 1.0, 1.0, 72);
         // s = σ_wσ_x = √2 with |x| − E|sξ| (ζ = 0: pure MP(n1/m, η)).
-        let abs = Activation::new("abs", f64::abs).centred(2f64.sqrt()).unwrap();
+        let abs = Activation::new("abs", f64::abs)
+            .centred(2f64.sqrt())
+            .unwrap();
         check_moments(abs, 2.0, 1.0, 73);
     }
 
@@ -302,7 +349,9 @@ mod tests {
         let t = Activation::new("tanh", f64::tanh);
         assert!(RandomFeatures::new(1, 10, 10, t.clone(), 1.0, 1.0).is_err());
         assert!(RandomFeatures::new(10, 10, 10, t.clone(), 0.0, 1.0).is_err());
-        assert!(RandomFeatures::new(10, 10, 10, Activation::new("zero", |_| 0.0), 1.0, 1.0).is_err());
+        assert!(
+            RandomFeatures::new(10, 10, 10, Activation::new("zero", |_| 0.0), 1.0, 1.0).is_err()
+        );
         let ok = RandomFeatures::new(100, 50, 400, t, 1.0, 1.0).unwrap();
         let expr = ok.limit_expression().unwrap();
         assert!(

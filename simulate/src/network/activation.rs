@@ -15,12 +15,11 @@ const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 const INV_SQRT_TWO_PI: f64 = 0.398_942_280_401_432_7;
 
 /// A pointwise nonlinearity σ applied after every hidden layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Activation {
     /// `σ(x) = x`.
     Linear,
     /// `σ(x) = tanh x`.
-    #[default]
     Tanh,
     /// `σ(x) = max(0, x)`, with `σ'(0) = 0` as in PyTorch.
     Relu,
@@ -99,9 +98,33 @@ impl Activation {
         }
     }
 
-    /// `(σ(x), σ'(x), σ''(x))` in one call.
+    /// `(σ(x), σ'(x), σ''(x))` in one call, sharing the transcendental evaluations.
     pub fn value_and_derivatives(self, x: f64) -> (f64, f64, f64) {
-        (self.value(x), self.derivative(x), self.second_derivative(x))
+        match self {
+            Activation::Linear | Activation::Relu => {
+                (self.value(x), self.derivative(x), self.second_derivative(x))
+            }
+            Activation::Tanh => {
+                let t = x.tanh();
+                let d = 1.0 - t * t;
+                (t, d, -2.0 * t * d)
+            }
+            Activation::Erf => {
+                let d = TWO_OVER_SQRT_PI * (-x * x).exp();
+                (libm::erf(x), d, -2.0 * x * d)
+            }
+            Activation::Gelu => {
+                let cdf = 0.5 * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2));
+                let pdf = normal_pdf(x);
+                (x * cdf, cdf + x * pdf, pdf * (2.0 - x * x))
+            }
+        }
+    }
+
+    /// `(σ(x), σ'(x))` in one call, sharing the transcendental evaluations.
+    pub fn value_and_derivative(self, x: f64) -> (f64, f64) {
+        let (v, d, _) = self.value_and_derivatives(x);
+        (v, d)
     }
 }
 
@@ -182,6 +205,30 @@ mod tests {
                 ((got - want) / want).abs() < REL_TOL,
                 "{act}({x}) = {got:e}, mpmath {want:e}"
             );
+        }
+    }
+
+    #[test]
+    fn combined_evaluation_equals_separate_calls() {
+        for act in Activation::ALL {
+            for i in -40..=40 {
+                let x = f64::from(i) * 0.1;
+                let (v, d, dd) = act.value_and_derivatives(x);
+                // Same formulas up to the order of operations: a few ulp.
+                let tol = 8.0 * f64::EPSILON;
+                assert!(
+                    (v - act.value(x)).abs() <= tol * (1.0 + v.abs()),
+                    "{act}({x})"
+                );
+                assert!(
+                    (d - act.derivative(x)).abs() <= tol * (1.0 + d.abs()),
+                    "{act}'({x})"
+                );
+                assert!(
+                    (dd - act.second_derivative(x)).abs() <= tol * (1.0 + dd.abs()),
+                    "{act}''({x})"
+                );
+            }
         }
     }
 

@@ -645,3 +645,123 @@ fn operators_apply_their_products_and_reject_wrong_lengths() {
     let mismatched = Dataset::new(vec![0.0; 8], 4, 2, Targets::Classes(vec![0; 4])).unwrap();
     assert!(HessianOperator::new(&c.mlp, &c.params, &mismatched, c.loss).is_err());
 }
+
+include!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/reference/network_reference.rs"
+));
+
+/// A fixed 3-4-2 GELU net in PyTorch's layout and loss conventions against mpmath at 40 digits
+/// (`simulate/tests/reference/make_network_reference.py`). The f64 inputs differ from the script's exact ones by
+/// ~1e-16 relative and the computation is well conditioned, so 1e-12 relative to the largest entry is ample.
+#[test]
+fn network_matches_mpmath_reference() {
+    const REF_REL_TOL: f64 = 1e-12;
+    let mlp = Mlp::new(MlpConfig {
+        widths: vec![3, 4, 2],
+        activation: Activation::Gelu,
+        parameterization: Parameterization::TorchDefault,
+        bias: true,
+    })
+    .unwrap();
+    let p = mlp.n_params();
+    let params: Vec<f64> = (0..p).map(|i| (1.3 * i as f64 + 0.5).sin() / 2.0).collect();
+    let x: Vec<f64> = (0..3)
+        .flat_map(|a| (0..3).map(move |j| (0.7 * f64::from(a) + 1.1 * f64::from(j)).cos()))
+        .collect();
+    let y: Vec<f64> = (0..3)
+        .flat_map(|a| (0..2).map(move |j| 0.3 * f64::from(a + 1) - f64::from(j)))
+        .collect();
+    let v: Vec<f64> = (0..p).map(|i| (i as f64 / 3.0).cos()).collect();
+    let mse_data = Dataset::new(x.clone(), 3, 3, Targets::Real(y, 2)).unwrap();
+    let ce_data = Dataset::new(x, 3, 3, Targets::Classes(vec![1, 0, 1])).unwrap();
+    for (name, data, loss, ref_loss, ref_grad, ref_hvp) in [
+        (
+            "mse",
+            &mse_data,
+            Loss::mse(),
+            REF_MSE_LOSS,
+            &REF_MSE_GRAD,
+            &REF_MSE_HVP,
+        ),
+        (
+            "cross-entropy",
+            &ce_data,
+            Loss::cross_entropy(),
+            REF_CE_LOSS,
+            &REF_CE_GRAD,
+            &REF_CE_HVP,
+        ),
+    ] {
+        let point = CurvaturePoint::new(&mlp, &params, data, loss).unwrap();
+        let mut hv = vec![0.0; p];
+        point.hessian_vector_product(&v, &mut hv);
+        let e_loss = (point.loss_value() - ref_loss).abs() / ref_loss.abs();
+        let e_grad = max_abs_diff(point.gradient(), ref_grad) / max_abs(ref_grad);
+        let e_hvp = max_abs_diff(&hv, ref_hvp) / max_abs(ref_hvp);
+        assert!(
+            e_loss < REF_REL_TOL && e_grad < REF_REL_TOL && e_hvp < REF_REL_TOL,
+            "{name}: relative errors loss {e_loss:e}, gradient {e_grad:e}, Hv {e_hvp:e}; bound {REF_REL_TOL:e}"
+        );
+    }
+}
+
+/// A medium net (P = 258, the size limit of the dense tests is P ≤ 500): the R-operator Hessian is symmetric and
+/// its products match finite differences of gradients, as on the tiny nets.
+#[test]
+fn medium_net_hessian_is_symmetric_and_matches_finite_differences() {
+    let c = case(
+        &[6, 12, 10, 4],
+        Activation::Gelu,
+        Parameterization::TorchDefault,
+        true,
+        LossKind::CrossEntropy,
+        16,
+        50,
+    );
+    let p = c.mlp.n_params();
+    assert_eq!(p, 6 * 12 + 12 + 12 * 10 + 10 + 10 * 4 + 4);
+    let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
+    let h = point.hessian_dense();
+    let scale = 1.0 + max_abs(&h);
+    let mut asym = 0.0_f64;
+    for i in 0..p {
+        for j in 0..i {
+            asym = asym.max((h[i * p + j] - h[j * p + i]).abs());
+        }
+    }
+    assert!(
+        asym < EXACT_REL_TOL * scale,
+        "{}: max |H − Hᵀ| = {asym:e}",
+        describe(&c)
+    );
+    let v = random_direction(p, 51);
+    let mut hv = vec![0.0; p];
+    point.hessian_vector_product(&v, &mut hv);
+    let shifted = |t: f64| {
+        let q: Vec<f64> = c.params.iter().zip(&v).map(|(a, b)| a + t * b).collect();
+        loss_and_gradient(&c.mlp, &q, &c.data, c.loss).unwrap().1
+    };
+    let (gp, gm) = (shifted(FD_STEP), shifted(-FD_STEP));
+    let fd: Vec<f64> = gp
+        .iter()
+        .zip(&gm)
+        .map(|(a, b)| (a - b) / (2.0 * FD_STEP))
+        .collect();
+    let err = max_abs_diff(&fd, &hv);
+    let bound = FD_REL_TOL * (1.0 + max_abs(&hv));
+    assert!(
+        err < bound,
+        "{}: ‖Hv − fd‖∞ = {err:e}, bound {bound:e}",
+        describe(&c)
+    );
+    let g = point.gauss_newton_dense();
+    let eig = eigenvalues(&g, p);
+    let floor = psd_floor(p, c.data.n, c.mlp.n_outputs(), eig[p - 1]);
+    assert!(
+        eig[0] >= floor,
+        "{}: λ_min(G) = {:e} < {floor:e}",
+        describe(&c),
+        eig[0]
+    );
+}

@@ -267,6 +267,27 @@ mod tests {
     }
 
     #[test]
+    fn noiseless_teacher_student_targets_are_teacher_outputs() {
+        use crate::network::{Activation, MlpConfig, Parameterization};
+        let teacher = Mlp::new(MlpConfig {
+            widths: vec![4, 6, 2],
+            activation: Activation::Relu,
+            parameterization: Parameterization::Ntk { bias_scale: 0.1 },
+            bias: true,
+        })
+        .unwrap();
+        let mut rng = seeded(17);
+        let params = teacher.init(&mut rng);
+        let ds =
+            teacher_student(&teacher, &params, 7, 0.0, InputScale::UnitNorm, &mut rng).unwrap();
+        let out = teacher.forward(&params, &ds.x, 7).unwrap();
+        assert_eq!(ds.targets, Targets::Real(out, 2));
+        assert!(
+            teacher_student(&teacher, &params, 7, -1.0, InputScale::UnitNorm, &mut rng).is_err()
+        );
+    }
+
+    #[test]
     fn shape_mismatches_are_errors() {
         assert!(Dataset::new(vec![0.0; 5], 2, 3, Targets::Classes(vec![0, 1])).is_err());
         assert!(Dataset::new(vec![0.0; 6], 2, 3, Targets::Classes(vec![0])).is_err());

@@ -36,6 +36,76 @@ pub enum Reduction {
     HalfMeanOverSamples,
 }
 
+impl LossKind {
+    /// The CLI name: `mse` or `cross-entropy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossKind::Mse => "mse",
+            LossKind::CrossEntropy => "cross-entropy",
+        }
+    }
+}
+
+impl std::fmt::Display for LossKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for LossKind {
+    type Err = SimulateError;
+
+    /// Parses `mse`, `cross-entropy` (also `ce`, `xent`), case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mse" => Ok(LossKind::Mse),
+            "cross-entropy" | "cross_entropy" | "crossentropy" | "ce" | "xent" => {
+                Ok(LossKind::CrossEntropy)
+            }
+            _ => Err(SimulateError::invalid(
+                "loss",
+                s,
+                "one of mse, cross-entropy",
+            )),
+        }
+    }
+}
+
+impl Reduction {
+    /// The CLI name: `mean`, `sum` or `half-mean`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduction::Mean => "mean",
+            Reduction::Sum => "sum",
+            Reduction::HalfMeanOverSamples => "half-mean",
+        }
+    }
+}
+
+impl std::fmt::Display for Reduction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Reduction {
+    type Err = SimulateError;
+
+    /// Parses `mean`, `sum` or `half-mean`, case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mean" => Ok(Reduction::Mean),
+            "sum" => Ok(Reduction::Sum),
+            "half-mean" | "half_mean" => Ok(Reduction::HalfMeanOverSamples),
+            _ => Err(SimulateError::invalid(
+                "reduction",
+                s,
+                "one of mean, sum, half-mean",
+            )),
+        }
+    }
+}
+
 /// A loss with its reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Loss {
@@ -359,6 +429,22 @@ mod tests {
             .evaluate(&[1.0, 2.0, 3.0, 4.0], 2, 2, &Targets::Real(vec![0.0; 4], 2))
             .unwrap();
         assert!((ev.value() - 30.0 / 4.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in [LossKind::Mse, LossKind::CrossEntropy] {
+            assert_eq!(kind.name().parse::<LossKind>().unwrap(), kind);
+        }
+        for r in [
+            Reduction::Mean,
+            Reduction::Sum,
+            Reduction::HalfMeanOverSamples,
+        ] {
+            assert_eq!(r.name().parse::<Reduction>().unwrap(), r);
+        }
+        let err = "hinge".parse::<LossKind>().unwrap_err().to_string();
+        assert!(err.contains("mse, cross-entropy"), "{err}");
     }
 
     #[test]

@@ -83,6 +83,17 @@ pub struct Mlp {
     n_params: usize,
 }
 
+/// Which activation derivatives a forward pass keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Derivatives {
+    /// Values only (inference).
+    None,
+    /// σ' too (gradients, Jacobians, Gauss–Newton products).
+    First,
+    /// σ' and σ'' (Hessian products).
+    FirstAndSecond,
+}
+
 /// Pre-activations and activations of one forward pass, with σ' and σ'' at every hidden pre-activation.
 #[derive(Debug, Clone)]
 pub(crate) struct ForwardCache {
@@ -91,9 +102,9 @@ pub(crate) struct ForwardCache {
     pub pre: Vec<Vec<f64>>,
     /// `post[ℓ] = σ(H_{ℓ+1})` for hidden layers only.
     pub post: Vec<Vec<f64>>,
-    /// `σ'(H_{ℓ+1})` for hidden layers.
+    /// `σ'(H_{ℓ+1})` for hidden layers (empty under [`Derivatives::None`]).
     pub d1: Vec<Vec<f64>>,
-    /// `σ''(H_{ℓ+1})` for hidden layers.
+    /// `σ''(H_{ℓ+1})` for hidden layers (empty unless [`Derivatives::FirstAndSecond`]).
     pub d2: Vec<Vec<f64>>,
 }
 
@@ -282,12 +293,18 @@ impl Mlp {
     /// Cost `O(n P)`. Errors on shape mismatches.
     pub fn forward(&self, params: &[f64], x: &[f64], n: usize) -> Result<Vec<f64>, SimulateError> {
         self.check_shapes(params, x, n)?;
-        let mut cache = self.forward_cache(params, x, n);
+        let mut cache = self.forward_cache(params, x, n, Derivatives::None);
         Ok(cache.pre.pop().unwrap_or_default())
     }
 
     /// The forward pass keeping everything backpropagation needs. Shapes must have been checked.
-    pub(crate) fn forward_cache(&self, params: &[f64], x: &[f64], n: usize) -> ForwardCache {
+    pub(crate) fn forward_cache(
+        &self,
+        params: &[f64],
+        x: &[f64],
+        n: usize,
+        derivatives: Derivatives,
+    ) -> ForwardCache {
         let n_layers = self.layers.len();
         let act = self.config.activation;
         let mut cache = ForwardCache {
@@ -303,10 +320,26 @@ impl Mlp {
             self.affine(params, layer, input, n, &mut h);
             if l + 1 < n_layers {
                 let mut post = vec![0.0; h.len()];
-                let mut d1 = vec![0.0; h.len()];
-                let mut d2 = vec![0.0; h.len()];
-                for i in 0..h.len() {
-                    (post[i], d1[i], d2[i]) = act.value_and_derivatives(h[i]);
+                let (mut d1, mut d2) = (Vec::new(), Vec::new());
+                match derivatives {
+                    Derivatives::None => {
+                        for (p, hi) in post.iter_mut().zip(&h) {
+                            *p = act.value(*hi);
+                        }
+                    }
+                    Derivatives::First => {
+                        d1 = vec![0.0; h.len()];
+                        for i in 0..h.len() {
+                            (post[i], d1[i]) = act.value_and_derivative(h[i]);
+                        }
+                    }
+                    Derivatives::FirstAndSecond => {
+                        d1 = vec![0.0; h.len()];
+                        d2 = vec![0.0; h.len()];
+                        for i in 0..h.len() {
+                            (post[i], d1[i], d2[i]) = act.value_and_derivatives(h[i]);
+                        }
+                    }
                 }
                 cache.post.push(post);
                 cache.d1.push(d1);
@@ -426,6 +459,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Fan & Wang (theory notes §A1.1): `X_ℓ = σ(W_ℓ X_{ℓ−1})/√d_ℓ`, `f = wᵀX_L`, data with ‖x‖ ≈ 1. The NTK
+    /// parameterisation without biases, fed `√d_0·x`, must give the same function of the same parameters.
+    #[test]
+    fn ntk_parameterization_on_unit_variance_inputs_is_fan_wang_network() {
+        let widths = vec![5, 7, 6, 1];
+        let mlp = Mlp::new(MlpConfig {
+            widths: widths.clone(),
+            activation: Activation::Erf,
+            parameterization: Parameterization::Ntk { bias_scale: 1.0 },
+            bias: false,
+        })
+        .unwrap();
+        let mut rng = seeded(11);
+        let params = mlp.init(&mut rng);
+        let x_fw = crate::network::data::gaussian_inputs(
+            1,
+            5,
+            crate::network::data::InputScale::UnitNorm,
+            &mut rng,
+        );
+        let x_tilde: Vec<f64> = x_fw.iter().map(|v| v * 5f64.sqrt()).collect();
+        let ours = mlp.forward(&params, &x_tilde, 1).unwrap()[0];
+        let mut cur = x_fw.clone();
+        for (l, layer) in mlp.layers().iter().enumerate() {
+            let w = weight(&params, layer);
+            let h: Vec<f64> = w
+                .chunks_exact(layer.fan_in)
+                .map(|row| row.iter().zip(&cur).map(|(a, b)| a * b).sum())
+                .collect();
+            cur = if l + 1 < mlp.layers().len() {
+                let d = widths[l + 1] as f64;
+                h.iter().map(|v| libm::erf(*v) / d.sqrt()).collect()
+            } else {
+                h
+            };
+        }
+        // A handful of roundings on O(1) values.
+        assert!(
+            (ours - cur[0]).abs() < 1e-13,
+            "seed 11: ours {ours}, FW {}",
+            cur[0]
+        );
     }
 
     #[test]
