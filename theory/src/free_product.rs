@@ -66,10 +66,10 @@ impl CauchySolver for FreeProductSolver {
 ///
 /// Domain: both laws on `[0, ∞)` with compact support and not `δ₀` (mean > 0). Accuracy as [`NumericalLaw`].
 ///
-/// ```ignore
+/// ```
 /// use std::sync::Arc;
 /// use landscape_theory::free_product::FreeProduct;
-/// use landscape_theory::marchenko_pastur::MarchenkoPastur;
+/// use landscape_theory::MarchenkoPastur;
 /// use landscape_theory::SpectralLaw;
 /// // MP(1,1) ⊠ MP(1,1) is the Fuss–Catalan law FC₂: moments 1, 3, 12, 55, support [0, 27/4].
 /// let mp = Arc::new(MarchenkoPastur::new(1.0, 1.0).unwrap());
@@ -282,7 +282,7 @@ impl SpectralLaw for WithZeroAtom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_laws::{TestMp, TestSemicircle};
+    use crate::{MarchenkoPastur, Semicircle};
 
     fn arc<L: SpectralLaw + 'static>(l: L) -> Arc<dyn SpectralLaw> {
         Arc::new(l)
@@ -300,7 +300,11 @@ mod tests {
 
     #[test]
     fn mp_times_mp_at_ratio_one_is_fuss_catalan_two() {
-        let fc2 = FreeProduct::new(arc(TestMp(1.0, 1.0)), arc(TestMp(1.0, 1.0))).unwrap();
+        let fc2 = FreeProduct::new(
+            arc(MarchenkoPastur::new(1.0, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(1.0, 1.0).unwrap()),
+        )
+        .unwrap();
         let top = fc2.support().upper_edge().unwrap();
         assert!((top - 6.75).abs() < 1e-6, "upper edge {top}");
         let bottom = fc2.support().lower_edge().unwrap();
@@ -325,7 +329,11 @@ mod tests {
     #[test]
     fn mp_times_mp_moments_match_the_closed_forms() {
         let (l1, l2) = (0.3, 0.6);
-        let prod = FreeProduct::new(arc(TestMp(l1, 1.0)), arc(TestMp(l2, 1.0))).unwrap();
+        let prod = FreeProduct::new(
+            arc(MarchenkoPastur::new(l1, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(l2, 1.0).unwrap()),
+        )
+        .unwrap();
         let m2 = 1.0 + l1 + l2;
         let m3 = 1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2;
         let m4 = 1.0
@@ -352,7 +360,11 @@ mod tests {
     #[test]
     fn product_with_an_atom_at_zero_keeps_the_larger_atom() {
         // MP(2) has an atom 1/2 at 0.
-        let prod = FreeProduct::new(arc(TestMp(2.0, 1.0)), arc(TestMp(0.5, 1.0))).unwrap();
+        let prod = FreeProduct::new(
+            arc(MarchenkoPastur::new(2.0, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+        )
+        .unwrap();
         let atoms = prod.atoms();
         assert_eq!(atoms.len(), 1);
         assert!((atoms[0].mass - 0.5).abs() < 1e-15);
@@ -364,16 +376,20 @@ mod tests {
 
     #[test]
     fn laws_with_negative_support_are_unsupported() {
-        let err = FreeProduct::new(arc(TestSemicircle(1.0)), arc(TestMp(0.5, 1.0))).unwrap_err();
+        let err = FreeProduct::new(
+            arc(Semicircle::new(1.0).unwrap()),
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+        )
+        .unwrap_err();
         assert!(matches!(err, LawError::Unsupported { .. }), "{err}");
     }
 
     #[test]
     fn zero_atom_rescaling_moves_between_ab_and_ba() {
         // MP(2,1) ↔ its companion: (1/n)XᵀX has law λ·MP(λ,σ²) + (1−λ)δ₀ = MP(1/λ, λσ²).
-        let mp = arc(TestMp(0.5, 1.0));
+        let mp = arc(MarchenkoPastur::new(0.5, 1.0).unwrap());
         let companion = WithZeroAtom::new(mp, 0.5).unwrap();
-        let exact = TestMp(2.0, 0.5);
+        let exact = MarchenkoPastur::new(2.0, 0.5).unwrap();
         for z in [Complex64::new(0.3, 0.2), Complex64::new(2.0, 1e-3)] {
             let d = (companion.cauchy(z) - exact.cauchy(z)).norm();
             assert!(d < 1e-13, "z={z}: {d:e}");
@@ -382,6 +398,6 @@ mod tests {
         // And back: c = 2 removes the atom again.
         let back = WithZeroAtom::new(arc(exact), 2.0).unwrap();
         assert!(back.atoms().is_empty(), "{:?}", back.atoms());
-        assert!(WithZeroAtom::new(arc(TestMp(0.5, 1.0)), 2.0).is_err());
+        assert!(WithZeroAtom::new(arc(MarchenkoPastur::new(0.5, 1.0).unwrap()), 2.0).is_err());
     }
 }

@@ -103,10 +103,10 @@ impl CauchySolver for FreeSumSolver {
 /// Domain: any two laws with compact support (finite hulls). Accuracy: pdf and cdf to ~1e-9 away from edges,
 /// edges to ~1e-12 relative to the scale (see the tests).
 ///
-/// ```ignore
+/// ```
 /// use std::sync::Arc;
 /// use landscape_theory::free_sum::FreeSum;
-/// use landscape_theory::marchenko_pastur::MarchenkoPastur;
+/// use landscape_theory::MarchenkoPastur;
 /// use landscape_theory::{Complex64, SpectralLaw};
 /// // MP(½,1) ⊞ MP(½,1) = MP(¼,2) (free Poisson rates add), so G(1 + 0.5i) = −0.4 − 0.8i exactly.
 /// let half = Arc::new(MarchenkoPastur::new(0.5, 1.0).unwrap());
@@ -265,7 +265,7 @@ impl SpectralLaw for FreeSum {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_laws::{TestMp, TestSemicircle};
+    use crate::{MarchenkoPastur, Semicircle};
 
     /// Target accuracy of the free convolutions away from edges (issue: ≤ 1e-7 on pdf and cdf).
     const PDF_CDF_TOL: f64 = 1e-7;
@@ -279,10 +279,13 @@ mod tests {
     #[test]
     fn semicircle_plus_semicircle_is_semicircle_with_summed_variance() {
         for method in [FreeSumMethod::Auto, FreeSumMethod::Subordination] {
-            let sum =
-                FreeSum::with_method(arc(TestSemicircle(1.0)), arc(TestSemicircle(0.5)), method)
-                    .unwrap();
-            let exact = TestSemicircle(1.5);
+            let sum = FreeSum::with_method(
+                arc(Semicircle::new(1.0).unwrap()),
+                arc(Semicircle::new(0.5).unwrap()),
+                method,
+            )
+            .unwrap();
+            let exact = Semicircle::new(1.5).unwrap();
             let r = 2.0 * 1.5_f64.sqrt();
             let s = sum.support();
             assert_eq!(s.intervals.len(), 1, "{method:?}: {s:?}");
@@ -318,14 +321,18 @@ mod tests {
 
     #[test]
     fn free_poisson_rates_add_mp_half_plus_mp_half_is_mp_quarter_variance_two() {
-        let sum = FreeSum::new(arc(TestMp(0.5, 1.0)), arc(TestMp(0.5, 1.0))).unwrap();
+        let sum = FreeSum::new(
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(0.5, 1.0).unwrap()),
+        )
+        .unwrap();
         assert!(!sum.is_pastur());
         let g = sum.cauchy(Complex64::new(1.0, 0.5));
         assert!(
             (g - Complex64::new(-0.4, -0.8)).norm() < 1e-12,
             "G(1+0.5i) = {g}"
         );
-        let exact = TestMp(0.25, 2.0);
+        let exact = MarchenkoPastur::new(0.25, 2.0).unwrap();
         let (lo, hi) = (2.0 * 0.25, 2.0 * 2.25);
         let s = sum.support();
         assert_eq!(s.intervals.len(), 1, "{s:?}");
@@ -346,8 +353,8 @@ mod tests {
 
     #[test]
     fn pastur_equation_agrees_with_subordination() {
-        let mp = arc(TestMp(0.3, 1.0));
-        let sc = arc(TestSemicircle(0.05));
+        let mp = arc(MarchenkoPastur::new(0.3, 1.0).unwrap());
+        let sc = arc(Semicircle::new(0.05).unwrap());
         let fast = FreeSum::new(mp.clone(), sc.clone()).unwrap();
         let slow = FreeSum::with_method(mp, sc, FreeSumMethod::Subordination).unwrap();
         assert!(fast.is_pastur() && !slow.is_pastur());
@@ -374,7 +381,11 @@ mod tests {
     #[test]
     fn atoms_add_when_their_masses_exceed_one() {
         // MP(4,1) has an atom 3/4 at 0: MP(4) ⊞ MP(4) has an atom 1/2 at 0.
-        let sum = FreeSum::new(arc(TestMp(4.0, 1.0)), arc(TestMp(4.0, 1.0))).unwrap();
+        let sum = FreeSum::new(
+            arc(MarchenkoPastur::new(4.0, 1.0).unwrap()),
+            arc(MarchenkoPastur::new(4.0, 1.0).unwrap()),
+        )
+        .unwrap();
         let atoms = sum.atoms();
         assert_eq!(atoms.len(), 1, "{atoms:?}");
         assert!((atoms[0].mass - 0.5).abs() < 1e-15);
@@ -382,12 +393,106 @@ mod tests {
         let total = sum.numerical().continuous_mass() + 0.5;
         assert!((total - 1.0).abs() < 1e-8, "total mass {total}");
         // MP(4,1) is free Poisson with rate 1/4 and jump 4; rates add to 1/2, so the sum is MP(2, 2).
-        let exact = TestMp(2.0, 2.0);
+        let exact = MarchenkoPastur::new(2.0, 2.0).unwrap();
         for x in [1.0, 5.0, 10.0, 20.0] {
             assert!(
                 (sum.pdf(x) - exact.pdf(x)).abs() < PDF_CDF_TOL,
                 "pdf at {x}"
             );
+        }
+    }
+
+    /// `½δ₋ₐ + ½δₐ`, atoms only (test-only operand).
+    #[derive(Debug)]
+    struct TwoAtoms(f64);
+
+    impl fmt::Display for TwoAtoms {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "two_atoms({})", self.0)
+        }
+    }
+
+    impl SpectralLaw for TwoAtoms {
+        fn pdf(&self, _x: f64) -> f64 {
+            0.0
+        }
+        fn cdf(&self, x: f64) -> f64 {
+            0.5 * (f64::from(u8::from(x >= -self.0)) + f64::from(u8::from(x >= self.0)))
+        }
+        fn support(&self) -> Support {
+            Support::default()
+        }
+        fn atoms(&self) -> Vec<Atom> {
+            vec![
+                Atom {
+                    location: -self.0,
+                    mass: 0.5,
+                },
+                Atom {
+                    location: self.0,
+                    mass: 0.5,
+                },
+            ]
+        }
+        fn moment(&self, k: u32) -> f64 {
+            if k % 2 == 1 {
+                0.0
+            } else {
+                self.0.powi(k as i32)
+            }
+        }
+        fn cauchy(&self, z: Complex64) -> Complex64 {
+            0.5 / (z - self.0) + 0.5 / (z + self.0)
+        }
+    }
+
+    #[test]
+    fn two_atoms_plus_semicircle_has_two_intervals_and_solves_its_cubic() {
+        // G = G_μ(z − vG) with μ = ½δ₋ₐ + ½δₐ gives v²G³ − 2zvG² + (z² − a² + v)G − z = 0.
+        let (a, v) = (2.0, 0.25);
+        let sum = FreeSum::new(arc(TwoAtoms(a)), arc(Semicircle::new(v).unwrap())).unwrap();
+        assert!(sum.is_pastur());
+        let s = sum.support();
+        assert_eq!(s.intervals.len(), 2, "{s:?}");
+        // Symmetry: the intervals mirror each other and hold mass ½ each.
+        assert!(
+            (s.intervals[0].lo + s.intervals[1].hi).abs() < EDGE_TOL,
+            "{s:?}"
+        );
+        assert!(
+            (s.intervals[0].hi + s.intervals[1].lo).abs() < EDGE_TOL,
+            "{s:?}"
+        );
+        assert!(
+            (sum.cdf(0.0) - 0.5).abs() < PDF_CDF_TOL,
+            "F(0) = {}",
+            sum.cdf(0.0)
+        );
+        assert!(sum.pdf(0.0).abs() < 1e-300 && sum.atoms().is_empty());
+        for x in [-3.0, -2.0, -1.2, 1.5, 2.0, 2.7] {
+            let z = Complex64::new(x, 1e-9);
+            let g = sum.cauchy(z);
+            let res = v * v * g * g * g - 2.0 * z * v * g * g + (z * z - a * a + v) * g - z;
+            assert!(res.norm() < 1e-9, "x={x}: residual {:e}", res.norm());
+        }
+        // Moments: free cumulants add, so m2 = a² + v and m4 = κ4(μ) + … ; check m2 and the odd ones.
+        assert!((sum.moment(2) - (a * a + v)).abs() < 1e-10);
+        assert!(sum.moment(3).abs() < 1e-10);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        #[test]
+        fn moments_of_mp_free_sums_are_sums_of_free_cumulants(l1 in 0.1f64..3.0, l2 in 0.1f64..3.0, s2 in 0.5f64..2.0) {
+            // κ_n(MP(λ, σ²)) = σ^{2n} λ^{n−1}; m2 = κ2 + κ1², m3 = κ3 + 3κ1κ2 + κ1³.
+            let sum = FreeSum::new(arc(MarchenkoPastur::new(l1, 1.0).unwrap()), arc(MarchenkoPastur::new(l2, s2).unwrap())).unwrap();
+            let k = |n: i32| l1.powi(n - 1) + s2.powi(n) * l2.powi(n - 1);
+            let m2 = k(2) + k(1).powi(2);
+            let m3 = k(3) + 3.0 * k(1) * k(2) + k(1).powi(3);
+            proptest::prop_assert!((sum.moment(2) - m2).abs() < 1e-9 * m2, "m2 {} vs {m2}", sum.moment(2));
+            proptest::prop_assert!((sum.moment(3) - m3).abs() < 1e-9 * m3, "m3 {} vs {m3}", sum.moment(3));
+            let total: f64 = sum.numerical().continuous_mass() + sum.atoms().iter().map(|a| a.mass).sum::<f64>();
+            proptest::prop_assert!((total - 1.0).abs() < 1e-7, "mass {total}");
         }
     }
 }

@@ -22,8 +22,6 @@ pub mod quadrature;
 pub mod random_features;
 pub mod semicircle;
 pub mod spiked;
-#[cfg(test)]
-mod test_laws;
 pub mod tracy_widom;
 pub mod wishart_edge;
 
