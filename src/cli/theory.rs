@@ -74,10 +74,13 @@ wishart: population covariance σ²I + (spike − σ²)uuᵀ, ratio = p/n; wigne
         variance: f64,
     },
     /// Tracy–Widom distribution of the largest eigenvalue: cdf, pdf, mean and variance.
-    #[command(name = "tracy-widom", after_help = "Example:\n  landscape theory tracy-widom --beta 1 --at -2,0,2\n\
+    #[command(
+        name = "tracy-widom",
+        after_help = "Example:\n  landscape theory tracy-widom --beta 1 --at -2,0,2\n\
 Output: {\"beta\": ..., \"s\": [...], \"cdf\": [...], \"pdf\": [...], \"mean\": ..., \"variance\": ...}\n\
 F_β by Bornemann's Nyström discretisation of the Fredholm determinants (absolute accuracy ~1e-12); \
-β = 4 in the Tracy–Widom convention F₄(s) = ½[det(I − B_t) + det(I + B_t)], t = √2 s.")]
+β = 4 in the Tracy–Widom convention F₄(s) = ½[det(I − B_t) + det(I + B_t)], t = √2 s."
+    )]
     TracyWidom {
         /// Symmetry class: 1 (real), 2 (complex) or 4 (quaternion).
         #[arg(long)]
@@ -196,7 +199,11 @@ fn tracy_widom_command(beta: &str, at: &str) -> CliResult {
         "1" => 1,
         "2" => 2,
         "4" => 4,
-        other => return Err(CliError::usage(format!("--beta: `{other}` is not valid; expected 1, 2 or 4"))),
+        other => {
+            return Err(CliError::usage(format!(
+                "--beta: `{other}` is not valid; expected 1, 2 or 4"
+            )));
+        }
     };
     let s = parse_list("--at", at)?;
     let law = landscape_theory::tracy_widom::TracyWidom::new(beta)?;

@@ -99,8 +99,13 @@ fn legendre_and_derivative(m: usize, x: f64) -> (f64, f64) {
 /// The `m`-point Gauss–Hermite rule for the **standard normal** weight: `E f(ξ) ≈ Σ w_i f(x_i)` with
 /// `ξ ~ N(0, 1)`; the weights sum to 1. Exact for polynomials of degree `≤ 2m − 1`.
 ///
+/// Computed by Golub–Welsch: the nodes are the eigenvalues of the Jacobi matrix of the probabilists' Hermite
+/// polynomials (zero diagonal, off-diagonal `√k`), found by the implicit QL algorithm for symmetric tridiagonal
+/// matrices, and the weights are the squared first components of its eigenvectors. Cost O(m²). Outer weights
+/// underflow to 0 beyond about m = 1400, which is harmless.
+///
 /// # Panics
-/// If `m == 0` or `m > 400` (the weights underflow beyond that).
+/// If `m == 0`.
 ///
 /// ```
 /// let rule = landscape_theory::quadrature::gauss_hermite(20);
@@ -108,66 +113,89 @@ fn legendre_and_derivative(m: usize, x: f64) -> (f64, f64) {
 /// ```
 #[track_caller]
 pub fn gauss_hermite(m: usize) -> Rule {
-    assert!(
-        m > 0 && m <= 400,
-        "Gauss–Hermite needs 1 ≤ m ≤ 400 nodes, got {m}"
-    );
-    // Physicists' rule (weight e^{−t²}) by Newton on orthonormal Hermite functions (Numerical Recipes `gauher`),
-    // then t = x/√2 and w ← w/√π.
-    let mut nodes = vec![0.0; m];
-    let mut weights = vec![0.0; m];
-    let pim4 = PI.powf(-0.25);
-    let mf = m as f64;
-    let mut z = 0.0_f64;
-    for i in 0..m.div_ceil(2) {
-        z = match i {
-            0 => (2.0 * mf + 1.0).sqrt() - 1.85575 * (2.0 * mf + 1.0).powf(-1.0 / 6.0),
-            1 => z - 1.14 * mf.powf(0.426) / z,
-            2 => 1.86 * z - 0.86 * nodes[m - 1],
-            3 => 1.91 * z - 0.91 * nodes[m - 2],
-            _ => 2.0 * z - nodes[m - i + 1],
-        };
-        let mut pp = 0.0;
-        for _ in 0..200 {
-            let (p, d) = hermite_orthonormal_and_derivative(m, z, pim4);
-            pp = d;
-            let dz = p / d;
-            z -= dz;
-            if dz.abs() <= 1e-15 * z.abs().max(1.0) {
-                pp = hermite_orthonormal_and_derivative(m, z, pim4).1;
-                break;
-            }
-        }
-        // Store the physicists' node temporarily in `nodes` for the next initial guesses (indices from the top).
-        nodes[m - 1 - i] = z;
-        nodes[i] = -z;
-        let w = 2.0 / (pp * pp);
-        weights[m - 1 - i] = w;
-        weights[i] = w;
-    }
-    if m % 2 == 1 {
-        nodes[m / 2] = 0.0;
-    }
-    let sqrt_pi = PI.sqrt();
-    for (x, w) in nodes.iter_mut().zip(weights.iter_mut()) {
-        *x *= std::f64::consts::SQRT_2;
-        *w /= sqrt_pi;
+    assert!(m > 0, "Gauss–Hermite needs at least one node");
+    let mut diag = vec![0.0; m];
+    // off[i] couples i and i+1; off[m−1] is workspace for the QL sweep.
+    let mut off: Vec<f64> = (1..=m)
+        .map(|k| if k < m { (k as f64).sqrt() } else { 0.0 })
+        .collect();
+    let mut first = vec![0.0; m];
+    first[0] = 1.0;
+    symmetric_tridiagonal_ql(&mut diag, &mut off, &mut first);
+    let mut pairs: Vec<(f64, f64)> = diag
+        .into_iter()
+        .zip(first.into_iter().map(|v| v * v))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Symmetrise: the rule is exactly symmetric about 0; averaging mirrored pairs removes round-off asymmetry.
+    let n = pairs.len();
+    let mut nodes = vec![0.0; n];
+    let mut weights = vec![0.0; n];
+    for i in 0..n {
+        let j = n - 1 - i;
+        nodes[i] = 0.5 * (pairs[i].0 - pairs[j].0);
+        weights[i] = 0.5 * (pairs[i].1 + pairs[j].1);
     }
     Rule { nodes, weights }
 }
 
-/// Orthonormal Hermite function recurrence (Numerical Recipes): returns `(p_m(z), p_m'(z))`.
-fn hermite_orthonormal_and_derivative(m: usize, z: f64, pim4: f64) -> (f64, f64) {
-    let mut p1 = pim4;
-    let mut p2 = 0.0;
-    for j in 0..m {
-        let p3 = p2;
-        p2 = p1;
-        let jf = j as f64;
-        p1 = z * (2.0 / (jf + 1.0)).sqrt() * p2 - (jf / (jf + 1.0)).sqrt() * p3;
+/// Implicit QL with Wilkinson shifts on the symmetric tridiagonal matrix `(diag, off)` (Numerical Recipes
+/// `tqli`), applying the rotations to one row `first` of the eigenvector matrix. On return `diag` holds the
+/// eigenvalues and `first[i]` the first component of eigenvector `i`.
+fn symmetric_tridiagonal_ql(diag: &mut [f64], off: &mut [f64], first: &mut [f64]) {
+    let n = diag.len();
+    for l in 0..n {
+        let mut iterations = 0;
+        loop {
+            let mut m = l;
+            while m + 1 < n {
+                let dd = diag[m].abs() + diag[m + 1].abs();
+                if off[m].abs() <= f64::EPSILON * dd {
+                    break;
+                }
+                m += 1;
+            }
+            if m == l || iterations >= 60 {
+                break;
+            }
+            iterations += 1;
+            let mut g = (diag[l + 1] - diag[l]) / (2.0 * off[l]);
+            let mut r = g.hypot(1.0);
+            g = diag[m] - diag[l] + off[l] / (g + r.copysign(g));
+            let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
+            let mut i = m;
+            let mut underflow = false;
+            while i > l {
+                i -= 1;
+                let f = s * off[i];
+                let b = c * off[i];
+                r = f.hypot(g);
+                off[i + 1] = r;
+                if r == 0.0 {
+                    diag[i + 1] -= p;
+                    off[m] = 0.0;
+                    underflow = true;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                g = diag[i + 1] - p;
+                r = (diag[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                diag[i + 1] = g + p;
+                g = c * r - b;
+                let t = first[i + 1];
+                first[i + 1] = s * first[i] + c * t;
+                first[i] = c * first[i] - s * t;
+            }
+            if underflow {
+                continue;
+            }
+            diag[l] -= p;
+            off[l] = g;
+            off[m] = 0.0;
+        }
     }
-    let pp = (2.0 * m as f64).sqrt() * p2;
-    (p1, pp)
 }
 
 /// `∫_a^b f(x) dx` by the tanh–sinh (double-exponential) rule, which converges exponentially even for
@@ -312,9 +340,30 @@ mod tests {
     }
 
     #[test]
+    fn gauss_hermite_is_finite_and_normalised_up_to_400_nodes() {
+        for m in [100usize, 150, 200, 300, 400] {
+            let rule = gauss_hermite(m);
+            let total: f64 = rule.weights.iter().sum();
+            assert!(
+                (total - 1.0).abs() < 1e-12,
+                "m = {m}: weights sum to {total}"
+            );
+            assert!(
+                rule.nodes.iter().all(|x| x.is_finite()),
+                "m = {m}: non-finite node"
+            );
+            assert!(
+                rule.nodes.windows(2).all(|w| w[0] < w[1]),
+                "m = {m}: nodes not ascending"
+            );
+        }
+    }
+
+    #[test]
     fn tanh_sinh_handles_edge_singularities() {
         // ∫_0^1 √(x(1−x)) dx = π/8; ∫_0^1 x^{-3/4} = 4; ∫_{-1}^{1} 1/√(1−x²) = π.
-        let cases: [(f64, f64, f64, fn(f64, f64, f64) -> f64); 3] = [
+        type Case = (f64, f64, f64, fn(f64, f64, f64) -> f64);
+        let cases: [Case; 3] = [
             (0.0, 1.0, PI / 8.0, |_, da, db| (da * db).sqrt()),
             (0.0, 1.0, 4.0, |_, da, _| da.powf(-0.75)),
             (-1.0, 1.0, PI, |_, da, db| 1.0 / (da * db).sqrt()),
