@@ -38,8 +38,12 @@ pub struct Marker {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Legend {
-    /// Inside the plot, upper right (the default).
+    /// Inside the plot, in the corner or side (upper right, upper left, lower
+    /// right, lower left, middle right, middle left, in that order of
+    /// preference) that covers the fewest data (the default).
     #[default]
+    Auto,
+    /// Inside the plot, upper right.
     UpperRight,
     /// Inside the plot, upper left.
     UpperLeft,
@@ -47,19 +51,174 @@ pub enum Legend {
     LowerLeft,
     /// Inside the plot, lower right.
     LowerRight,
+    /// Inside the plot, middle of the right side.
+    MiddleRight,
+    /// Inside the plot, middle of the left side.
+    MiddleLeft,
     /// No legend.
     Hidden,
 }
 
+/// The candidates [`Legend::Auto`] tries, in order of preference.
+const AUTO_ORDER: [Legend; 6] = [
+    Legend::UpperRight,
+    Legend::UpperLeft,
+    Legend::LowerRight,
+    Legend::LowerLeft,
+    Legend::MiddleRight,
+    Legend::MiddleLeft,
+];
+
+/// Approximate size of the plotting area inside a figure, px (figure minus
+/// margins, caption and label areas); used only to size the legend box for
+/// [`Legend::Auto`].
+const PLOT_AREA_PX: (f64, f64) = (590.0, 340.0);
+
 impl Legend {
-    pub(crate) fn position(self) -> Option<SeriesLabelPosition> {
+    fn position(self) -> Option<SeriesLabelPosition> {
         match self {
-            Self::UpperRight => Some(SeriesLabelPosition::UpperRight),
+            Self::UpperRight | Self::Auto => Some(SeriesLabelPosition::UpperRight),
             Self::UpperLeft => Some(SeriesLabelPosition::UpperLeft),
             Self::LowerLeft => Some(SeriesLabelPosition::LowerLeft),
             Self::LowerRight => Some(SeriesLabelPosition::LowerRight),
+            Self::MiddleRight => Some(SeriesLabelPosition::MiddleRight),
+            Self::MiddleLeft => Some(SeriesLabelPosition::MiddleLeft),
             Self::Hidden => None,
         }
+    }
+
+    /// The legend box of a candidate position in unit plot coordinates
+    /// (x right, y up, both in [0, 1]).
+    fn unit_box(self, w: f64, h: f64) -> (f64, f64, f64, f64) {
+        let (mx, my) = (12.0 / PLOT_AREA_PX.0, 12.0 / PLOT_AREA_PX.1);
+        let (x0, x1) = match self {
+            Self::UpperLeft | Self::LowerLeft | Self::MiddleLeft => (mx, mx + w),
+            _ => (1.0 - mx - w, 1.0 - mx),
+        };
+        let (y0, y1) = match self {
+            Self::LowerLeft | Self::LowerRight => (my, my + h),
+            Self::MiddleLeft | Self::MiddleRight => (0.5 - h / 2.0, 0.5 + h / 2.0),
+            _ => (1.0 - my - h, 1.0 - my),
+        };
+        (x0, x1, y0, y1)
+    }
+}
+
+/// Data occupancy of a plot, for placing the legend where it hides least.
+/// Points are stored in unit coordinates of the plot box (log axes are
+/// mapped logarithmically).
+#[derive(Debug)]
+pub(crate) struct Occupancy {
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    log_x: bool,
+    log_y: bool,
+    points: Vec<(f64, f64)>,
+    labels: Vec<String>,
+}
+
+impl Occupancy {
+    pub fn new(
+        x: &std::ops::Range<f64>,
+        y: &std::ops::Range<f64>,
+        log_x: bool,
+        log_y: bool,
+    ) -> Self {
+        Self {
+            x: x.clone(),
+            y: y.clone(),
+            log_x,
+            log_y,
+            points: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    fn unit(v: f64, r: &std::ops::Range<f64>, log: bool) -> f64 {
+        if log {
+            (v.ln() - r.start.ln()) / (r.end.ln() - r.start.ln())
+        } else {
+            (v - r.start) / (r.end - r.start)
+        }
+    }
+
+    /// Records a data point (non-finite points are ignored).
+    pub fn point(&mut self, x: f64, y: f64) {
+        let p = (
+            Self::unit(x, &self.x, self.log_x),
+            Self::unit(y, &self.y, self.log_y),
+        );
+        if p.0.is_finite() && p.1.is_finite() {
+            self.points.push(p);
+        }
+    }
+
+    /// Records a polyline, with extra points along long segments so that a
+    /// straight line crossing a corner counts there.
+    pub fn polyline(&mut self, xs: &[f64], ys: &[f64]) {
+        let mut prev: Option<(f64, f64)> = None;
+        for (&x, &y) in xs.iter().zip(ys) {
+            if let Some((px, py)) = prev {
+                for k in 1..8 {
+                    let t = f64::from(k) / 8.0;
+                    self.point(px + t * (x - px), py + t * (y - py));
+                }
+            }
+            self.point(x, y);
+            prev = (x.is_finite() && y.is_finite()).then_some((x, y));
+        }
+    }
+
+    /// A vertical line at `x` across the whole plot.
+    pub fn vline(&mut self, x: f64) {
+        let u = Self::unit(x, &self.x, self.log_x);
+        self.points
+            .extend((0..=32).map(|k| (u, f64::from(k) / 32.0)));
+    }
+
+    /// A horizontal line at `y` across the whole plot.
+    pub fn hline(&mut self, y: f64) {
+        let u = Self::unit(y, &self.y, self.log_y);
+        self.points
+            .extend((0..=32).map(|k| (f64::from(k) / 32.0, u)));
+    }
+
+    /// Registers a legend entry (its text sizes the legend box).
+    pub fn label(&mut self, label: &str) {
+        if !label.is_empty() {
+            self.labels.push(label.to_string());
+        }
+    }
+
+    /// The requested legend, with [`Legend::Auto`] resolved to the candidate
+    /// covering the fewest recorded points.
+    pub fn resolve(&self, legend: Legend) -> Legend {
+        if legend != Legend::Auto {
+            return legend;
+        }
+        let px_per_pt = 1.0 / 1.24; // plotters font size -> SVG font size
+        let text_w = self
+            .labels
+            .iter()
+            .map(|l| {
+                f64::from(crate::font::text_width(l, 1.0, false)) * style::LEGEND_SIZE * px_per_pt
+            })
+            .fold(0.0, f64::max);
+        let w = (text_w + 50.0) / PLOT_AREA_PX.0;
+        let h = (self.labels.len() as f64 * 20.0 + 14.0) / PLOT_AREA_PX.1;
+        let mut best = (usize::MAX, Legend::UpperRight);
+        for candidate in AUTO_ORDER {
+            let (x0, x1, y0, y1) = candidate.unit_box(w, h);
+            let covered = self
+                .points
+                .iter()
+                .filter(|(x, y)| *x >= x0 && *x <= x1 && *y >= y0 && *y <= y1)
+                .count();
+            if covered < best.0 {
+                best = (covered, candidate);
+            }
+        }
+        best.1
     }
 }
 
@@ -196,6 +355,58 @@ pub(crate) fn format_tick(v: f64) -> String {
             None => text,
         }
     }
+}
+
+/// Tick positions for a logarithmic axis over `range` (positive): major
+/// ticks at 1, 2, 3, 5 × 10^k for spans up to 1.5 decades, 1, 2, 5 × 10^k up
+/// to 3 decades, powers of ten beyond (thinned to at most 8); minor ticks at
+/// the other integer mantissas. Falls back to round linear ticks when the
+/// span holds fewer than two majors.
+pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> (Vec<f64>, Vec<f64>) {
+    let (lo, hi) = (range.start, range.end);
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return (vec![], vec![]);
+    }
+    let decades = (hi / lo).log10();
+    let mantissas: &[f64] = if decades <= 1.5 {
+        &[1.0, 2.0, 3.0, 5.0]
+    } else if decades <= 3.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    // Exponents are small integers (|k| < 400 for f64).
+    #[allow(clippy::cast_possible_truncation)]
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    // Ceiling division: at most 8 powers of ten get a label.
+    let stride = usize::try_from(((k1 - k0 + 8) / 8).max(1)).unwrap_or(1);
+    let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let mut major = Vec::new();
+    let mut minor = Vec::new();
+    for (idx, k) in (k0..=k1).enumerate() {
+        let p = 10f64.powi(k);
+        for m in 1..10 {
+            let v = f64::from(m) * p;
+            if !inside(v) {
+                continue;
+            }
+            let is_major = if mantissas.len() > 1 {
+                mantissas.contains(&f64::from(m))
+            } else {
+                m == 1 && idx % stride == 0
+            };
+            if is_major {
+                major.push(v);
+            } else if decades <= 6.0 {
+                minor.push(v);
+            }
+        }
+    }
+    if major.len() < 2 {
+        major = crate::figure::heatmap::nice_ticks(lo, hi, 4);
+        minor.clear();
+    }
+    (major, minor)
 }
 
 /// Clips the polyline through `points` to the box `x × y`, splitting it where
@@ -342,6 +553,7 @@ where
         .y_desc(y_label)
         .x_labels(8)
         .y_labels(7)
+        .max_light_lines(1)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style(tick_font)
@@ -359,13 +571,14 @@ where
 pub(crate) fn draw_legend<'a, 'b: 'a, X, Y>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
     legend: Legend,
-    any_label: bool,
+    occupancy: &Occupancy,
 ) -> DrawResult
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    let Some(position) = legend.position() else {
+    let any_label = !occupancy.labels.is_empty();
+    let Some(position) = occupancy.resolve(legend).position() else {
         return Ok(());
     };
     if !any_label {
@@ -473,6 +686,33 @@ mod tests {
         assert_eq!(runs[0], vec![(0.0, 0.0), (1.0, 0.5), (2.0, 1.0)]);
         assert_eq!(runs[1], vec![(4.0, 1.0), (5.0, 0.5)]);
         assert_eq!(runs[2], vec![(7.0, 0.1), (8.0, 0.2)]);
+    }
+
+    #[test]
+    fn log_ticks_label_every_decade_span() {
+        let (major, minor) = log_ticks(&(0.018..0.11));
+        assert_eq!(major, vec![0.02, 0.03, 0.05, 0.1]);
+        assert!(minor.contains(&0.04) && minor.contains(&0.09));
+        let (major, _) = log_ticks(&(90.0..3500.0));
+        assert_eq!(major, vec![100.0, 200.0, 500.0, 1000.0, 2000.0]);
+        let (major, _) = log_ticks(&(1e-12..1e3));
+        assert!(major.len() <= 9 && major.len() >= 5, "{major:?}");
+        let (major, _) = log_ticks(&(0.041..0.046));
+        assert!(major.len() >= 2, "fallback ticks missing: {major:?}");
+    }
+
+    #[test]
+    fn auto_legend_avoids_the_data() {
+        // Data fill the upper right quarter only.
+        let mut occ = Occupancy::new(&(0.0..1.0), &(0.0..1.0), false, false);
+        for i in 0..20 {
+            for j in 0..20 {
+                occ.point(0.5 + f64::from(i) / 40.0, 0.5 + f64::from(j) / 40.0);
+            }
+        }
+        occ.label("theory");
+        assert_eq!(occ.resolve(Legend::Auto), Legend::UpperLeft);
+        assert_eq!(occ.resolve(Legend::LowerLeft), Legend::LowerLeft);
     }
 
     #[test]

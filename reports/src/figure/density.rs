@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Curve, DrawResult, Legend, Marker, Span, chart_builder, check_curve, draw_curve, draw_dashed,
-    draw_error, draw_legend, draw_mesh, new_root,
+    Curve, DrawResult, Legend, Marker, Occupancy, Span, chart_builder, check_curve, draw_curve,
+    draw_dashed, draw_error, draw_legend, draw_mesh, new_root,
 };
 use crate::ReportError;
 use crate::data::DataTable;
@@ -145,7 +145,7 @@ impl DensityFigure {
         let mut chart =
             chart_builder(&root, &self.title).build_cartesian_2d(x_box.clone(), y_box.clone())?;
         draw_mesh(&mut chart, &self.x_label, &self.y_label, true)?;
-        let mut any_label = false;
+        let occupancy = self.occupancy(&x_box, &y_box);
 
         if let Some(h) = &self.histogram {
             let fill = style::HISTOGRAM_FILL.filled();
@@ -167,12 +167,10 @@ impl DensityFigure {
                 .zip(&h.heights)
                 .map(|(e, &v)| Rectangle::new([(e[0], 0.0), (e[1], v.min(top))], edge));
             chart.draw_series(outlines)?;
-            any_label = true;
         }
 
         for (idx, curve) in self.curves.iter().enumerate() {
             draw_curve(&mut chart, curve, style::series_color(idx), &x_box, &y_box)?;
-            any_label |= !curve.label.is_empty();
         }
 
         for (idx, m) in self.vlines.iter().enumerate() {
@@ -185,7 +183,6 @@ impl DensityFigure {
                     color,
                     &m.label,
                 )?;
-                any_label |= !m.label.is_empty();
             }
         }
 
@@ -196,7 +193,7 @@ impl DensityFigure {
                 labels.push(&m.label);
             }
         }
-        let baseline = y_box.start + 0.025 * (y_box.end - y_box.start);
+        let baseline = Self::baseline(&y_box);
         for (idx, label) in labels.iter().enumerate() {
             let color = style::series_color(self.curves.len() + idx + 2);
             let points = self
@@ -211,12 +208,45 @@ impl DensityFigure {
                 series.label(*label).legend(move |(x, y)| {
                     TriangleMarker::new((x + 11, y), style::POINT_RADIUS + 3, color.filled())
                 });
-                any_label = true;
             }
         }
 
-        draw_legend(&mut chart, self.legend, any_label)?;
+        draw_legend(&mut chart, self.legend, &occupancy)?;
         root.present()
+    }
+
+    /// Height of the outlier markers: just above the axis.
+    fn baseline(y_box: &std::ops::Range<f64>) -> f64 {
+        y_box.start + 0.025 * (y_box.end - y_box.start)
+    }
+
+    fn occupancy(&self, x_box: &std::ops::Range<f64>, y_box: &std::ops::Range<f64>) -> Occupancy {
+        let mut occ = Occupancy::new(x_box, y_box, false, false);
+        if let Some(h) = &self.histogram {
+            occ.label("empirical");
+            for (e, &v) in h.edges.windows(2).zip(&h.heights) {
+                for k in 0..=4 {
+                    occ.point(0.5 * (e[0] + e[1]), v.min(y_box.end) * f64::from(k) / 4.0);
+                }
+            }
+        }
+        for c in &self.curves {
+            occ.label(&c.label);
+            occ.polyline(&c.x, &c.y);
+        }
+        for m in &self.vlines {
+            occ.label(&m.label);
+            occ.vline(m.value);
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for m in &self.points {
+            if !seen.contains(&m.label.as_str()) {
+                seen.push(&m.label);
+                occ.label(&m.label);
+            }
+            occ.point(m.value, Self::baseline(y_box));
+        }
+        occ
     }
 
     pub(crate) fn data_tables(&self) -> Vec<DataTable> {

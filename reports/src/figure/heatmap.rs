@@ -7,8 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    DrawResult, Legend, Span, chart_builder, draw_error, draw_legend, draw_mesh, format_tick,
-    new_root,
+    DrawResult, Legend, Occupancy, Span, chart_builder, draw_error, draw_legend, draw_mesh,
+    format_tick, new_root,
 };
 use crate::ReportError;
 use crate::data::DataTable;
@@ -156,7 +156,10 @@ impl HeatmapFigure {
                 labels.push(&p.label);
             }
         }
-        let mut any_label = false;
+        let mut occ = Occupancy::new(&x_box, &y_box, false, false);
+        for p in &self.points {
+            occ.point(p.x, p.y);
+        }
         for (idx, label) in labels.iter().enumerate() {
             // White-edged markers stay visible on every viridis colour.
             let color = style::series_color(idx);
@@ -177,10 +180,10 @@ impl HeatmapFigure {
                         + Circle::new((0, 0), style::POINT_RADIUS + 3, WHITE.filled())
                         + Circle::new((0, 0), style::POINT_RADIUS + 1, color.filled())
                 });
-                any_label = true;
+                occ.label(label);
             }
         }
-        draw_legend(&mut chart, self.legend, any_label)?;
+        draw_legend(&mut chart, self.legend, &occ)?;
 
         // Colour bar, in pixel coordinates of the whole figure, spanning the
         // plot's height.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Curve, DrawResult, Legend, Span, chart_builder, check_curve, draw_curve, draw_error,
+    Curve, DrawResult, Legend, Occupancy, Span, chart_builder, check_curve, draw_curve, draw_error,
     draw_legend, draw_mesh, new_root,
 };
 use crate::ReportError;
@@ -72,12 +72,13 @@ impl PathFigure {
         let mut chart =
             chart_builder(&root, &self.title).build_cartesian_2d(x_box.clone(), y_box.clone())?;
         draw_mesh(&mut chart, &self.x_label, &self.y_label, true)?;
-        let mut any_label = false;
+        let mut occ = Occupancy::new(&x_box, &y_box, false, false);
         for (idx, p) in self.paths.iter().enumerate() {
             draw_curve(&mut chart, p, style::series_color(idx), &x_box, &y_box)?;
-            any_label |= !p.label.is_empty();
+            occ.label(&p.label);
+            occ.polyline(&p.x, &p.y);
         }
-        draw_legend(&mut chart, self.legend, any_label)?;
+        draw_legend(&mut chart, self.legend, &occ)?;
         root.present()
     }
 

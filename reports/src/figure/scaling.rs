@@ -2,14 +2,14 @@
 //! log–log axes, with error bars, the fitted power law and its slope, and
 //! optionally the predicted slope for comparison.
 
-use plotters::coord::combinators::IntoLogRange;
+use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    DrawResult, Legend, Span, chart_builder, clip_polyline, draw_error, draw_legend, draw_mesh,
-    new_root,
+    DrawResult, Legend, Occupancy, Span, chart_builder, clip_polyline, draw_error, draw_legend,
+    draw_mesh, log_ticks, new_root,
 };
 use crate::ReportError;
 use crate::data::DataTable;
@@ -135,8 +135,22 @@ impl ScalingFigure {
         let y_box = ys.padded_log();
 
         let root = new_root(svg)?;
-        let mut chart = chart_builder(&root, &self.title)
-            .build_cartesian_2d(x_box.clone().log_scale(), y_box.clone().log_scale())?;
+        let (x_major, x_minor) = log_ticks(&x_box);
+        let (y_major, y_minor) = log_ticks(&y_box);
+        let mut chart = chart_builder(&root, &self.title).build_cartesian_2d(
+            x_box
+                .clone()
+                .log_scale()
+                .with_key_points(x_major)
+                .with_light_points(x_minor),
+            y_box
+                .clone()
+                .log_scale()
+                .with_key_points(y_major)
+                .with_light_points(y_minor),
+        )?;
+        let mut occ = Occupancy::new(&x_box, &y_box, true, true);
+        occ.label("measured");
         draw_mesh(&mut chart, &self.x_label, &self.y_label, true)?;
 
         let data_color = style::series_color(1);
@@ -183,6 +197,10 @@ impl ScalingFigure {
             })
         };
 
+        for (&n, &e) in self.n.iter().zip(&self.error) {
+            occ.point(n, e);
+        }
+
         if let Some(fit) = self.fit {
             let color = style::series_color(0);
             let line = color.stroke_width(style::CURVE_WIDTH);
@@ -213,8 +231,14 @@ impl ScalingFigure {
             let line = color.stroke_width(style::MARKER_LINE_WIDTH);
             let (dash, gap) = style::DASH;
             let label = format!("predicted slope {}", fmt_slope(slope));
+            occ.label(&label);
+            let runs = clip_polyline(line_through(intercept, slope), &x_box, &y_box);
+            for run in &runs {
+                let (xs, ys): (Vec<f64>, Vec<f64>) = run.iter().copied().unzip();
+                occ.polyline(&xs, &ys);
+            }
             let mut first = true;
-            for run in clip_polyline(line_through(intercept, slope), &x_box, &y_box) {
+            for run in runs {
                 let series = chart.draw_series(DashedLineSeries::new(run, dash, gap, line))?;
                 if first {
                     series.label(label.as_str()).legend(move |(x, y)| {
@@ -225,7 +249,7 @@ impl ScalingFigure {
             }
         }
 
-        draw_legend(&mut chart, self.legend, true)?;
+        draw_legend(&mut chart, self.legend, &occ)?;
         root.present()
     }
 

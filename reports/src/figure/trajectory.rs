@@ -1,13 +1,13 @@
 //! Trajectory figure: quantities along training (sharpness, loss, top
 //! eigenvalue) against the step, with horizontal thresholds such as 2/η.
 
-use plotters::coord::combinators::IntoLogRange;
+use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Curve, DrawResult, Legend, Marker, Span, chart_builder, check_curve, draw_curve, draw_dashed,
-    draw_error, draw_legend, draw_mesh, new_root,
+    Curve, DrawResult, Legend, Marker, Occupancy, Span, chart_builder, check_curve, draw_curve,
+    draw_dashed, draw_error, draw_legend, draw_mesh, log_ticks, new_root,
 };
 use crate::ReportError;
 use crate::data::DataTable;
@@ -84,8 +84,15 @@ impl TrajectoryFigure {
         let root = new_root(svg)?;
         if self.log_y {
             let y_box = ys.padded_log();
-            let mut chart = chart_builder(&root, &self.title)
-                .build_cartesian_2d(x_box.clone(), y_box.clone().log_scale())?;
+            let (major, minor) = log_ticks(&y_box);
+            let mut chart = chart_builder(&root, &self.title).build_cartesian_2d(
+                x_box.clone(),
+                y_box
+                    .clone()
+                    .log_scale()
+                    .with_key_points(major)
+                    .with_light_points(minor),
+            )?;
             draw_mesh(&mut chart, &self.x_label, &self.y_label, true)?;
             self.draw_content(&mut chart, &x_box, &y_box)?;
         } else {
@@ -108,7 +115,15 @@ impl TrajectoryFigure {
         X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
         Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
     {
-        let mut any_label = false;
+        let mut occ = Occupancy::new(x_box, y_box, false, self.log_y);
+        for h in &self.hlines {
+            occ.label(&h.label);
+            occ.hline(h.value);
+        }
+        for s in &self.series {
+            occ.label(&s.label);
+            occ.polyline(&s.x, &s.y);
+        }
         for (idx, h) in self.hlines.iter().enumerate() {
             if h.value.is_finite() && h.value >= y_box.start && h.value <= y_box.end {
                 draw_dashed(
@@ -118,14 +133,12 @@ impl TrajectoryFigure {
                     style::marker_color(idx),
                     &h.label,
                 )?;
-                any_label |= !h.label.is_empty();
             }
         }
         for (idx, s) in self.series.iter().enumerate() {
             draw_curve(chart, s, style::series_color(idx), x_box, y_box)?;
-            any_label |= !s.label.is_empty();
         }
-        draw_legend(chart, self.legend, any_label)
+        draw_legend(chart, self.legend, &occ)
     }
 
     pub(crate) fn data_tables(&self) -> Vec<DataTable> {
