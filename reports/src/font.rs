@@ -16,6 +16,13 @@ use usvg::fontdb;
 /// own name table, so usvg resolves it without any alias.
 pub const FAMILY: &str = "DejaVu Sans";
 
+/// The `font-family` written into figure SVGs: the embedded face first, then
+/// its metric twin and generic fallbacks, so a standalone SVG opened in a
+/// browser on a machine without DejaVu still shows sans-serif text of nearly
+/// the same width. usvg (and so the PDF) resolves the first entry to the
+/// embedded face.
+pub const SVG_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
+
 /// DejaVu Sans, regular.
 pub static DEJAVU_SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 /// DejaVu Sans, bold.
@@ -23,7 +30,7 @@ pub static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.tt
 
 /// Registers the embedded faces with plotters (once per process). plotters
 /// needs them to measure text (legend boxes, tick-label space); its SVG
-/// backend then writes `<text font-family="DejaVu Sans">`.
+/// backend then writes `<text font-family="{SVG_FAMILY}">`.
 ///
 /// The generic names `sans-serif` and `serif` are registered too, so a
 /// plotters default can never hit an unregistered family.
@@ -31,7 +38,7 @@ pub(crate) fn register_plotters_fonts() -> Result<(), crate::ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         let mut ok = true;
-        for name in [FAMILY, "sans-serif", "serif"] {
+        for name in [FAMILY, SVG_FAMILY, "sans-serif", "serif"] {
             ok &= plotters::style::register_font(name, FontStyle::Normal, DEJAVU_SANS).is_ok();
             ok &= plotters::style::register_font(name, FontStyle::Bold, DEJAVU_SANS_BOLD).is_ok();
         }

@@ -74,7 +74,7 @@ fn every_figure_kind_renders_well_formed_svg_with_its_title_as_text() {
         for node in xml.descendants().filter(|n| n.has_tag_name("text")) {
             assert_eq!(
                 node.attribute("font-family"),
-                Some("DejaVu Sans"),
+                Some(landscape_reports::font::SVG_FAMILY),
                 "{}",
                 figure.title()
             );
@@ -358,4 +358,41 @@ fn npy_bytes_match_numpy_reference() {
         let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, case["npy_hex"].as_str().unwrap(), "case {name}");
     }
+}
+
+#[test]
+fn minimal_and_markup_laden_documents_render() {
+    let empty = landscape_reports::Document::default();
+    let pdf = render_pdf(&empty).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let doc = landscape_reports::Document {
+        title: "a <b> & \"c\" 'd'".into(),
+        meta: vec![("seed".into(), "<42> & more".into())],
+        summary: vec![landscape_reports::VerdictRow {
+            group: "g&".into(),
+            check: "x<y".into(),
+            prediction: "1 > 0".into(),
+            measurement: String::new(),
+            tolerance: "\u{1}".into(),
+            verdict: landscape_reports::Verdict::Pass,
+        }],
+        sections: vec![landscape_reports::Section {
+            title: "no figures".into(),
+            paragraphs: vec![String::new(), "x".repeat(500)],
+            tables: vec![landscape_reports::Table {
+                caption: String::new(),
+                header: vec![],
+                rows: vec![
+                    vec!["ragged".into()],
+                    vec!["a".into(), "b".into(), "c".into()],
+                ],
+            }],
+            figures: vec![],
+        }],
+    };
+    for page in render_pages_svg(&doc).unwrap() {
+        usvg::roxmltree::Document::parse(&page).expect("page SVG must stay well-formed");
+    }
+    assert!(render_pdf(&doc).unwrap().starts_with(b"%PDF-"));
 }

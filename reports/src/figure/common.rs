@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
-use crate::font::FAMILY;
+use crate::font::SVG_FAMILY;
 use crate::style;
 
 /// A labelled polyline: a theory curve, a trajectory, a loss path.
@@ -517,7 +517,7 @@ pub(crate) fn chart_builder<'a, 'b>(
     builder
         .caption(
             title,
-            (FAMILY, style::TITLE_SIZE)
+            (SVG_FAMILY, style::TITLE_SIZE)
                 .into_font()
                 .style(FontStyle::Bold)
                 .color(&style::INK),
@@ -540,10 +540,10 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let tick_font = (FAMILY, style::TICK_LABEL_SIZE)
+    let tick_font = (SVG_FAMILY, style::TICK_LABEL_SIZE)
         .into_font()
         .color(&style::INK);
-    let axis_font = (FAMILY, style::AXIS_LABEL_SIZE)
+    let axis_font = (SVG_FAMILY, style::AXIS_LABEL_SIZE)
         .into_font()
         .color(&style::INK);
     let x_fmt = |v: &f64| format_tick(*v);
@@ -589,7 +589,11 @@ where
         .position(position)
         .margin(12)
         .legend_area_size(28)
-        .label_font((FAMILY, style::LEGEND_SIZE).into_font().color(&style::INK))
+        .label_font(
+            (SVG_FAMILY, style::LEGEND_SIZE)
+                .into_font()
+                .color(&style::INK),
+        )
         .background_style(WHITE.mix(0.88))
         .border_style(style::GRID.stroke_width(1))
         .draw()

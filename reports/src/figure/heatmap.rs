@@ -12,7 +12,7 @@ use super::common::{
 };
 use crate::ReportError;
 use crate::data::DataTable;
-use crate::font::FAMILY;
+use crate::font::SVG_FAMILY;
 use crate::style;
 
 /// A labelled point in the plane of a heatmap.
@@ -209,7 +209,7 @@ impl HeatmapFigure {
             [(bar_x0, top), (bar_x0 + COLORBAR_WIDTH, bottom)],
             style::INK.stroke_width(1),
         ))?;
-        let tick_font = (FAMILY, style::TICK_LABEL_SIZE)
+        let tick_font = (SVG_FAMILY, style::TICK_LABEL_SIZE)
             .into_font()
             .color(&style::INK)
             .pos(Pos::new(HPos::Left, VPos::Center));
@@ -229,7 +229,7 @@ impl HeatmapFigure {
                 tick_font.clone(),
             ))?;
         }
-        let label_font = (FAMILY, style::AXIS_LABEL_SIZE)
+        let label_font = (SVG_FAMILY, style::AXIS_LABEL_SIZE)
             .into_font()
             .color(&style::INK)
             .transform(FontTransform::Rotate90)
