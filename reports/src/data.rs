@@ -146,8 +146,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
             format!("{} has no file name", path.display()),
         )
     })?;
+    // Process id and a per-process counter: concurrent writers (threads or
+    // processes) never share a temporary file.
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(
-        ".{}.tmp-{}",
+        ".{}.tmp-{}-{serial}",
         file_name.to_string_lossy(),
         std::process::id()
     ));
