@@ -4,5 +4,8 @@
 //! The root package holds the command-line interface ([`cli`]), the bridge from law expressions to theory laws
 //! ([`laws`]), and (later) the registry of checks shared by `cargo test` and the report.
 
+pub mod checks;
 pub mod cli;
+pub mod compare;
 pub mod laws;
+pub mod simulation;

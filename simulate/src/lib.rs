@@ -7,9 +7,18 @@
 //!
 //! Randomness is always an explicit [`rng::Rng`] passed in.
 
+pub mod dense;
+pub mod distance;
+pub mod edges;
+pub mod ensembles;
 pub mod error;
+pub mod lanczos;
+pub mod network;
 pub mod operator;
 pub mod rng;
+pub mod scaling;
+pub mod slq;
+pub mod trace;
 
 pub use error::SimulateError;
 pub use operator::SymmetricOperator;

@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod simulate;
 mod theory;
 
 use std::ffi::OsString;
@@ -61,6 +62,8 @@ struct Cli {
 enum Command {
     /// Evaluate analytic laws: densities, distribution functions, summaries, spikes, Tracy–Widom, the index.
     Theory(theory::TheoryArgs),
+    /// Sample ensembles and networks and measure their spectra against theory.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -103,12 +106,19 @@ where
     };
     let result = match cli.command {
         Command::Theory(args) => theory::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
             Ok(text) => {
-                println!("{text}");
-                ExitCode::SUCCESS
+                use std::io::Write;
+                // A closed pipe (`landscape ... | head`) is not an error worth a panic.
+                let mut stdout = std::io::stdout().lock();
+                match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                    Err(e) => report(CliError::Failure(format!("writing to stdout: {e}"))),
+                }
             }
             Err(err) => report(err),
         },

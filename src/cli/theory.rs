@@ -52,6 +52,59 @@ Output: {\"law\": \"...\", \"support\": [[a, b], ...], \"atoms\": [[x, mass], ..
         #[arg(long, help = LAW_HELP)]
         law: String,
     },
+    /// BBP prediction for a rank-one spike: threshold, detectability, outlier location, squared overlap.
+    #[command(
+        after_help = "Examples:\n  landscape theory spike --model wishart --ratio 0.5 --spike 2\n  \
+landscape theory spike --model wigner --spike 2 --variance 1\n\
+Output: {\"threshold\": ..., \"detectable\": true|false, \"outlier\": ..., \"overlap_sq\": ...}\n\
+wishart: population covariance σ²I + (spike − σ²)uuᵀ, ratio = p/n; wigner: spike·uuᵀ + GOE with semicircle variance σ²."
+    )]
+    Spike {
+        /// wishart (spiked covariance) or wigner (spiked Wigner).
+        #[arg(long)]
+        model: SpikeModel,
+        /// p/n, for --model wishart.
+        #[arg(long, allow_hyphen_values = true)]
+        ratio: Option<f64>,
+        /// The population eigenvalue ℓ (wishart) or the signal strength θ (wigner).
+        #[arg(long, allow_hyphen_values = true)]
+        spike: f64,
+        /// Noise variance σ².
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        variance: f64,
+    },
+    /// Tracy–Widom distribution of the largest eigenvalue: cdf, pdf, mean and variance.
+    #[command(name = "tracy-widom", after_help = "Example:\n  landscape theory tracy-widom --beta 1 --at -2,0,2\n\
+Output: {\"beta\": ..., \"s\": [...], \"cdf\": [...], \"pdf\": [...], \"mean\": ..., \"variance\": ...}\n\
+F_β by Bornemann's Nyström discretisation of the Fredholm determinants (absolute accuracy ~1e-12); \
+β = 4 in the Tracy–Widom convention F₄(s) = ½[det(I − B_t) + det(I + B_t)], t = √2 s.")]
+    TracyWidom {
+        /// Symmetry class: 1 (real), 2 (complex) or 4 (quaternion).
+        #[arg(long)]
+        beta: String,
+        /// Comma-separated points s.
+        #[arg(long, allow_hyphen_values = true)]
+        at: String,
+    },
+    /// Pennington–Bahri index: the fraction of negative Hessian eigenvalues α(ε, φ), and the critical energy ε_c(φ).
+    #[command(
+        after_help = "Example:\n  landscape theory index --phi 0.5 --energy 0.1\n\
+Output: {\"index\": ..., \"critical_energy\": ...}"
+    )]
+    Index {
+        /// φ: parameters over data points (H0 is Marchenko–Pastur with ratio φ).
+        #[arg(long, allow_hyphen_values = true)]
+        phi: f64,
+        /// ε: the loss value (H1 is Wigner with variance 2ε).
+        #[arg(long, allow_hyphen_values = true)]
+        energy: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SpikeModel {
+    Wishart,
+    Wigner,
 }
 
 pub fn run(args: TheoryArgs) -> CliResult {
@@ -59,6 +112,14 @@ pub fn run(args: TheoryArgs) -> CliResult {
         TheoryCommand::Pdf { law, at } => evaluate(&law, &at, "pdf"),
         TheoryCommand::Cdf { law, at } => evaluate(&law, &at, "cdf"),
         TheoryCommand::Summary { law } => summary(&law),
+        TheoryCommand::Spike {
+            model,
+            ratio,
+            spike,
+            variance,
+        } => spike_command(model, ratio, spike, variance),
+        TheoryCommand::Index { phi, energy } => index_command(phi, energy),
+        TheoryCommand::TracyWidom { beta, at } => tracy_widom_command(&beta, &at),
     }
 }
 
@@ -94,4 +155,64 @@ fn summary(law_text: &str) -> CliResult {
         .map(|k| finite(&format!("moment {k}"), law.moment(k)))
         .collect::<Result<Vec<_>, CliError>>()?;
     Ok(json!({ "law": law.to_string(), "support": support, "atoms": atoms, "moments": moments }))
+}
+
+fn spike_command(model: SpikeModel, ratio: Option<f64>, spike: f64, variance: f64) -> CliResult {
+    let prediction = match model {
+        SpikeModel::Wishart => {
+            let ratio = ratio.ok_or_else(|| {
+                CliError::usage("--ratio is required with --model wishart (p/n > 0)")
+            })?;
+            landscape_theory::SpikedCovariance::new(ratio, spike, variance)?.predict()
+        }
+        SpikeModel::Wigner => {
+            if ratio.is_some() {
+                return Err(CliError::usage("--ratio applies only to --model wishart"));
+            }
+            landscape_theory::SpikedWigner::new(spike, variance)?.predict()
+        }
+    };
+    Ok(json!({
+        "threshold": finite("threshold", prediction.threshold)?,
+        "detectable": prediction.detectable,
+        "outlier": finite("outlier", prediction.outlier)?,
+        "overlap_sq": finite("overlap_sq", prediction.overlap_sq)?,
+    }))
+}
+
+fn index_command(phi: f64, energy: f64) -> CliResult {
+    let law = landscape_theory::pennington_bahri::PenningtonBahri::new(phi, energy)?;
+    let critical = landscape_theory::pennington_bahri::critical_energy(phi)?;
+    Ok(json!({
+        "phi": phi,
+        "energy": energy,
+        "index": finite("index", law.index())?,
+        "critical_energy": finite("critical_energy", critical)?,
+    }))
+}
+
+fn tracy_widom_command(beta: &str, at: &str) -> CliResult {
+    let beta: u8 = match beta.trim() {
+        "1" => 1,
+        "2" => 2,
+        "4" => 4,
+        other => return Err(CliError::usage(format!("--beta: `{other}` is not valid; expected 1, 2 or 4"))),
+    };
+    let s = parse_list("--at", at)?;
+    let law = landscape_theory::tracy_widom::TracyWidom::new(beta)?;
+    let mut cdf = Vec::with_capacity(s.len());
+    let mut pdf = Vec::with_capacity(s.len());
+    for &x in &s {
+        let (f, p) = law.cdf_and_pdf(x);
+        cdf.push(finite(&format!("cdf({x})"), f)?);
+        pdf.push(finite(&format!("pdf({x})"), p)?);
+    }
+    Ok(json!({
+        "beta": beta,
+        "s": s,
+        "cdf": cdf,
+        "pdf": pdf,
+        "mean": finite("mean", law.mean())?,
+        "variance": finite("variance", law.variance())?,
+    }))
 }

@@ -5,10 +5,29 @@
 //! [`law`]. This crate has no random-number generator and no linear-algebra backend: it is pure functions of
 //! parameters, so a prediction can never leak from a sampler.
 
+pub mod airy;
+pub mod bounds;
+pub mod conformance;
+pub mod deep_jacobian;
 pub mod error;
 pub mod expr;
+pub mod free_product;
+pub mod free_sum;
+pub mod fuss_catalan;
 pub mod law;
+pub mod marchenko_pastur;
+pub mod numerical;
+pub mod pennington_bahri;
 pub mod quadrature;
+pub mod random_features;
+pub mod semicircle;
+pub mod spiked;
+pub mod tracy_widom;
+pub mod wishart_edge;
 
 pub use error::LawError;
+pub use fuss_catalan::FussCatalan;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
+pub use marchenko_pastur::MarchenkoPastur;
+pub use semicircle::Semicircle;
+pub use spiked::{InformationPlusNoise, SpikePrediction, SpikedCovariance, SpikedWigner};
