@@ -11,16 +11,9 @@ use rand_distr::{Distribution, Uniform};
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-/// The hidden-layer nonlinearity of the built-in MLP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activation {
-    /// `tanh`
-    Tanh,
-    /// `max(0, x)`
-    Relu,
-    /// The identity (a deep linear network).
-    Linear,
-}
+/// The hidden-layer nonlinearity of the built-in MLP: the native backend's own type, so both backends build
+/// the same network from one CLI name.
+pub use landscape_simulate::network::Activation;
 
 /// Whether modules run in training or evaluation mode (dropout, batch-norm statistics); stated in every output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +41,7 @@ enum Architecture {
 impl std::fmt::Debug for Architecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Mlp { activation } => write!(f, "Mlp({activation:?})"),
+            Self::Mlp { activation } => write!(f, "Mlp({})", activation.name()),
             Self::Script(_) => write!(f, "TorchScript"),
         }
     }
@@ -112,7 +105,7 @@ impl TorchModel {
             params,
             device,
             mode: Mode::Train,
-            description: format!("mlp{widths:?} {activation:?}").to_lowercase(),
+            description: format!("mlp{widths:?} {}", activation.name()),
         })
     }
 
@@ -269,10 +262,14 @@ impl TorchModel {
                     h = h.f_linear(&wb[0], Some(&wb[1])).map_err(shape_err)?;
                     if layer + 1 < n_layers {
                         h = match activation {
-                            Activation::Tanh => h.tanh(),
-                            Activation::Relu => h.relu(),
-                            Activation::Linear => h,
-                        };
+                            Activation::Linear => Ok(h),
+                            Activation::Tanh => h.f_tanh(),
+                            Activation::Relu => h.f_relu(),
+                            Activation::Erf => h.f_erf(),
+                            // The exact GELU x·Φ(x), as the native backend and nn.GELU() define it.
+                            Activation::Gelu => h.f_gelu("none"),
+                        }
+                        .map_err(torch_err)?;
                     }
                 }
                 Ok(h)
