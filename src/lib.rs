@@ -8,4 +8,5 @@ pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod laws;
+pub mod report;
 pub mod simulation;

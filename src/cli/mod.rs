@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod report;
 mod simulate;
 mod theory;
 
@@ -19,6 +20,8 @@ pub enum CliError {
     Usage(String),
     /// A failure that is not the user's: exit code 1.
     Failure(String),
+    /// The command ran but some check failed: print this JSON, exit code 1.
+    ChecksFailed(serde_json::Value),
 }
 
 impl CliError {
@@ -64,6 +67,8 @@ enum Command {
     Theory(theory::TheoryArgs),
     /// Sample ensembles and networks and measure their spectra against theory.
     Simulate(simulate::SimulateArgs),
+    /// Run every check and write the PDF/SVG report, results.json and the plotted data (the main job).
+    Report(report::ReportArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -107,6 +112,7 @@ where
     let result = match cli.command {
         Command::Theory(args) => theory::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Report(args) => report::run_report(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
@@ -128,6 +134,13 @@ where
 
 fn report(err: CliError) -> ExitCode {
     match err {
+        CliError::ChecksFailed(value) => {
+            if let Ok(text) = args::to_json_checked(&value) {
+                println!("{text}");
+            }
+            eprintln!("error: some checks failed");
+            ExitCode::from(1)
+        }
         CliError::Usage(message) => {
             eprintln!("{message}");
             ExitCode::from(2)
