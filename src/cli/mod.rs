@@ -69,6 +69,11 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run every check and write the PDF/SVG report, results.json and the plotted data (the main job).
     Report(report::ReportArgs),
+    /// Print the backend (native or tch), the torch version, CUDA devices and threads.
+    #[command(
+        after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"tch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
+    )]
+    Doctor,
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -113,6 +118,7 @@ where
         Command::Theory(args) => theory::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Report(args) => report::run_report(args),
+        Command::Doctor => Ok(doctor()),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
@@ -150,4 +156,18 @@ fn report(err: CliError) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn doctor() -> serde_json::Value {
+    let d = landscape_empirical::doctor();
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("LANDSCAPE_GIT_COMMIT"),
+        "backend": d.backend,
+        "torch_version": d.torch_version,
+        "cuda_available": d.cuda_available,
+        "cuda_device_count": d.cuda_device_count,
+        "threads": d.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        "threads_from": if d.threads.is_some() { "libtorch intra-op threads" } else { "available parallelism" },
+    })
 }
