@@ -19,12 +19,13 @@
 //! The law is tabulated by the shared engine [`NumericalLaw`] (support scan and edge bisection, graded-panel
 //! table of the CDF, contour moments); [`RandomFeaturesSolver`] supplies `G(z)` at one point:
 //!
-//! * **Root selection by continuation**: a cold solve walks `z = x + iy` down from `y = 10·B` (where `Q ≈ 0`),
+//! * **Root selection by continuation**: a cold solve walks `z = x + iy` down from `y = 10·B` (where `u = zG ≈ 1`),
 //!   halving `y` per step and keeping, at each step, the root of the quartic reached by Newton's method from the
 //!   previous one (or, failing that, the nearest root with `Im G ≤ 0`, all roots found by Durand–Kerner). A warm
-//!   solve is one Newton run from the given `Q`, rejected unless it lands on a root with `Im G ≤ 0` close to its
-//!   start; the solver asks the engine for vertical continuation, since the quartic has several roots in the
-//!   lower half-plane that meet at the edges. `B` is the edge bound below.
+//!   start from a neighbouring real part (the engine's table and its `pdf`/`cdf`) is one Newton run, trusted only
+//!   when Smale's α-test certifies that the root it reaches is isolated from the others; otherwise the engine
+//!   falls back to the vertical walk. The quartic has several roots in the lower half-plane that meet at the
+//!   edges, which is why an uncertified jump along the real axis is not taken. `B` is the edge bound below.
 //! * **Atoms**: as `z → 0` (`t → ∞`) the physical root tends to `Q = −1/φ` (mass `1 − ψ/φ` at 0, i.e. `1 − m/n1`,
 //!   the rank deficit of `Y` when `n1 > m`), or `Q = −1/ψ` (no atom); for linear `f` (`η = ζ`) also `Q = −1`
 //!   (mass `1 − ψ`, the rank deficit when `n1 > n0`). So the atom at 0 has mass `max(0, 1 − ψ/φ)`, and
@@ -49,6 +50,10 @@ const CONTINUATION_RATIO: f64 = 0.5;
 /// Newton on the quartic stops when the step is below this fraction of `|u|`: the last, quadratically convergent
 /// step is then below rounding.
 const NEWTON_TOL: f64 = 1e-13;
+/// Largest Smale `α` at which a warm start from another real part is trusted: below `(13 − 3√17)/4 ≈ 0.157`
+/// Newton converges quadratically to a root within `2β`, the only one in a ball of radius `~1/(20γ)`; 0.05 leaves
+/// a margin for the rounding of the expanded coefficients.
+pub const ALPHA_SAFE: f64 = 0.05;
 /// A residual `|F(u)|` below this fraction of the size of its terms is at the rounding floor (a few ulps of the
 /// dozen roundings in evaluating `F`).
 const RESIDUAL_FLOOR: f64 = 1e-15;
@@ -153,6 +158,28 @@ impl RandomFeaturesSolver {
         }
     }
 
+    /// Smale's `α = β·γ` of `F` at `u`: `β = |F/F'|`, `γ = max_k |F⁽ᵏ⁾/(k!F')|^{1/(k−1)}` (Blum, Cucker, Shub &
+    /// Smale, *Complexity and Real Computation*, 1998, ch. 8). `1/γ` bounds below the distance to the other roots.
+    fn smale_alpha(&self, z: Complex64, u: Complex64) -> f64 {
+        // Taylor coefficients at u by repeated synthetic division.
+        let mut t = self.quartic(z);
+        for i in 0..4 {
+            for j in (i..4).rev() {
+                t[j] += u * t[j + 1];
+            }
+        }
+        let beta = (t[0] / t[1]).norm();
+        let gamma = (2..=4)
+            .map(|k| (t[k] / t[1]).norm().powf(1.0 / (k as f64 - 1.0)))
+            .fold(0.0, f64::max);
+        let alpha = beta * gamma;
+        if alpha.is_finite() {
+            alpha
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// Whether `u` gives `Im G(z) = Im(u/z) ≤ 0` (up to rounding).
     fn admissible(z: Complex64, u: Complex64) -> bool {
         let g = u / z;
@@ -206,8 +233,10 @@ impl CauchySolver for RandomFeaturesSolver {
     type State = (Complex64, Complex64);
 
     /// Cold: continuation from `Im z = 10·B` (where `u ≈ 1`). Warm from a point above `z` on the same vertical:
-    /// continuation from there (steps of ½ in `Im z`). Other warm starts: one guarded Newton run from the given
-    /// root, falling back to the admissible root nearest to it.
+    /// continuation from there (steps of ½ in `Im z`). Other warm starts (a neighbouring real part): one Newton
+    /// run, accepted only under Smale's α-test (see [`ALPHA_SAFE`]); otherwise an error, on which the engine
+    /// continues vertically from far above. The quartic has several roots in the lower half-plane that meet at
+    /// the edges, so an uncertified jump along the real axis could land on the wrong one.
     fn solve(
         &self,
         z: Complex64,
@@ -225,17 +254,22 @@ impl CauchySolver for RandomFeaturesSolver {
             Some(&(from, start)) if from.re == z.re && from.im >= z.im => {
                 self.continue_down(z.re, z.im, from.im, start)?
             }
-            Some(&(_, start)) => match self.newton_root(z, start) {
-                Some(u) => u,
-                None => self.nearest_root(z, start)?,
-            },
+            // From another real part: only when Smale's α-test certifies that Newton from `start` converges to
+            // the root nearest it, isolated from the others (else the engine falls back to a vertical path).
+            Some(&(_, start)) => {
+                let alpha = self.smale_alpha(z, start);
+                match self.newton_root(z, start) {
+                    Some(u) if alpha <= ALPHA_SAFE => u,
+                    _ => {
+                        return Err(LawError::NoConvergence {
+                            what: "random_features warm start",
+                            detail: format!("α = {alpha:e} from u = {start} at z = {z}"),
+                        });
+                    }
+                }
+            }
         };
         Ok((u / z, (z, u)))
-    }
-
-    /// The quartic has several roots in the lower half-plane that meet at the edges: continue vertically.
-    fn needs_vertical_continuation(&self) -> bool {
-        true
     }
 }
 
