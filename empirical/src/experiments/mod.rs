@@ -12,3 +12,4 @@ pub mod eigenpairs;
 pub mod overlap;
 pub mod sharpness;
 pub mod slice;
+pub mod spectrum;
