@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod empirical;
 mod simulate;
 mod theory;
 
@@ -64,6 +65,8 @@ enum Command {
     Theory(theory::TheoryArgs),
     /// Sample ensembles and networks and measure their spectra against theory.
     Simulate(simulate::SimulateArgs),
+    /// Curvature, training and landscape experiments on trained networks (native backend; torch with --features torch).
+    Empirical(empirical::EmpiricalArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -107,6 +110,7 @@ where
     let result = match cli.command {
         Command::Theory(args) => theory::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Empirical(args) => empirical::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
