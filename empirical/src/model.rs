@@ -16,6 +16,11 @@
 //! [`EmpiricalError::NonFinite`] (training records it as divergence instead of failing). [`CurvatureModel::mode`]
 //! is written into every output; a backend with dropout or batch norm must evaluate in that mode. Results must
 //! be deterministic for a given parameter vector (the checkpoint-resume test compares bits).
+//!
+//! The torch backend should use this [`Mode`] (re-export it from `torch::model` instead of a second enum), map
+//! its data set to [`SampleSet`] (`subset` copies the chosen rows; `first(n)` serves `--samples N`), and describe
+//! its filters in [`CurvatureModel::param_groups`] (one output channel of a convolution or one row of a linear
+//! weight per group; biases and batch-norm parameters with `is_filter = false`).
 
 use std::ops::Range;
 
