@@ -3,7 +3,7 @@
 //! * [`sharpness`]: `λ_max` over training against the stability threshold (edge of stability).
 //! * [`overlap`]: the fraction of the gradient in the top-`C` Hessian eigenspace over training.
 //! * [`connect`]: loss and `λ_max` along linear and Bézier paths between two minima; barrier heights.
-//! * [`slice`]: filter-normalized 1-D and 2-D loss slices.
+//! * [`slice`](mod@slice): filter-normalized 1-D and 2-D loss slices.
 //! * [`spectrum`]: the curvature spectrum at one point (top/bottom eigenvalues, SLQ density, trace, outliers).
 //! * [`eigenpairs`]: warm-startable extreme eigenpairs with residuals, shared by the others.
 
