@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod empirical;
 mod report;
 mod simulate;
 mod theory;
@@ -74,6 +75,8 @@ enum Command {
         after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"tch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
     )]
     Doctor,
+    /// Curvature, training and landscape experiments on trained networks (native backend; torch with --features torch).
+    Empirical(empirical::EmpiricalArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -119,6 +122,7 @@ where
         Command::Simulate(args) => simulate::run(args),
         Command::Report(args) => report::run_report(args),
         Command::Doctor => Ok(doctor()),
+        Command::Empirical(args) => empirical::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
