@@ -316,3 +316,60 @@ fn malformed_specs_and_sizes_are_bad_input() {
     );
     rejects(&with_common("slice", &["--dims", "3"]), "--dims");
 }
+
+#[test]
+fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .args([
+            "empirical",
+            "hessian",
+            "--model",
+            "mlp:widths=8",
+            "--data",
+            "digits",
+            "--loss",
+            "cross_entropy",
+            "--samples",
+            "40",
+            "--top-k",
+            "3",
+            "--seed",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 64 pixels → 8 hidden → 10 classes, with biases.
+    assert_eq!(
+        v["n_params"].as_u64(),
+        Some(64 * 8 + 8 + 8 * 10 + 10),
+        "{v}"
+    );
+    assert_eq!(v["n_samples"].as_u64(), Some(40), "{v}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .args([
+            "empirical",
+            "hessian",
+            "--model",
+            "mlp:widths=8",
+            "--data",
+            "/nonexistent/x.npz",
+            "--seed",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+}
