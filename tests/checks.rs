@@ -45,6 +45,9 @@ check_tests! {
     lanczos_matches_dense_extremes => "simulation.lanczos.extremes",
     hutch_plus_plus_is_within_its_standard_error => "simulation.hutchpp.trace",
     ggn_rank_is_at_most_samples_times_classes_minus_one => "simulation.network.ggn_rank",
+    gradient_descent_sits_at_the_edge_of_stability => "networks.edge_of_stability.gd",
+    momentum_sits_at_its_own_edge_of_stability => "networks.edge_of_stability.momentum",
+    bezier_curve_lowers_the_barrier_between_minima => "networks.mode_connectivity.bezier",
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! disagree.
 
 mod figures;
+mod networks;
 mod simulation;
 mod theory;
 
@@ -218,6 +219,7 @@ impl fmt::Debug for Check {
 pub fn registry() -> Vec<Check> {
     let mut checks = theory::checks();
     checks.extend(simulation::checks());
+    checks.extend(networks::checks());
     checks
 }
 
