@@ -9,3 +9,4 @@ pub mod cli;
 pub mod compare;
 pub mod laws;
 pub mod simulation;
+pub mod sweep;

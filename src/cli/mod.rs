@@ -5,6 +5,7 @@
 
 mod args;
 mod simulate;
+mod sweep;
 mod theory;
 
 use std::ffi::OsString;
@@ -64,6 +65,8 @@ enum Command {
     Theory(theory::TheoryArgs),
     /// Sample ensembles and networks and measure their spectra against theory.
     Simulate(simulate::SimulateArgs),
+    /// Parameter sweeps from a TOML grid: resumable parallel runs, Slurm job arrays, merged tables.
+    Sweep(sweep::SweepArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -107,6 +110,7 @@ where
     let result = match cli.command {
         Command::Theory(args) => theory::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
