@@ -338,7 +338,13 @@ impl Source<'_> {
 
 /// Reads and expands the configuration at `path`.
 pub fn load(path: &Path) -> Result<SweepConfig, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SweepError::io(path, e))?;
+    // A configuration that cannot be read is the user's mistake (a wrong path), so exit code 2.
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SweepError::Usage(format!(
+            "{}: cannot read the configuration: {e}",
+            path.display()
+        ))
+    })?;
     parse(path, &text)
 }
 
