@@ -180,11 +180,14 @@ impl OutDir {
                 self.root.display()
             )));
         }
-        let points = self.points_dir();
-        fs::create_dir_all(&points).map_err(|e| SweepError::io(&points, e))?;
+        // The manifest goes first: shards started at once on a fresh folder must never see `points/` without it.
+        // Two of them writing it race harmlessly, as both write the same bytes.
+        fs::create_dir_all(&self.root).map_err(|e| SweepError::io(&self.root, e))?;
         let text = serde_json::to_string_pretty(&manifest)
             .map_err(|e| SweepError::Failure(e.to_string()))?;
-        write_atomic(&self.manifest_path(), text.as_bytes())
+        write_atomic(&self.manifest_path(), text.as_bytes())?;
+        let points = self.points_dir();
+        fs::create_dir_all(&points).map_err(|e| SweepError::io(&points, e))
     }
 
     /// The finished record of `point`, or `None` when it has not finished (no file, or a file that is not this
