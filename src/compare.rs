@@ -76,7 +76,7 @@ pub fn ensemble_for(expr: &LawExpr, n: usize) -> Result<Box<dyn Ensemble>, Simul
             return Err(SimulateError::invalid(name, ratio, "a finite number > 0"));
         }
         let m = (n as f64 / ratio).round();
-        if m < 2.0 || m > 1e7 {
+        if !(2.0..=1e7).contains(&m) {
             return Err(SimulateError::invalid(
                 "--n",
                 n,

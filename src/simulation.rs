@@ -53,7 +53,7 @@ pub struct EsdResult {
 }
 
 fn check_n(n: usize) -> Result<(), SimulateError> {
-    if n < 2 || n > MAX_DENSE_N {
+    if !(2..=MAX_DENSE_N).contains(&n) {
         return Err(SimulateError::invalid(
             "--n",
             n,

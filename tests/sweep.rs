@@ -85,7 +85,7 @@ fn check_points(dir: &Path) -> (usize, usize) {
     let (mut done, mut tmp) = (0, 0);
     for entry in std::fs::read_dir(dir.join("points")).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.contains(".tmp.") {
+        if name.contains(".tmp-") {
             tmp += 1;
         } else {
             let bytes = std::fs::read(entry.path()).unwrap();

@@ -127,7 +127,7 @@ fn sizes(text: &str) -> Result<Vec<usize>, CliError> {
     parse_list("--n", text)?
         .into_iter()
         .map(|v| {
-            if v.fract() == 0.0 && v >= 2.0 && v <= simulation::MAX_DENSE_N as f64 {
+            if v.fract() == 0.0 && (2.0..=simulation::MAX_DENSE_N as f64).contains(&v) {
                 Ok(v as usize)
             } else {
                 Err(CliError::usage(format!(
@@ -204,7 +204,7 @@ pub fn run(args: SimulateArgs) -> CliResult {
             let widths = parse_list("--widths", &widths)?
                 .into_iter()
                 .map(|v| {
-                    if v.fract() == 0.0 && v >= 1.0 && v <= 1e6 {
+                    if v.fract() == 0.0 && (1.0..=1e6).contains(&v) {
                         Ok(v as usize)
                     } else {
                         Err(CliError::usage(format!(

@@ -4,7 +4,9 @@
 //! sharding, the number of jobs or the order points finished in. Columns: `index`, `replicate`, `seed`, the
 //! coordinates, then every scalar of the result flattened with dots (`predicted.outlier`), and numeric arrays of
 //! at most [`MAX_FLAT_ARRAY`] entries as `name.0`, `name.1`, …; longer arrays (spectra, densities) are only in
-//! `results.json`. `results.npy` holds the columns whose values are all numbers exactly representable as f64.
+//! `results.json`. `results.npy` is a `(rows, columns)` float64 array (the reports crate's writer) of the columns
+//! whose values are all numbers exactly representable as f64, named in order by `npy_columns` in `results.json`
+//! (missing values are NaN).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +16,6 @@ use serde_json::{Map, Value, json};
 
 use super::config;
 use super::error::SweepError;
-use super::npy::structured_f64;
 use super::store::{OutDir, PointRecord, write_atomic};
 
 /// Longest numeric array flattened into table columns.
@@ -214,6 +215,7 @@ pub fn merge(dir: &Path, partial: bool) -> Result<MergeSummary, SweepError> {
         "total_points": config.points.len(),
         "missing": missing,
         "columns": columns,
+        "npy_columns": npy_columns,
         "points": points,
     });
     let json_text =
@@ -221,7 +223,13 @@ pub fn merge(dir: &Path, partial: bool) -> Result<MergeSummary, SweepError> {
     let files = [
         ("results.csv", csv.into_bytes()),
         ("results.json", json_text.into_bytes()),
-        ("results.npy", structured_f64(&npy_columns, &npy_rows)),
+        (
+            "results.npy",
+            landscape_reports::data::npy_f64(
+                &[npy_rows.len(), npy_columns.len()],
+                &npy_rows.concat(),
+            ),
+        ),
     ];
     let mut written = Vec::new();
     for (name, bytes) in &files {

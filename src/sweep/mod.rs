@@ -13,7 +13,6 @@ pub mod error;
 pub mod experiment;
 pub mod hash;
 pub mod merge;
-pub mod npy;
 pub mod runner;
 pub mod shard;
 pub mod slurm;

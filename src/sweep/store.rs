@@ -12,8 +12,7 @@
 //! killed at any moment leaves finished files and possibly temporary ones, never a partial result file; the next
 //! run removes stale temporary files of the points it runs and redoes those points.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -25,27 +24,10 @@ use super::error::SweepError;
 /// Version of the folder layout and file formats.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Writes `bytes` to `path` atomically: temporary file in the same folder, fsync, rename, fsync of the folder.
+/// Writes `bytes` to `path` atomically with the reports crate's writer: a temporary file `.<name>.tmp-<pid>-<serial>`
+/// in the same folder, fsync, rename over `path`, fsync of the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // The process id keeps two processes (two shards, two array tasks) from sharing a temporary file.
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let io = |e| SweepError::io(&tmp, e);
-    {
-        let mut file = File::create(&tmp).map_err(io)?;
-        file.write_all(bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    fs::rename(&tmp, path).map_err(|e| SweepError::io(path, e))?;
-    // Persist the rename itself; a folder cannot be opened for syncing on every platform, so this is best effort.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    landscape_reports::write_atomic(path, bytes).map_err(|e| SweepError::Failure(e.to_string()))
 }
 
 /// The manifest of an output folder.
@@ -201,7 +183,7 @@ impl OutDir {
 
     /// Removes temporary files left by a killed run for `point`.
     pub fn remove_stale_temporaries(&self, point: &Point) {
-        let prefix = format!(".{}.tmp.", point.file_name());
+        let prefix = format!(".{}.tmp-", point.file_name());
         if let Ok(entries) = fs::read_dir(self.points_dir()) {
             for entry in entries.flatten() {
                 if entry.file_name().to_string_lossy().starts_with(&prefix) {
