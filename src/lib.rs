@@ -8,5 +8,6 @@ pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod laws;
+pub mod report;
 pub mod simulation;
 pub mod sweep;

@@ -20,3 +20,14 @@ pub fn task_rng(seed: u64, task_idx: u64) -> Rng {
     rng.set_stream(task_idx.wrapping_add(1));
     rng
 }
+
+/// A child seed for task `task_idx` of a run seeded with `seed`, for APIs that take a plain `u64` seed.
+///
+/// SplitMix64 (Steele, Lea & Flood 2014) of `seed` and the task index: a fixed, portable bijection-based mix, so
+/// nearby tasks get unrelated seeds.
+pub fn derive_seed(seed: u64, task_idx: u64) -> u64 {
+    let mut z = seed ^ task_idx.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

@@ -6,9 +6,16 @@
 //! [`Scale::Quick`]; the report runs the same checks and draws their figures, so a figure and a test cannot
 //! disagree.
 
+mod figures;
+mod simulation;
+mod theory;
+
 use std::fmt;
 
 use serde::Serialize;
+
+/// The seed `landscape report` and the tests use unless told otherwise.
+pub const DEFAULT_SEED: u64 = 20_261_128;
 
 /// How large the simulations are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,6 +177,9 @@ pub struct Outcome {
     pub tolerance_reason: String,
     /// Extra numbers (per-n errors, fitted exponents, ...), for `results.json`.
     pub details: serde_json::Value,
+    /// Figures for the report; their data are written beside them.
+    #[serde(skip)]
+    pub figures: Vec<landscape_reports::Figure>,
 }
 
 impl Outcome {
@@ -206,7 +216,9 @@ impl fmt::Debug for Check {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<Check> {
-    Vec::new()
+    let mut checks = theory::checks();
+    checks.extend(simulation::checks());
+    checks
 }
 
 /// Looks a check up by id.

@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod report;
 mod simulate;
 mod sweep;
 mod theory;
@@ -20,6 +21,8 @@ pub enum CliError {
     Usage(String),
     /// A failure that is not the user's: exit code 1.
     Failure(String),
+    /// The command ran but some check failed: print this JSON, exit code 1.
+    ChecksFailed(serde_json::Value),
 }
 
 impl CliError {
@@ -65,6 +68,13 @@ enum Command {
     Theory(theory::TheoryArgs),
     /// Sample ensembles and networks and measure their spectra against theory.
     Simulate(simulate::SimulateArgs),
+    /// Run every check and write the PDF/SVG report, results.json and the plotted data (the main job).
+    Report(report::ReportArgs),
+    /// Print the backend (native or tch), the torch version, CUDA devices and threads.
+    #[command(
+        after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"tch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
+    )]
+    Doctor,
     /// Parameter sweeps from a TOML grid: resumable parallel runs, Slurm job arrays, merged tables.
     Sweep(sweep::SweepArgs),
 }
@@ -110,6 +120,8 @@ where
     let result = match cli.command {
         Command::Theory(args) => theory::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Report(args) => report::run_report(args),
+        Command::Doctor => Ok(doctor()),
         Command::Sweep(args) => sweep::run(args),
     };
     match result {
@@ -132,6 +144,13 @@ where
 
 fn report(err: CliError) -> ExitCode {
     match err {
+        CliError::ChecksFailed(value) => {
+            if let Ok(text) = args::to_json_checked(&value) {
+                println!("{text}");
+            }
+            eprintln!("error: some checks failed");
+            ExitCode::from(1)
+        }
         CliError::Usage(message) => {
             eprintln!("{message}");
             ExitCode::from(2)
@@ -141,4 +160,18 @@ fn report(err: CliError) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn doctor() -> serde_json::Value {
+    let d = landscape_empirical::doctor();
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("LANDSCAPE_GIT_COMMIT"),
+        "backend": d.backend,
+        "torch_version": d.torch_version,
+        "cuda_available": d.cuda_available,
+        "cuda_device_count": d.cuda_device_count,
+        "threads": d.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        "threads_from": if d.threads.is_some() { "libtorch intra-op threads" } else { "available parallelism" },
+    })
 }

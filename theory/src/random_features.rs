@@ -11,23 +11,29 @@
 //! ```
 //!
 //! With `Q = P − 1`, `A = (1 + φQ)(1 + ψQ)`, `a = ζt`, `b = (η − ζ)t` this is the quartic
-//! `(Q − bA)(1 − aA) − aA = 0` (a cubic when `η = ζ`, the Marchenko–Pastur quadratic when `ζ = 0`).
+//! `(Q − bA)(1 − aA) − aA = 0` (a cubic when `η = ζ`, the Marchenko–Pastur quadratic when `ζ = 0`). It is solved
+//! for `u = zG = 1 + ψQ` (see [`RandomFeaturesSolver`]), which keeps its precision near a hard edge at 0.
 //!
 //! # Numerics
 //!
-//! * **Root selection by continuation**: along `z = x + iy`, `y` from `10·B` (where `P ≈ 1`) down to the target,
-//!   all roots of the quartic are found (Durand–Kerner, Newton-polished) at each step and the one nearest the
-//!   previous is kept, among those with `Im G ≤ 0`. On the real axis the continued value at `y = 1e-10·B` is
-//!   snapped to the nearest root of the real-coefficient quartic. `B` is the edge bound below.
+//! The law is tabulated by the shared engine [`NumericalLaw`] (support scan and edge bisection, graded-panel
+//! table of the CDF, contour moments); [`RandomFeaturesSolver`] supplies `G(z)` at one point:
+//!
+//! * **Root selection by continuation**: a cold solve walks `z = x + iy` down from `y = 10·B` (where `u = zG ≈ 1`),
+//!   halving `y` per step and keeping, at each step, the root of the quartic reached by Newton's method from the
+//!   previous one (or, failing that, the nearest root with `Im G ≤ 0`, all roots found by Durand–Kerner). A warm
+//!   start from a neighbouring real part (the engine's table and its `pdf`/`cdf`) is one Newton run, trusted only
+//!   when Smale's α-test certifies that the root it reaches is isolated from the others; otherwise the engine
+//!   falls back to the vertical walk. The quartic has several roots in the lower half-plane that meet at the
+//!   edges, which is why an uncertified jump along the real axis is not taken. `B` is the edge bound below.
 //! * **Atoms**: as `z → 0` (`t → ∞`) the physical root tends to `Q = −1/φ` (mass `1 − ψ/φ` at 0, i.e. `1 − m/n1`,
 //!   the rank deficit of `Y` when `n1 > m`), or `Q = −1/ψ` (no atom); for linear `f` (`η = ζ`) also `Q = −1`
 //!   (mass `1 − ψ`, the rank deficit when `n1 > n0`). So the atom at 0 has mass `max(0, 1 − ψ/φ)`, and
-//!   `max(0, 1 − ψ/φ, 1 − ψ)` when `η = ζ`. The tests check this against `lim_{y↓0} y·(−Im G(iy))`.
-//! * **Support** by scanning the density on a grid over `(0, 1.2·B]`, `B = [√ζ(1 + 1/√ψ)(1 + √φ) +
-//!   √(η−ζ)(1 + √(φ/ψ))]²` (the norm bound of the linear-plus-noise decomposition of `Y/√m`), with each edge
-//!   then bisected to ~1e-14 of `B`.
-//! * **CDF and moments** by tanh–sinh quadrature of the density on each support interval (the edges are square
-//!   roots), plus the atom.
+//!   `max(0, 1 − ψ/φ, 1 − ψ)` when `η = ζ`. The tests check this against `lim_{y↓0} y·(−Im G(iy))`; the engine
+//!   is told this atom and checks the mass balance.
+//! * **Support** by the engine's scan over the search interval `[0, 1.2·B]`, `B = [√ζ(1 + 1/√ψ)(1 + √φ) +
+//!   √(η−ζ)(1 + √(φ/ψ))]²` (the norm bound of the linear-plus-noise decomposition of `Y/√m`); 0 is declared a
+//!   possible hard edge (`φ = ψ`, where `ρ ~ x^{−1/2}`).
 //!
 //! Moments: `m1 = η`, `m2 = η²(1 + φ/ψ) + ζ²/ψ` (notes §1.8, from the `t`-series).
 
@@ -36,22 +42,236 @@ use std::fmt;
 use crate::LawError;
 use crate::error::{require_non_negative, require_positive};
 use crate::law::{Atom, Complex64, Interval, SpectralLaw, Support};
-use crate::quadrature::tanh_sinh;
+use crate::numerical::{CauchySolver, NumericalConfig, NumericalLaw};
 
-/// Grid points for the support scan: a gap narrower than `1.2·B/SCAN_POINTS` could be missed.
-const SCAN_POINTS: usize = 1200;
 /// Continuation: `y` shrinks by this factor per step (small enough that the physical root moves by much less than
 /// its distance to the others, away from edges).
 const CONTINUATION_RATIO: f64 = 0.5;
-/// Lowest `Im z` of the continuation before snapping to the real axis, relative to `min(B, |x|)`.
-const CONTINUATION_FLOOR: f64 = 1e-10;
-/// A root on the real axis counts as complex (inside the support) when `|Im Q| > REAL_ROOT_TOL·(1 + |Q|)`; the
-/// Durand–Kerner roots of a real quartic carry imaginary noise of ~1e-14 relative.
-const REAL_ROOT_TOL: f64 = 1e-11;
-/// Relative to `B`, where the integral over a hard edge at 0 switches from the edge expansion to quadrature.
-const HARD_EDGE_SPLIT: f64 = 2e-5;
-/// Tolerance passed to tanh–sinh for the CDF and moments.
-const QUADRATURE_TOL: f64 = 1e-12;
+/// Newton on the quartic stops when the step is below this fraction of `|u|`: the last, quadratically convergent
+/// step is then below rounding.
+const NEWTON_TOL: f64 = 1e-13;
+/// Largest Smale `α` at which a warm start from another real part is trusted: below `(13 − 3√17)/4 ≈ 0.157`
+/// Newton converges quadratically to a root within `2β`, the only one in a ball of radius `~1/(20γ)`; 0.05 leaves
+/// a margin for the rounding of the expanded coefficients.
+pub const ALPHA_SAFE: f64 = 0.05;
+/// A residual `|F(u)|` below this fraction of the size of its terms is at the rounding floor (a few ulps of the
+/// dozen roundings in evaluating `F`).
+const RESIDUAL_FLOOR: f64 = 1e-15;
+
+/// The quartic of the Pennington–Worah law, solved at one point `z ∈ C⁺`.
+///
+/// The unknown is `u = zG(z) = 1 + ψQ` (so `P_ψ = u`, `P_φ = 1 + r(u − 1)` with `r = φ/ψ`): multiplying the
+/// quartic in `Q` by `z²ψ²` gives, with `w = u·P_φ`,
+///
+/// ```text
+/// F(u) = [z(u − 1) − (η − ζ)w]·[zψ − ζw] − ζψ z w = 0,
+/// ```
+///
+/// whose coefficients stay bounded as `z → 0`. Written in `Q`, the root near a hard edge at 0 (`φ = ψ`) is
+/// `Q = −1/ψ + O(√z)` and `G = (1 + ψQ)/z` would lose every digit to cancellation; in `u` it is `O(√z)` and
+/// keeps full relative precision. The state is `(z, u)`.
+///
+/// ```
+/// use landscape_theory::Complex64;
+/// use landscape_theory::numerical::CauchySolver;
+/// use landscape_theory::random_features::RandomFeatures;
+/// // ζ = 0, φ/ψ = 1/2, η = 1 is MP(1/2, 1); far from the support G(z) ≈ 1/z.
+/// let law = RandomFeatures::new(0.5, 1.0, 1.0, 0.0)?;
+/// let z = Complex64::new(0.0, 1e3);
+/// let (g, _) = law.solver().solve(z, None)?;
+/// assert!((g * z - 1.0).norm() < 2e-3);
+/// # Ok::<(), landscape_theory::LawError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RandomFeaturesSolver {
+    phi: f64,
+    psi: f64,
+    eta: f64,
+    zeta: f64,
+    bound: f64,
+}
+
+impl RandomFeaturesSolver {
+    /// Coefficients `f0..f4` of `F(u)` (see the type docs).
+    fn quartic(&self, z: Complex64) -> [Complex64; 5] {
+        let r = self.phi / self.psi;
+        let noise = self.eta - self.zeta;
+        // A1 = p0 + p1 u + p2 u², B1 = q0 + q1 u + q2 u², ζψzw = c1 u + c2 u².
+        let (p0, p1, p2) = (-z, z - noise * (1.0 - r), -noise * r);
+        let (q0, q1, q2) = (z * self.psi, -self.zeta * (1.0 - r), -self.zeta * r);
+        let (c1, c2) = (
+            z * (self.zeta * self.psi * (1.0 - r)),
+            z * (self.zeta * self.psi * r),
+        );
+        [
+            p0 * q0,
+            p0 * q1 + p1 * q0 - c1,
+            p0 * q2 + p1 * q1 + p2 * q0 - c2,
+            p1 * q2 + p2 * q1,
+            Complex64::new(p2 * q2, 0.0),
+        ]
+    }
+
+    /// `F(u)`, `F'(u)` in the factored form (fewer roundings than the expanded coefficients), and the size of the
+    /// terms of `F(u)`, against which its rounding error is measured.
+    fn value_and_slope(&self, z: Complex64, u: Complex64) -> (Complex64, Complex64, f64) {
+        let r = self.phi / self.psi;
+        let noise = self.eta - self.zeta;
+        let w = u * (1.0 - r + r * u);
+        let dw = 1.0 - r + 2.0 * r * u;
+        let a1 = z * (u - 1.0) - noise * w;
+        let b1 = z * self.psi - self.zeta * w;
+        let value = a1 * b1 - z * (self.zeta * self.psi) * w;
+        let slope = (z - noise * dw) * b1 - a1 * (self.zeta * dw) - z * (self.zeta * self.psi) * dw;
+        let size = (z.norm() * (u.norm() + 1.0) + noise * w.norm())
+            * (z.norm() * self.psi + self.zeta * w.norm())
+            + z.norm() * self.zeta * self.psi * w.norm();
+        (value, slope, size)
+    }
+
+    /// The physical `u` at `z = x + iy`, `y > 0`, by continuation down from `(x + i·height, start)`: Newton's
+    /// method from the previous step's root, checking `Im G ≤ 0` at every step; a step that fails either check
+    /// falls back to all roots and the nearest admissible one.
+    fn continue_down(
+        &self,
+        x: f64,
+        y: f64,
+        mut height: f64,
+        mut u: Complex64,
+    ) -> Result<Complex64, LawError> {
+        loop {
+            let z = Complex64::new(x, height);
+            u = match self.newton_root(z, u) {
+                Some(root) => root,
+                None => self.nearest_root(z, u)?,
+            };
+            if height <= y {
+                return Ok(u);
+            }
+            // Once y ≪ |x| the point barely moves, so larger ratios suffice (the path hugs the real axis).
+            let ratio = if height > 1e-3 * x.abs() {
+                CONTINUATION_RATIO
+            } else {
+                1e-2
+            };
+            height = (height * ratio).max(y);
+        }
+    }
+
+    /// Smale's `α = β·γ` of `F` at `u`: `β = |F/F'|`, `γ = max_k |F⁽ᵏ⁾/(k!F')|^{1/(k−1)}` (Blum, Cucker, Shub &
+    /// Smale, *Complexity and Real Computation*, 1998, ch. 8). `1/γ` bounds below the distance to the other roots.
+    fn smale_alpha(&self, z: Complex64, u: Complex64) -> f64 {
+        // Taylor coefficients at u by repeated synthetic division.
+        let mut t = self.quartic(z);
+        for i in 0..4 {
+            for j in (i..4).rev() {
+                t[j] += u * t[j + 1];
+            }
+        }
+        let beta = (t[0] / t[1]).norm();
+        let gamma = (2..=4)
+            .map(|k| (t[k] / t[1]).norm().powf(1.0 / (k as f64 - 1.0)))
+            .fold(0.0, f64::max);
+        let alpha = beta * gamma;
+        if alpha.is_finite() {
+            alpha
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Whether `u` gives `Im G(z) = Im(u/z) ≤ 0` (up to rounding).
+    fn admissible(z: Complex64, u: Complex64) -> bool {
+        let g = u / z;
+        g.im <= 1e-12 * g.norm()
+    }
+
+    /// Newton's method on `F` at `z` from `start`; `None` unless it converges to a root with `Im G(z) ≤ 0` that
+    /// moved by less than `½(1 + |start|)` (a cheap guard against jumping branches).
+    fn newton_root(&self, z: Complex64, start: Complex64) -> Option<Complex64> {
+        let mut u = start;
+        for _ in 0..60 {
+            let (value, slope, size) = self.value_and_slope(z, u);
+            let step = value / slope;
+            if !step.is_finite() {
+                return None;
+            }
+            u -= step;
+            // Near an edge the root is nearly double and Newton stalls at a relative accuracy ~√ε; a residual at
+            // the rounding floor of F also counts as converged.
+            if step.norm() <= NEWTON_TOL * u.norm() || value.norm() <= RESIDUAL_FLOOR * size {
+                let moved = (u - start).norm();
+                return (Self::admissible(z, u) && moved <= 0.5 * (1.0 + start.norm()))
+                    .then_some(u);
+            }
+        }
+        None
+    }
+
+    /// Among the roots with `Im G(z) ≤ 0`, the one nearest `previous`.
+    fn nearest_root(&self, z: Complex64, previous: Complex64) -> Result<Complex64, LawError> {
+        let roots = polynomial_roots(&self.quartic(z));
+        let mut best: Option<(f64, Complex64)> = None;
+        for r in roots {
+            if !Self::admissible(z, r) {
+                continue;
+            }
+            let d = (r - previous).norm();
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, r));
+            }
+        }
+        best.map(|(_, r)| r).ok_or_else(|| LawError::NoConvergence {
+            what: "random_features root selection",
+            detail: format!("no root with Im G ≤ 0 at z = {z}"),
+        })
+    }
+}
+
+impl CauchySolver for RandomFeaturesSolver {
+    /// The point solved at and the physical root `u = zG(z)` there.
+    type State = (Complex64, Complex64);
+
+    /// Cold: continuation from `Im z = 10·B` (where `u ≈ 1`). Warm from a point above `z` on the same vertical:
+    /// continuation from there (steps of ½ in `Im z`). Other warm starts (a neighbouring real part): one Newton
+    /// run, accepted only under Smale's α-test (see [`ALPHA_SAFE`]); otherwise an error, on which the engine
+    /// continues vertically from far above. The quartic has several roots in the lower half-plane that meet at
+    /// the edges, so an uncertified jump along the real axis could land on the wrong one.
+    fn solve(
+        &self,
+        z: Complex64,
+        warm: Option<&(Complex64, Complex64)>,
+    ) -> Result<(Complex64, (Complex64, Complex64)), LawError> {
+        let u = match warm {
+            None => self.continue_down(
+                z.re,
+                z.im,
+                10.0 * self.bound + z.im,
+                Complex64::new(1.0, 0.0),
+            )?,
+            // The engine continues vertically, so a warm start normally sits above z on the same vertical line.
+            #[allow(clippy::float_cmp)]
+            Some(&(from, start)) if from.re == z.re && from.im >= z.im => {
+                self.continue_down(z.re, z.im, from.im, start)?
+            }
+            // From another real part: only when Smale's α-test certifies that Newton from `start` converges to
+            // the root nearest it, isolated from the others (else the engine falls back to a vertical path).
+            Some(&(_, start)) => {
+                let alpha = self.smale_alpha(z, start);
+                match self.newton_root(z, start) {
+                    Some(u) if alpha <= ALPHA_SAFE => u,
+                    _ => {
+                        return Err(LawError::NoConvergence {
+                            what: "random_features warm start",
+                            detail: format!("α = {alpha:e} from u = {start} at z = {z}"),
+                        });
+                    }
+                }
+            }
+        };
+        Ok((u / z, (z, u)))
+    }
+}
 
 /// The Pennington–Worah random-feature Gram law with parameters `φ = n0/m`, `ψ = n0/n1`, `η`, `ζ`.
 ///
@@ -70,18 +290,18 @@ pub struct RandomFeatures {
     psi: f64,
     eta: f64,
     zeta: f64,
-    bound: f64,
-    atom_mass: f64,
-    intervals: Vec<Interval>,
+    law: NumericalLaw<RandomFeaturesSolver>,
 }
 
 impl RandomFeatures {
     /// The law for `φ > 0`, `ψ > 0`, `η > 0`, `0 ≤ ζ ≤ η`.
     ///
-    /// Cost: a support scan of [`SCAN_POINTS`] continued solves (~tens of ms).
+    /// Cost: one tabulation by [`NumericalLaw::from_solver`] (a few thousand continued solves); afterwards `cdf`
+    /// costs 16 solves (microseconds).
     ///
     /// # Errors
-    /// [`LawError::InvalidParameter`] naming the offending parameter.
+    /// [`LawError::InvalidParameter`] naming the offending parameter; [`LawError::NoConvergence`] if the
+    /// tabulation fails.
     pub fn new(phi: f64, psi: f64, eta: f64, zeta: f64) -> Result<Self, LawError> {
         const LAW: &str = "random_features";
         require_positive(LAW, "phi", phi)?;
@@ -101,17 +321,35 @@ impl RandomFeatures {
         if eta == zeta {
             atom_mass = atom_mass.max(1.0 - psi);
         }
-        let mut law = Self {
+        let atoms = if atom_mass > 0.0 {
+            vec![Atom {
+                location: 0.0,
+                mass: atom_mass,
+            }]
+        } else {
+            Vec::new()
+        };
+        let config = NumericalConfig {
+            search: Interval::new(0.0, 1.2 * bound),
+            atoms,
+            hard_edges: vec![0.0],
+        };
+        let solver = RandomFeaturesSolver {
             phi,
             psi,
             eta,
             zeta,
             bound,
-            atom_mass,
-            intervals: Vec::new(),
         };
-        law.intervals = law.scan_support()?;
-        Ok(law)
+        let name = format!("random_features(phi={phi}, psi={psi}, eta={eta}, zeta={zeta})");
+        let law = NumericalLaw::from_solver(name, solver, config)?;
+        Ok(Self {
+            phi,
+            psi,
+            eta,
+            zeta,
+            law,
+        })
     }
 
     /// `φ = n0/m`.
@@ -134,112 +372,13 @@ impl RandomFeatures {
         self.zeta
     }
 
-    /// Coefficients `c0..c4` of the quartic in `Q = P − 1` at `t = 1/(zψ)`.
-    fn quartic(&self, t: Complex64) -> [Complex64; 5] {
-        let a = t * self.zeta;
-        let b = t * (self.eta - self.zeta);
-        let s1 = self.phi + self.psi;
-        let s2 = self.phi * self.psi;
-        let ab = a * b;
-        [
-            ab - a - b,
-            1.0 - a - (a + b) * s1 + ab * (2.0 * s1),
-            -a * s1 - (a + b) * s2 + ab * (s1 * s1 + 2.0 * s2),
-            -a * s2 + ab * (2.0 * s1 * s2),
-            ab * (s2 * s2),
-        ]
+    /// The quartic solver the law was tabulated from.
+    pub fn solver(&self) -> &RandomFeaturesSolver {
+        self.law.solver()
     }
 
-    fn g_from_q(&self, z: Complex64, q: Complex64) -> Complex64 {
-        (self.psi * (1.0 + q) + (1.0 - self.psi)) / z
-    }
-
-    /// The physical `Q` at `z = x + iy`, `y > 0`, by continuation from `y = 10·B` (where `Q ≈ 0`): Newton's
-    /// method on the quartic from the previous step's root, checking `Im G ≤ 0` at every step; a step that fails
-    /// either check falls back to all roots and the nearest admissible one.
-    fn continued_q(&self, x: f64, y: f64) -> Result<Complex64, LawError> {
-        let mut height = 10.0 * self.bound + y;
-        let mut q = Complex64::new(0.0, 0.0);
-        loop {
-            let z = Complex64::new(x, height);
-            q = match self.newton_root(z, q) {
-                Some(root) => root,
-                None => self.nearest_root(z, q)?,
-            };
-            if height <= y {
-                return Ok(q);
-            }
-            // Once y ≪ |x| the point barely moves, so larger ratios suffice (the path hugs the real axis).
-            let ratio = if height > 1e-3 * x.abs() {
-                CONTINUATION_RATIO
-            } else {
-                1e-2
-            };
-            height = (height * ratio).max(y);
-        }
-    }
-
-    /// Newton's method on the quartic at `z` from `start`; `None` unless it converges to a root with
-    /// `Im G(z) ≤ 0` that moved by less than `½(1 + |start|)` (a cheap guard against jumping branches).
-    fn newton_root(&self, z: Complex64, start: Complex64) -> Option<Complex64> {
-        let c = self.quartic(1.0 / (z * self.psi));
-        let mut q = start;
-        for _ in 0..30 {
-            let value = (((c[4] * q + c[3]) * q + c[2]) * q + c[1]) * q + c[0];
-            let slope = ((c[4] * 4.0 * q + c[3] * 3.0) * q + c[2] * 2.0) * q + c[1];
-            let step = value / slope;
-            if !step.is_finite() {
-                return None;
-            }
-            q -= step;
-            // 1e-13 relative leaves the last (quadratically convergent) step below rounding.
-            if step.norm() <= 1e-13 * (1.0 + q.norm()) {
-                let g = self.g_from_q(z, q);
-                let moved = (q - start).norm();
-                return (g.im <= 1e-12 * g.norm() && moved <= 0.5 * (1.0 + start.norm()))
-                    .then_some(q);
-            }
-        }
-        None
-    }
-
-    /// Among the roots with `Im G(z) ≤ 0` (for `Im z > 0`), the one nearest `previous`.
-    fn nearest_root(&self, z: Complex64, previous: Complex64) -> Result<Complex64, LawError> {
-        let t = 1.0 / (z * self.psi);
-        let roots = polynomial_roots(&self.quartic(t));
-        let mut best: Option<(f64, Complex64)> = None;
-        for r in roots {
-            if z.im > 0.0 {
-                let g = self.g_from_q(z, r);
-                if g.im > 1e-12 * g.norm() {
-                    continue;
-                }
-            }
-            let d = (r - previous).norm();
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, r));
-            }
-        }
-        best.map(|(_, r)| r).ok_or_else(|| LawError::NoConvergence {
-            what: "random_features root selection",
-            detail: format!("no root with Im G ≤ 0 at z = {z}"),
-        })
-    }
-
-    /// `Q` on the real axis at `x ≠ 0`: continued to `y = 1e-10·B`, then snapped to the real-axis root.
-    fn boundary_q(&self, x: f64) -> Result<Complex64, LawError> {
-        let q = self.continued_q(x, CONTINUATION_FLOOR * self.bound.min(x.abs()))?;
-        let t = Complex64::new(1.0 / (x * self.psi), 0.0);
-        let roots = polynomial_roots(&self.quartic(t));
-        Ok(roots
-            .into_iter()
-            .min_by(|a, b| (a - q).norm().total_cmp(&(b - q).norm()))
-            .unwrap_or(q))
-    }
-
-    /// Density of the continuous part at `x`: `−ψ Im Q(x)/(πx)` on the physical branch, or an error if the
-    /// continuation fails. Accurate to ~1e-12 relative away from edges; at a hard edge at 0 (`φ = ψ`, where the
-    /// quartic has a double root) it loses accuracy below `x ≈ 1e-6·B`.
+    /// Density of the continuous part at `x`: `−Im G(x + iη)/π` on the physical branch, `η` ~1e-13 of the scale
+    /// (see [`NumericalLaw::try_pdf`]), or an error if the continuation fails.
     ///
     /// ```
     /// use landscape_theory::random_features::RandomFeatures;
@@ -252,103 +391,7 @@ impl RandomFeatures {
     /// # Errors
     /// [`LawError::NoConvergence`] if no root with the right sign of `Im G` is found along the path.
     pub fn try_pdf(&self, x: f64) -> Result<f64, LawError> {
-        if x.is_nan() || x <= 0.0 || !x.is_finite() {
-            return Ok(0.0);
-        }
-        let q = self.boundary_q(x)?;
-        if q.im.abs() <= REAL_ROOT_TOL * (1.0 + q.norm()) {
-            return Ok(0.0);
-        }
-        // G = (ψ(1 + Q) + 1 − ψ)/x on the real axis: −Im G/π = −ψ Im Q/(π x); Im Q < 0 on the physical branch.
-        Ok((-self.psi * q.im / (std::f64::consts::PI * x)).max(0.0))
-    }
-
-    fn inside(&self, x: f64) -> bool {
-        self.try_pdf(x).is_ok_and(|d| d > 0.0)
-    }
-
-    fn scan_support(&self) -> Result<Vec<Interval>, LawError> {
-        let hi = 1.2 * self.bound;
-        let step = hi / SCAN_POINTS as f64;
-        let mut intervals = Vec::new();
-        let mut start: Option<f64> = None;
-        let mut prev_x = 0.0;
-        for i in 1..=SCAN_POINTS {
-            let x = step * i as f64;
-            let inside = self.inside(x);
-            match (start, inside) {
-                (None, true) => {
-                    let edge = self.bisect_edge(prev_x, x);
-                    // An edge within 1e-9·B of 0 is the hard edge at 0 (λ = φ/ψ = 1): the density there behaves
-                    // like x^{−1/2}, which tanh–sinh integrates from 0.
-                    start = Some(if edge < 1e-9 * self.bound { 0.0 } else { edge });
-                }
-                (Some(lo), false) => {
-                    intervals.push(Interval::new(lo, self.bisect_edge(x, prev_x)));
-                    start = None;
-                }
-                _ => {}
-            }
-            prev_x = x;
-        }
-        if let Some(lo) = start {
-            return Err(LawError::NoConvergence {
-                what: "random_features support scan",
-                detail: format!(
-                    "density still positive at the scan end {hi} (support starts at {lo})"
-                ),
-            });
-        }
-        if intervals.is_empty() {
-            return Err(LawError::NoConvergence {
-                what: "random_features support scan",
-                detail: format!("no density found on (0, {hi}]"),
-            });
-        }
-        Ok(intervals)
-    }
-
-    /// Bisects between `outside` (density 0) and `inside` (density > 0) to ~1e-14 of `B`.
-    fn bisect_edge(&self, mut outside: f64, mut inside: f64) -> f64 {
-        while (inside - outside).abs() > 1e-14 * self.bound {
-            let mid = 0.5 * (inside + outside);
-            if self.inside(mid) {
-                inside = mid;
-            } else {
-                outside = mid;
-            }
-        }
-        0.5 * (inside + outside)
-    }
-
-    fn integrate_density(&self, upto: f64, weight: impl Fn(f64) -> f64) -> f64 {
-        let density = |x: f64| self.try_pdf(x).unwrap_or(0.0);
-        self.intervals
-            .iter()
-            .filter(|iv| iv.lo < upto)
-            .map(|iv| {
-                let b = iv.hi.min(upto);
-                let mut a = iv.lo;
-                let mut head = 0.0;
-                if a == 0.0 {
-                    // Hard edge at 0 (φ = ψ): ρ(x) = c₀x^{−1/2} + c₁x^{1/2} + O(x^{3/2}), and the quartic has a double
-                    // root there, so ρ loses accuracy below ~1e-6·B. Integrate [0, δ] from the two-term expansion
-                    // fitted at δ and δ/4 (error O(δ^{5/2}); δ = 2e-5·B keeps m0, m1, m2 within 1e-9 in the tests) and
-                    // tanh–sinh from δ.
-                    let delta = (HARD_EDGE_SPLIT * self.bound).min(b);
-                    let (x1, x2) = (delta, 0.25 * delta);
-                    let (r1, r2) = (x1.sqrt() * density(x1), x2.sqrt() * density(x2));
-                    let c1 = (r1 - r2) / (x1 - x2);
-                    let c0 = r1 - c1 * x1;
-                    // ∫_0^δ w(x)(c₀x^{−1/2} + c₁x^{1/2}) dx with w ≈ w(0) + w'(0)x, w(x) = x^k (k = 0 or smooth).
-                    let (w0, w1) = (weight(0.0), (weight(delta) - weight(0.0)) / delta);
-                    head = w0 * (2.0 * c0 * delta.sqrt() + 2.0 / 3.0 * c1 * delta.powf(1.5))
-                        + w1 * (2.0 / 3.0 * c0 * delta.powf(1.5));
-                    a = delta;
-                }
-                head + tanh_sinh(a, b, QUADRATURE_TOL, |x, _, _| density(x) * weight(x))
-            })
-            .sum()
+        self.law.try_pdf(x)
     }
 }
 
@@ -434,55 +477,26 @@ impl fmt::Display for RandomFeatures {
 
 impl SpectralLaw for RandomFeatures {
     fn pdf(&self, x: f64) -> f64 {
-        self.try_pdf(x).unwrap_or(f64::NAN)
+        self.law.pdf(x)
     }
 
     fn cdf(&self, x: f64) -> f64 {
-        if x < 0.0 {
-            return 0.0;
-        }
-        let continuous = self.integrate_density(x, |_| 1.0);
-        (self.atom_mass + continuous).clamp(0.0, 1.0)
+        self.law.cdf(x)
     }
 
     fn support(&self) -> Support {
-        Support {
-            intervals: self.intervals.clone(),
-        }
+        self.law.support()
     }
 
     fn atoms(&self) -> Vec<Atom> {
-        if self.atom_mass > 0.0 {
-            vec![Atom {
-                location: 0.0,
-                mass: self.atom_mass,
-            }]
-        } else {
-            Vec::new()
-        }
+        self.law.atoms()
     }
 
-    /// By quadrature of the density (the atom sits at 0 and adds only to `m_0`).
     fn moment(&self, k: u32) -> f64 {
-        let k = i32::try_from(k).unwrap_or(i32::MAX);
-        let atom = if k == 0 { self.atom_mass } else { 0.0 };
-        atom + self.integrate_density(f64::INFINITY, |x| x.powi(k))
+        self.law.moment(k)
     }
 
-    /// `G(z)` from the continued root; conjugate symmetry for `Im z < 0`; on the real axis off the support the
-    /// snapped real root. NaN if the continuation fails.
     fn cauchy(&self, z: Complex64) -> Complex64 {
-        let solve = |z: Complex64| -> Result<Complex64, LawError> {
-            if z.im > 0.0 {
-                Ok(self.g_from_q(z, self.continued_q(z.re, z.im)?))
-            } else if z.im < 0.0 {
-                Ok(self
-                    .g_from_q(z.conj(), self.continued_q(z.re, -z.im)?)
-                    .conj())
-            } else {
-                Ok(self.g_from_q(z, self.boundary_q(z.re)?))
-            }
-        };
-        solve(z).unwrap_or(Complex64::new(f64::NAN, f64::NAN))
+        self.law.cauchy(z)
     }
 }

@@ -44,13 +44,14 @@ mod wishart;
 #[cfg(test)]
 mod test_support;
 
+pub use crate::dense::eigenvalues;
 pub use deep_linear::{DeepLinearJacobian, WeightLaw};
 pub use free_product::FreeProductEnsemble;
 pub use free_sum::FreeSumEnsemble;
 pub use goe::Goe;
 pub use pennington_bahri::PenningtonBahriEnsemble;
 pub use random_features::{Activation, GaussianMoments, RandomFeatures};
-pub use spectrum::{eigenvalues, squared_overlap, top_eigenpair};
+pub use spectrum::{squared_overlap, top_eigenpair};
 pub use spiked_covariance::SpikedCovariance;
 pub use spiked_wigner::SpikedWigner;
 pub use wishart::Wishart;
@@ -172,7 +173,7 @@ mod tests {
     use crate::rng::seeded;
 
     fn all_ensembles() -> Vec<Box<dyn Ensemble>> {
-        let tanh = Activation::new("tanh", f64::tanh);
+        let tanh = Activation::from(crate::network::Activation::Tanh);
         vec![
             Box::new(Wishart::new(30, 50, 1.0).unwrap()),
             Box::new(Goe::new(30, 1.0).unwrap()),

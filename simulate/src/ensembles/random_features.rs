@@ -2,11 +2,27 @@
 
 use super::{Ensemble, check_dim, check_positive, gaussian_matrix, gram, product};
 use crate::SimulateError;
+use crate::network;
 use crate::rng::Rng;
 use faer::Mat;
 use std::sync::Arc;
 
 /// A pointwise activation function f: ℝ → ℝ with a name for reports.
+///
+/// Any closure can be wrapped ([`Activation::new`]); the named activations of the network module convert with
+/// `From`, so their formulas ([`network::Activation::value`]) serve both the networks and this ensemble:
+///
+/// ```
+/// use landscape_simulate::ensembles::{Activation, GaussianMoments};
+/// use landscape_simulate::network;
+/// let tanh = Activation::from(network::Activation::Tanh);
+/// assert_eq!(tanh.name(), "tanh");
+/// assert_eq!(tanh.eval(0.5), 0.5_f64.tanh());
+/// // E tanh²(ξ), ξ ~ N(0, 1) (mpmath): 0.394294490397841.
+/// let eta = GaussianMoments::of(&tanh, 1.0)?.eta;
+/// assert!((eta - 0.394_294_490_397_841).abs() < 1e-12);
+/// # Ok::<(), landscape_simulate::SimulateError>(())
+/// ```
 #[derive(Clone)]
 pub struct Activation {
     name: String,
@@ -52,6 +68,13 @@ impl Activation {
     }
 }
 
+impl From<network::Activation> for Activation {
+    /// The named network activation as a closure: [`network::Activation::value`] under its CLI name.
+    fn from(activation: network::Activation) -> Self {
+        Self::new(activation.name(), move |x| activation.value(x))
+    }
+}
+
 /// Gaussian moments of an activation at pre-activation scale s = σ_wσ_x (notes §1.8):
 /// `mean = E f(sξ)`, `η = E f(sξ)²`, `ζ = (s E f'(sξ))² = (E ξ f(sξ))²` (Stein's lemma, so f need not be
 /// differentiable).
@@ -72,30 +95,37 @@ const QUAD_HALF_WIDTH: f64 = 12.0;
 /// locally at a kink elsewhere.
 const QUAD_PANELS: usize = 1200;
 
+/// `Σ_i w_i g(x_i) ≈ E g(ξ)`, ξ ~ N(0, 1): composite 5-point Gauss–Legendre on [−12, 12] with the Gaussian density
+/// folded into the weights (nodes and weights of [−1, 1] from Abramowitz & Stegun 25.4.29). `g` receives each node
+/// and its weight. Cost `5·QUAD_PANELS` evaluations of `g`.
+fn for_each_gaussian_node(mut g: impl FnMut(f64, f64)) {
+    let a = (5.0 - 2.0 * (10.0_f64 / 7.0).sqrt()).sqrt() / 3.0;
+    let b = (5.0 + 2.0 * (10.0_f64 / 7.0).sqrt()).sqrt() / 3.0;
+    let wa = (322.0 + 13.0 * 70.0_f64.sqrt()) / 900.0;
+    let wb = (322.0 - 13.0 * 70.0_f64.sqrt()) / 900.0;
+    let nodes = [(-b, wb), (-a, wa), (0.0, 128.0 / 225.0), (a, wa), (b, wb)];
+    let h = 2.0 * QUAD_HALF_WIDTH / QUAD_PANELS as f64;
+    let norm = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
+    for k in 0..QUAD_PANELS {
+        let mid = -QUAD_HALF_WIDTH + (k as f64 + 0.5) * h;
+        for &(t, w) in &nodes {
+            let x = mid + 0.5 * h * t;
+            g(x, 0.5 * h * w * norm * (-0.5 * x * x).exp());
+        }
+    }
+}
+
 impl GaussianMoments {
-    /// Composite 5-point Gauss–Legendre quadrature against the standard Gaussian density on [−12, 12].
+    /// `E f(sξ)`, `E f(sξ)²` and `(E ξ f(sξ))²` by the composite Gauss–Legendre rule of the module (one pass).
     pub fn of(activation: &Activation, scale: f64) -> Result<Self, SimulateError> {
         check_positive("pre-activation scale", scale)?;
-        // 5-point Gauss–Legendre nodes and weights on [−1, 1] (Abramowitz & Stegun 25.4.29).
-        let a = (5.0 - 2.0 * (10.0_f64 / 7.0).sqrt()).sqrt() / 3.0;
-        let b = (5.0 + 2.0 * (10.0_f64 / 7.0).sqrt()).sqrt() / 3.0;
-        let wa = (322.0 + 13.0 * 70.0_f64.sqrt()) / 900.0;
-        let wb = (322.0 - 13.0 * 70.0_f64.sqrt()) / 900.0;
-        let nodes = [(-b, wb), (-a, wa), (0.0, 128.0 / 225.0), (a, wa), (b, wb)];
-        let h = 2.0 * QUAD_HALF_WIDTH / QUAD_PANELS as f64;
-        let norm = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
         let (mut m0, mut m2, mut m1x) = (0.0, 0.0, 0.0);
-        for k in 0..QUAD_PANELS {
-            let mid = -QUAD_HALF_WIDTH + (k as f64 + 0.5) * h;
-            for &(t, w) in &nodes {
-                let x = mid + 0.5 * h * t;
-                let weight = 0.5 * h * w * norm * (-0.5 * x * x).exp();
-                let fx = activation.eval(scale * x);
-                m0 += weight * fx;
-                m2 += weight * fx * fx;
-                m1x += weight * x * fx;
-            }
-        }
+        for_each_gaussian_node(|x, weight| {
+            let fx = activation.eval(scale * x);
+            m0 += weight * fx;
+            m2 += weight * fx * fx;
+            m1x += weight * x * fx;
+        });
         if !(m0.is_finite() && m2.is_finite() && m1x.is_finite()) {
             return Err(SimulateError::NonFinite {
                 what: "Gaussian moments of the activation",
@@ -227,7 +257,11 @@ mod tests {
     use std::f64::consts::PI;
 
     fn relu() -> Activation {
-        Activation::new("relu", |x: f64| x.max(0.0))
+        Activation::from(network::Activation::Relu)
+    }
+
+    fn tanh() -> Activation {
+        Activation::from(network::Activation::Tanh)
     }
 
     /// Quadrature against closed forms to 1e-12 (the rule is exact to ~1e-15 here; kinks sit at 0).
@@ -244,7 +278,7 @@ mod tests {
         assert!((c.zeta - 0.25).abs() < QUAD_TOL, "ζ {}", c.zeta);
         // tanh, mpmath at 30 digits (`quad(f(x)·exp(−x²/2)/√(2π), [−∞, 0, ∞])`): E tanh²(ξ) =
         // 0.394294490397841 (also notes A1.2's Var φ), (E sech²(ξ))² = (E ξ tanh ξ)² = 0.366879164362411.
-        let t = GaussianMoments::of(&Activation::new("tanh", f64::tanh), 1.0).unwrap();
+        let t = GaussianMoments::of(&tanh(), 1.0).unwrap();
         assert!(
             (t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL,
             "η {}",
@@ -256,7 +290,7 @@ mod tests {
             t.zeta
         );
         // Linear f(x) = x at scale s: η = ζ = s².
-        let l = GaussianMoments::of(&Activation::new("id", |x| x), 1.5).unwrap();
+        let l = GaussianMoments::of(&Activation::from(network::Activation::Linear), 1.5).unwrap();
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
     }
 
@@ -309,7 +343,7 @@ mod tests {
         let acts = || {
             vec![
                 (relu().centred(1.0).unwrap(), 1.0),
-                (Activation::new("tanh", f64::tanh), 1.0),
+                (tanh(), 1.0),
                 (
                     Activation::new("abs", f64::abs)
                         .centred(2f64.sqrt())
@@ -335,7 +369,7 @@ mod tests {
     #[test]
     fn random_feature_moments_match_pennington_worah() {
         check_moments(relu().centred(1.0).unwrap(), 1.0, 1.0, 71);
-        check_moments(Activation::new("tanh", f64::tanh), 1.0, 1.0, 72);
+        check_moments(tanh(), 1.0, 1.0, 72);
         // s = σ_wσ_x = √2 with |x| − E|sξ| (ζ = 0: pure MP(n1/m, η)).
         let abs = Activation::new("abs", f64::abs)
             .centred(2f64.sqrt())
@@ -344,9 +378,25 @@ mod tests {
     }
 
     #[test]
+    fn network_activations_convert_with_the_same_formula_and_name() {
+        for a in network::Activation::ALL {
+            let converted = Activation::from(a);
+            assert_eq!(converted.name(), a.name());
+            for x in [-3.0, -0.5, 0.0, 0.25, 2.0] {
+                let (got, want) = (converted.eval(x), a.value(x));
+                assert!(
+                    got.to_bits() == want.to_bits(),
+                    "{}: f({x}) = {got}, enum {want}",
+                    a.name()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn random_features_rejects_uncentred_activation_and_bad_sizes() {
         assert!(RandomFeatures::new(10, 10, 10, relu(), 1.0, 1.0).is_err());
-        let t = Activation::new("tanh", f64::tanh);
+        let t = tanh();
         assert!(RandomFeatures::new(1, 10, 10, t.clone(), 1.0, 1.0).is_err());
         assert!(RandomFeatures::new(10, 10, 10, t.clone(), 0.0, 1.0).is_err());
         assert!(

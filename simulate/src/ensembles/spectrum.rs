@@ -1,50 +1,29 @@
-//! Dense spectra of sampled matrices and overlaps of eigenvectors with planted directions.
+//! Top eigenpairs of sampled matrices and overlaps of eigenvectors with planted directions (all eigenvalues:
+//! [`crate::dense::eigenvalues`], re-exported by [`crate::ensembles`]).
 
 use crate::SimulateError;
-use faer::{Mat, Side};
+use crate::dense::eigen;
+use faer::Mat;
 
-fn evd_error(e: impl std::fmt::Debug) -> SimulateError {
-    SimulateError::Numerical {
-        what: "self-adjoint eigendecomposition",
-        detail: format!("{e:?}"),
-    }
-}
-
-fn check_square(m: &Mat<f64>) -> Result<(), SimulateError> {
-    if m.nrows() != m.ncols() || m.nrows() == 0 {
+/// The largest eigenvalue of a symmetric matrix and a unit eigenvector for it, by [`crate::dense::eigen`] (which
+/// validates the matrix). Cost O(N³).
+///
+/// # Errors
+/// As [`crate::dense::eigen`], and [`SimulateError::InvalidArgument`] for an empty matrix.
+pub fn top_eigenpair(m: &Mat<f64>) -> Result<(f64, Vec<f64>), SimulateError> {
+    let (values, vectors) = eigen(m)?;
+    let Some(&lambda) = values.last() else {
         return Err(SimulateError::invalid(
             "matrix",
-            format!("{}x{}", m.nrows(), m.ncols()),
+            "0x0",
             "a non-empty square matrix",
         ));
-    }
-    Ok(())
-}
-
-/// All eigenvalues of a symmetric matrix in nondecreasing order (only the lower triangle is read). Cost O(N³).
-pub fn eigenvalues(m: &Mat<f64>) -> Result<Vec<f64>, SimulateError> {
-    check_square(m)?;
-    let evals = m.self_adjoint_eigenvalues(Side::Lower).map_err(evd_error)?;
-    if let Some(index) = evals.iter().position(|x| !x.is_finite()) {
+    };
+    let v: Vec<f64> = vectors.col(values.len() - 1).iter().copied().collect();
+    if v.iter().any(|x| !x.is_finite()) {
         return Err(SimulateError::NonFinite {
-            what: "eigenvalue",
-            index,
-        });
-    }
-    Ok(evals)
-}
-
-/// The largest eigenvalue of a symmetric matrix and a unit eigenvector for it. Cost O(N³).
-pub fn top_eigenpair(m: &Mat<f64>) -> Result<(f64, Vec<f64>), SimulateError> {
-    check_square(m)?;
-    let evd = m.self_adjoint_eigen(Side::Lower).map_err(evd_error)?;
-    let n = m.nrows();
-    let lambda = evd.S().column_vector()[n - 1];
-    let v: Vec<f64> = evd.U().col(n - 1).iter().copied().collect();
-    if !lambda.is_finite() || v.iter().any(|x| !x.is_finite()) {
-        return Err(SimulateError::NonFinite {
-            what: "top eigenpair",
-            index: n - 1,
+            what: "top eigenvector",
+            index: values.len() - 1,
         });
     }
     Ok((lambda, v))
@@ -75,6 +54,7 @@ pub fn squared_overlap(v: &[f64], u: &[f64]) -> Result<f64, SimulateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dense::eigenvalues;
 
     #[test]
     fn top_eigenpair_of_a_diagonal_matrix_is_its_largest_entry() {

@@ -1,0 +1,317 @@
+//! The Hessian and the Gauss–Newton matrix of a loss over a fixed data subset, as matrix-free `f64` operators.
+//!
+//! For parameters `θ ∈ ℝᴾ`, outputs `f(θ) ∈ ℝ^{n×d}` on the subset and the reduced loss `L(θ) = ℓ(f(θ), y)`:
+//!
+//! * Hessian `H = ∇²L`. `Hv` by double backward: `g = ∇L` with the graph kept, then `Hv = ∇_θ (g·v)`.
+//! * Gauss–Newton `G = Jᵀ H_ℓ J`, `J = ∂f/∂θ`, `H_ℓ = ∂²ℓ/∂f²`. `Jv` by the double-backward trick
+//!   (`Jv = ∇_u (∇_θ(f·u) · v)` for a dummy `u`), then `H_ℓ (Jv)` by double backward through the loss alone, then
+//!   `Jᵀ w = ∇_θ (f·w)`. `G` is positive semi-definite for both losses.
+//!
+//! Both use the loss's reduction, so with the mean (PyTorch's default) the operator over `k` copies of a batch
+//! equals the operator over the batch. One forward pass per product; cost `O(n · P)` per product.
+//!
+//! libtorch's CPU kernels may sum in a thread-count–dependent order, so products are reproducible bit for bit only
+//! at a fixed thread count (agreement across counts is at rounding level).
+
+use super::model::{TorchModel, flatten, split};
+use super::{Mode, Objective, torch_err};
+use crate::EmpiricalError;
+use crate::data::Dataset;
+use landscape_simulate::{SimulateError, SymmetricOperator};
+use tch::Tensor;
+
+/// What an operator is, for the header of every output: kind, model, mode, loss, samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurvatureInfo {
+    /// `"hessian"` or `"gauss-newton"`.
+    pub kind: &'static str,
+    /// The model's description.
+    pub model: String,
+    /// Train or eval mode during the products.
+    pub mode: Mode,
+    /// The loss and reduction.
+    pub objective: Objective,
+    /// The number of samples in the fixed subset.
+    pub n_samples: usize,
+    /// The data set's name.
+    pub data: String,
+    /// The dimension `P`.
+    pub n_params: usize,
+    /// The device, as libtorch prints it.
+    pub device: String,
+}
+
+impl std::fmt::Display for CurvatureInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} in {} mode, loss {}, {} samples of {}, {} parameters, device {}",
+            self.kind,
+            self.model,
+            self.mode,
+            self.objective,
+            self.n_samples,
+            self.data,
+            self.n_params,
+            self.device
+        )
+    }
+}
+
+/// Shared state of both operators: the model, the subset as tensors, the objective.
+#[derive(Debug)]
+struct Problem<'a> {
+    model: &'a TorchModel,
+    inputs: Tensor,
+    targets: Tensor,
+    objective: Objective,
+    info: CurvatureInfo,
+}
+
+impl<'a> Problem<'a> {
+    fn new(
+        kind: &'static str,
+        model: &'a TorchModel,
+        data: &Dataset,
+        objective: Objective,
+    ) -> Result<Self, EmpiricalError> {
+        check_loss_fits_targets(objective, data)?;
+        let (inputs, targets) = model.batch(data)?;
+        let info = CurvatureInfo {
+            kind,
+            model: model.description().to_string(),
+            mode: model.mode(),
+            objective,
+            n_samples: data.n_samples(),
+            data: data.name().to_string(),
+            n_params: model.n_params(),
+            device: format!("{:?}", model.device()),
+        };
+        Ok(Self {
+            model,
+            inputs,
+            targets,
+            objective,
+            info,
+        })
+    }
+
+    fn vector(&self, x: &[f64]) -> Result<Vec<Tensor>, EmpiricalError> {
+        if x.len() != self.info.n_params {
+            return Err(EmpiricalError::invalid(
+                "vector",
+                format!("{} values", x.len()),
+                format!("{} values", self.info.n_params),
+            ));
+        }
+        split(x, self.model.parameters(), self.model.device())
+    }
+
+    fn write(&self, grads: Vec<Tensor>, y: &mut [f64]) -> Result<(), EmpiricalError> {
+        // Autograd returns an undefined tensor for a parameter the root does not depend on: its block is zero.
+        let params = self.model.parameters();
+        let filled: Vec<Tensor> = grads
+            .into_iter()
+            .zip(params)
+            .map(|(g, p)| if g.defined() { g } else { p.zeros_like() })
+            .collect();
+        let flat = flatten(&filled)?;
+        if flat.len() != y.len() {
+            return Err(EmpiricalError::invalid(
+                "output",
+                format!("{} values", y.len()),
+                format!("{} values", flat.len()),
+            ));
+        }
+        y.copy_from_slice(&flat);
+        Ok(())
+    }
+}
+
+fn check_loss_fits_targets(objective: Objective, data: &Dataset) -> Result<(), EmpiricalError> {
+    use super::Loss;
+    match (objective.loss, data.n_classes()) {
+        (Loss::CrossEntropy, None) => Err(EmpiricalError::invalid(
+            "loss",
+            "cross-entropy",
+            format!("mse: {} has real-valued targets", data.name()),
+        )),
+        (Loss::Mse, Some(_)) => Err(EmpiricalError::invalid(
+            "loss",
+            "mse",
+            format!("cross-entropy: {} has class labels", data.name()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `Σᵢ (aᵢ · bᵢ)` over matching defined tensors, as a 0-dim tensor that keeps the graph; `None` if no pair is
+/// defined.
+fn dot(a: &[Tensor], b: &[Tensor]) -> Option<Tensor> {
+    a.iter()
+        .zip(b)
+        .filter(|(x, _)| x.defined())
+        .map(|(x, y)| (x * y).sum(tch::Kind::Double))
+        .reduce(|acc, t| acc + t)
+}
+
+/// Gradients of `root` with respect to `inputs`, or all-undefined when `root` does not depend on anything that
+/// requires grad (its derivative is zero).
+fn grad(
+    root: &Tensor,
+    inputs: &[Tensor],
+    create_graph: bool,
+) -> Result<Vec<Tensor>, EmpiricalError> {
+    if !root.requires_grad() {
+        return Ok(inputs.iter().map(|_| Tensor::new()).collect());
+    }
+    Tensor::f_run_backward(&[root], inputs, true, create_graph).map_err(torch_err)
+}
+
+/// The loss value and its gradient at the model's current parameters over `data`.
+///
+/// # Errors
+/// As [`TorchHessian::new`].
+pub fn loss_and_gradient(
+    model: &TorchModel,
+    data: &Dataset,
+    objective: Objective,
+) -> Result<(f64, Vec<f64>), EmpiricalError> {
+    let problem = Problem::new("gradient", model, data, objective)?;
+    let outputs = model.forward(&problem.inputs)?;
+    let loss = objective.eval(&outputs, &problem.targets)?;
+    let grads = grad(&loss, model.parameters(), false)?;
+    let mut g = vec![0.0; problem.info.n_params];
+    problem.write(grads, &mut g)?;
+    let value = loss.f_double_value(&[]).map_err(torch_err)?;
+    Ok((value, g))
+}
+
+/// The Hessian `∇²L(θ)` of the loss over a fixed data subset.
+#[derive(Debug)]
+pub struct TorchHessian<'a> {
+    problem: Problem<'a>,
+}
+
+impl<'a> TorchHessian<'a> {
+    /// The Hessian at `model`'s current parameters over all of `data` (pass [`Dataset::subset`] for a subset).
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Shape`] when the data does not fit the model; [`EmpiricalError::LabelOutOfRange`];
+    /// [`EmpiricalError::InvalidArgument`] when the loss does not fit the targets (cross-entropy needs labels,
+    /// MSE real targets); [`EmpiricalError::NonFinite`] when the model's outputs are not finite.
+    pub fn new(
+        model: &'a TorchModel,
+        data: &Dataset,
+        objective: Objective,
+    ) -> Result<Self, EmpiricalError> {
+        Ok(Self {
+            problem: Problem::new("hessian", model, data, objective)?,
+        })
+    }
+
+    /// What this operator is (stated in every output).
+    pub fn info(&self) -> &CurvatureInfo {
+        &self.problem.info
+    }
+
+    fn product(&self, x: &[f64], y: &mut [f64]) -> Result<(), EmpiricalError> {
+        let p = &self.problem;
+        let v = p.vector(x)?;
+        let params = p.model.parameters();
+        let outputs = p.model.forward(&p.inputs)?;
+        let loss = p.objective.eval(&outputs, &p.targets)?;
+        let g = grad(&loss, params, true)?;
+        let hv = match dot(&g, &v) {
+            Some(gv) => grad(&gv, params, false)?,
+            None => params.iter().map(|_| Tensor::new()).collect(),
+        };
+        p.write(hv, y)
+    }
+}
+
+impl SymmetricOperator for TorchHessian<'_> {
+    fn dim(&self) -> usize {
+        self.problem.info.n_params
+    }
+
+    fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {
+        self.product(x, y).map_err(SimulateError::from)
+    }
+}
+
+/// The Gauss–Newton matrix `Jᵀ H_ℓ J` of the loss over a fixed data subset.
+#[derive(Debug)]
+pub struct TorchGaussNewton<'a> {
+    problem: Problem<'a>,
+}
+
+impl<'a> TorchGaussNewton<'a> {
+    /// The Gauss–Newton matrix at `model`'s current parameters over all of `data`.
+    ///
+    /// # Errors
+    /// As [`TorchHessian::new`].
+    pub fn new(
+        model: &'a TorchModel,
+        data: &Dataset,
+        objective: Objective,
+    ) -> Result<Self, EmpiricalError> {
+        Ok(Self {
+            problem: Problem::new("gauss-newton", model, data, objective)?,
+        })
+    }
+
+    /// What this operator is (stated in every output).
+    pub fn info(&self) -> &CurvatureInfo {
+        &self.problem.info
+    }
+
+    fn product(&self, x: &[f64], y: &mut [f64]) -> Result<(), EmpiricalError> {
+        let p = &self.problem;
+        let v = p.vector(x)?;
+        let params = p.model.parameters();
+        let outputs = p.model.forward(&p.inputs)?;
+        // Jv = ∇_u (∇_θ(f·u) · v): ∇_θ(f·u) = Jᵀu is linear in u.
+        let u = outputs.zeros_like().set_requires_grad(true);
+        let fu = (&outputs * &u).sum(tch::Kind::Double);
+        let jt_u = grad(&fu, params, true)?;
+        let jv = match dot(&jt_u, &v) {
+            Some(t) => grad(&t, std::slice::from_ref(&u), false)?.remove(0),
+            None => Tensor::new(),
+        };
+        let jv = if jv.defined() {
+            jv
+        } else {
+            outputs.zeros_like()
+        };
+        // H_ℓ (Jv) by double backward through the loss alone.
+        let z = outputs.detach().set_requires_grad(true);
+        let loss = p.objective.eval(&z, &p.targets)?;
+        let gz = grad(&loss, std::slice::from_ref(&z), true)?.remove(0);
+        let w = if gz.defined() {
+            let t = (&gz * &jv).sum(tch::Kind::Double);
+            grad(&t, std::slice::from_ref(&z), false)?.remove(0)
+        } else {
+            Tensor::new()
+        };
+        let w = if w.defined() {
+            w.detach()
+        } else {
+            outputs.zeros_like()
+        };
+        // Jᵀ w = ∇_θ (f·w).
+        let fw = (&outputs * &w).sum(tch::Kind::Double);
+        let gv = grad(&fw, params, false)?;
+        p.write(gv, y)
+    }
+}
+
+impl SymmetricOperator for TorchGaussNewton<'_> {
+    fn dim(&self) -> usize {
+        self.problem.info.n_params
+    }
+
+    fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {
+        self.product(x, y).map_err(SimulateError::from)
+    }
+}

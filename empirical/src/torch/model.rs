@@ -1,0 +1,382 @@
+//! Networks whose parameters are an ordered list of `f64` tensors: a built-in MLP or a TorchScript module.
+//!
+//! The flat parameter vector follows PyTorch's `named_parameters()` order; for the MLP that is, layer by layer,
+//! the weight `[out, in]` row-major and then the bias `[out]` — the layout of `nn.Sequential(nn.Linear, …)`.
+
+use super::{DeviceSpec, first_line, torch_err};
+use crate::EmpiricalError;
+use crate::data::{Dataset, Targets};
+use landscape_simulate::rng;
+use rand_distr::{Distribution, Uniform};
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+/// The hidden-layer nonlinearity of the built-in MLP: the native backend's own type, so both backends build
+/// the same network from one CLI name.
+pub use landscape_simulate::network::Activation;
+
+/// Whether modules run in training or evaluation mode (dropout, batch-norm statistics); stated in every output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `module.train()`
+    Train,
+    /// `module.eval()`
+    Eval,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Train => "train",
+            Self::Eval => "eval",
+        })
+    }
+}
+
+enum Architecture {
+    Mlp { activation: Activation },
+    Script(tch::CModule),
+}
+
+impl std::fmt::Debug for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Mlp { activation } => write!(f, "Mlp({})", activation.name()),
+            Self::Script(_) => write!(f, "TorchScript"),
+        }
+    }
+}
+
+/// A network with `f64` parameters on one device.
+#[derive(Debug)]
+pub struct TorchModel {
+    architecture: Architecture,
+    names: Vec<String>,
+    params: Vec<Tensor>,
+    device: Device,
+    mode: Mode,
+    description: String,
+}
+
+impl TorchModel {
+    /// A fully connected network with layer widths `widths = [d₀, d₁, …, d_L]` (`d₀` inputs, `d_L` outputs),
+    /// `activation` after every layer but the last, initialised as PyTorch's `nn.Linear` does
+    /// (`U(−1/√fan_in, 1/√fan_in)` for weights and biases) from [`rng::seeded`]`(seed)` — not libtorch's global
+    /// RNG — in parameter order.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] for fewer than two widths or a zero width;
+    /// [`EmpiricalError::CudaUnavailable`] for a CUDA device libtorch does not see.
+    pub fn mlp(
+        widths: &[usize],
+        activation: Activation,
+        seed: u64,
+        device: DeviceSpec,
+    ) -> Result<Self, EmpiricalError> {
+        if widths.len() < 2 || widths.contains(&0) {
+            return Err(EmpiricalError::invalid(
+                "widths",
+                format!("{widths:?}"),
+                "at least two positive layer widths",
+            ));
+        }
+        let device = device.to_tch()?;
+        let mut rng = rng::seeded(seed);
+        let mut names = Vec::new();
+        let mut params = Vec::new();
+        for (layer, pair) in widths.windows(2).enumerate() {
+            let (fan_in, fan_out) = (pair[0], pair[1]);
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            let uniform = Uniform::new_inclusive(-bound, bound)
+                .map_err(|e| EmpiricalError::invalid("fan_in", fan_in, e.to_string()))?;
+            let weight: Vec<f64> = (0..fan_out * fan_in)
+                .map(|_| uniform.sample(&mut rng))
+                .collect();
+            let bias: Vec<f64> = (0..fan_out).map(|_| uniform.sample(&mut rng)).collect();
+            params.push(leaf(&weight, &[fan_out, fan_in], device)?);
+            params.push(leaf(&bias, &[fan_out], device)?);
+            // The names nn.Sequential gives with activations between the linear layers.
+            names.push(format!("{}.weight", 2 * layer));
+            names.push(format!("{}.bias", 2 * layer));
+        }
+        Ok(Self {
+            architecture: Architecture::Mlp { activation },
+            names,
+            params,
+            device,
+            mode: Mode::Train,
+            description: format!("mlp{widths:?} {}", activation.name()),
+        })
+    }
+
+    /// Loads a TorchScript module (`torch.jit.save` of a traced or scripted module), converts it to `f64` on
+    /// `device` and discovers its parameters with `named_parameters()`.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Io`] when the file does not exist; [`EmpiricalError::Format`] when libtorch cannot load
+    /// it; [`EmpiricalError::InvalidArgument`] when it has no parameters; [`EmpiricalError::CudaUnavailable`].
+    pub fn torchscript(
+        path: &Path,
+        device: DeviceSpec,
+        mode: Mode,
+    ) -> Result<Self, EmpiricalError> {
+        if let Err(e) = std::fs::metadata(path) {
+            return Err(EmpiricalError::io(path, &e));
+        }
+        let device = device.to_tch()?;
+        let mut module = tch::CModule::load_on_device(path, device)
+            .map_err(|e| EmpiricalError::format(path, "TorchScript", first_line(&e.to_string())))?;
+        module.to(device, Kind::Double, false);
+        let named = module.named_parameters().map_err(torch_err)?;
+        if named.is_empty() {
+            return Err(EmpiricalError::invalid(
+                "model",
+                path.display(),
+                "a module with at least one parameter",
+            ));
+        }
+        let (names, params): (Vec<String>, Vec<Tensor>) = named
+            .into_iter()
+            .map(|(name, p)| (name, p.set_requires_grad(true)))
+            .unzip();
+        let mut model = Self {
+            architecture: Architecture::Script(module),
+            names,
+            params,
+            device,
+            mode,
+            description: format!("torchscript {}", path.display()),
+        };
+        model.set_mode(mode);
+        Ok(model)
+    }
+
+    /// Switches train/eval mode (`module.train()` / `module.eval()`); the MLP has no mode-dependent layer.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        if let Architecture::Script(module) = &mut self.architecture {
+            match mode {
+                Mode::Train => module.set_train(),
+                Mode::Eval => module.set_eval(),
+            }
+        }
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The device the parameters live on.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// A short description (`mlp[4, 5, 3] tanh`, `torchscript model.pt`).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Parameter names in order.
+    pub fn parameter_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The parameter tensors in order (leaves that require grad).
+    pub fn parameters(&self) -> &[Tensor] {
+        &self.params
+    }
+
+    /// The shape of each parameter tensor.
+    pub fn parameter_shapes(&self) -> Vec<Vec<usize>> {
+        self.params
+            .iter()
+            .map(|p| {
+                p.size()
+                    .iter()
+                    .map(|&d| usize::try_from(d).unwrap_or(0))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The total number of parameters `P` (the curvature operators' dimension).
+    pub fn n_params(&self) -> usize {
+        self.params.iter().map(Tensor::numel).sum()
+    }
+
+    /// All parameters as one flat vector in order.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Torch`] if a copy fails.
+    pub fn flat_parameters(&self) -> Result<Vec<f64>, EmpiricalError> {
+        flatten(&self.params)
+    }
+
+    /// Overwrites all parameters from a flat vector in order (e.g. the native backend's weights).
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] for a wrong length; [`EmpiricalError::NonFinite`] for NaN/±∞.
+    pub fn set_flat_parameters(&mut self, flat: &[f64]) -> Result<(), EmpiricalError> {
+        if flat.len() != self.n_params() {
+            return Err(EmpiricalError::invalid(
+                "parameters",
+                format!("{} values", flat.len()),
+                format!("{} values", self.n_params()),
+            ));
+        }
+        if let Some(index) = flat.iter().position(|v| !v.is_finite()) {
+            return Err(EmpiricalError::NonFinite {
+                what: "parameters",
+                index,
+            });
+        }
+        let pieces = split(flat, &self.params, self.device)?;
+        tch::no_grad(|| {
+            for (p, src) in self.params.iter_mut().zip(&pieces) {
+                p.f_copy_(src).map_err(torch_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The network's outputs `[n, d_out]` on a batch of inputs `[n, ...]`.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Shape`] when the inputs do not fit the model (libtorch's reason on one line).
+    pub fn forward(&self, inputs: &Tensor) -> Result<Tensor, EmpiricalError> {
+        let shape_err = |e: tch::TchError| {
+            EmpiricalError::Shape(format!(
+                "inputs of shape {:?} do not fit {}: {}",
+                inputs.size(),
+                self.description,
+                first_line(&e.to_string())
+            ))
+        };
+        match &self.architecture {
+            Architecture::Mlp { activation } => {
+                let n = inputs.size().first().copied().unwrap_or(0);
+                let mut h = inputs.f_reshape([n, -1]).map_err(shape_err)?;
+                let n_layers = self.params.len() / 2;
+                for (layer, wb) in self.params.chunks_exact(2).enumerate() {
+                    h = h.f_linear(&wb[0], Some(&wb[1])).map_err(shape_err)?;
+                    if layer + 1 < n_layers {
+                        h = match activation {
+                            Activation::Linear => Ok(h),
+                            Activation::Tanh => h.f_tanh(),
+                            Activation::Relu => h.f_relu(),
+                            Activation::Erf => h.f_erf(),
+                            // The exact GELU x·Φ(x), as the native backend and nn.GELU() define it.
+                            Activation::Gelu => h.f_gelu("none"),
+                        }
+                        .map_err(torch_err)?;
+                    }
+                }
+                Ok(h)
+            }
+            Architecture::Script(module) => module.forward_ts(&[inputs]).map_err(shape_err),
+        }
+    }
+
+    /// The inputs and targets of `data` as tensors on this model's device (`f64` inputs `[n, sample_shape…]`;
+    /// `i64 [n]` labels or `f64 [n, d]` targets), after checking the outputs fit the targets.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Shape`] when the data does not fit the model; [`EmpiricalError::LabelOutOfRange`] for a
+    /// label not below the number of outputs; [`EmpiricalError::NonFinite`] when the outputs are not finite.
+    pub fn batch(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
+        let mut shape = vec![data.n_samples() as i64];
+        shape.extend(data.sample_shape().iter().map(|&d| d as i64));
+        let inputs = Tensor::from_slice(data.inputs())
+            .f_reshape(&shape)
+            .and_then(|t| t.f_to_kind(Kind::Double))
+            .and_then(|t| t.f_to_device(self.device))
+            .map_err(torch_err)?;
+        let outputs = tch::no_grad(|| self.forward(&inputs))?;
+        let out_shape = outputs.size();
+        let [n, d] = out_shape[..] else {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns outputs of shape {out_shape:?}; expected [samples, outputs]",
+                self.description
+            )));
+        };
+        if n != shape[0] {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns {n} outputs for {} samples",
+                self.description, shape[0]
+            )));
+        }
+        data.check_outputs(usize::try_from(d).unwrap_or(0))?;
+        let targets = match data.targets() {
+            Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
+            Targets::Values { values, dim } => Tensor::from_slice(values)
+                .f_reshape([data.n_samples() as i64, *dim as i64])
+                .and_then(|t| t.f_to_kind(Kind::Double))
+                .and_then(|t| t.f_to_device(self.device)),
+        }
+        .map_err(torch_err)?;
+        let flat_out = flatten(&[outputs])?;
+        if let Some(index) = flat_out.iter().position(|v| !v.is_finite()) {
+            return Err(EmpiricalError::NonFinite {
+                what: "model outputs",
+                index,
+            });
+        }
+        Ok((inputs, targets))
+    }
+}
+
+/// A leaf `f64` tensor of `shape` on `device` that requires grad.
+fn leaf(values: &[f64], shape: &[usize], device: Device) -> Result<Tensor, EmpiricalError> {
+    let shape: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    let t = Tensor::from_slice(values)
+        .f_reshape(&shape)
+        .and_then(|t| t.f_to_device(device))
+        .map_err(torch_err)?;
+    Ok(t.set_requires_grad(true))
+}
+
+/// Concatenates tensors into one flat `f64` vector on the CPU; undefined tensors (unreached by autograd) count as
+/// zeros of the matching parameter's size, which the caller supplies through `like`.
+pub(crate) fn flatten(tensors: &[Tensor]) -> Result<Vec<f64>, EmpiricalError> {
+    let mut out = Vec::new();
+    for t in tensors {
+        let flat = t
+            .f_detach()
+            .and_then(|t| t.f_to_kind(Kind::Double))
+            .and_then(|t| t.f_to_device(Device::Cpu))
+            .and_then(|t| t.f_reshape([-1]))
+            .map_err(torch_err)?;
+        let values = Vec::<f64>::try_from(&flat).map_err(torch_err)?;
+        out.extend(values);
+    }
+    Ok(out)
+}
+
+/// Splits a flat vector into tensors shaped like `like`, on `device`.
+pub(crate) fn split(
+    flat: &[f64],
+    like: &[Tensor],
+    device: Device,
+) -> Result<Vec<Tensor>, EmpiricalError> {
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(like.len());
+    for p in like {
+        let len = p.numel();
+        let piece = flat.get(offset..offset + len).ok_or_else(|| {
+            EmpiricalError::invalid(
+                "vector",
+                format!("{} values", flat.len()),
+                "one value per parameter",
+            )
+        })?;
+        offset += len;
+        out.push(
+            Tensor::from_slice(piece)
+                .f_reshape(p.size())
+                .and_then(|t| t.f_to_device(device))
+                .map_err(torch_err)?,
+        );
+    }
+    Ok(out)
+}

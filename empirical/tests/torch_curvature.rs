@@ -1,0 +1,353 @@
+//! The libtorch curvature operators against finite differences, against themselves on repeated data, and against
+//! PyTorch's own `hvp` on a TorchScript module written by Python.
+#![cfg(feature = "torch")]
+
+use landscape_empirical::EmpiricalError;
+use landscape_empirical::data::mixture::GaussianMixture;
+use landscape_empirical::data::{Dataset, Targets};
+use landscape_empirical::torch::{
+    Activation, DeviceSpec, Loss, Mode, Objective, Reduction, TorchGaussNewton, TorchHessian,
+    TorchModel, loss_and_gradient,
+};
+use landscape_simulate::SymmetricOperator;
+use std::path::{Path, PathBuf};
+
+/// Round-off floor of f64 products through a few tanh layers and a softmax: observed ~1e-15 relative; 1e-12 leaves
+/// three orders of margin without hiding a wrong factor.
+const ROUNDING_REL: f64 = 1e-12;
+
+fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    let diff: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let scale: f64 = b
+        .iter()
+        .map(|y| y * y)
+        .sum::<f64>()
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
+    diff / scale
+}
+
+fn test_vector(n: usize, phase: f64) -> Vec<f64> {
+    (0..n).map(|i| (phase + 0.7 * i as f64).sin()).collect()
+}
+
+fn mixture(n: usize, classes: usize) -> Dataset {
+    GaussianMixture {
+        n_samples: n,
+        dim: 4,
+        n_classes: classes,
+        separation: 2.0,
+        seed: 7,
+    }
+    .sample()
+    .unwrap()
+}
+
+fn regression(n: usize) -> Dataset {
+    let x = mixture(n, 2);
+    let values = (0..2 * n).map(|i| (i as f32 * 0.37).cos()).collect();
+    Dataset::new(
+        "regression",
+        x.inputs().to_vec(),
+        vec![4],
+        Targets::Values { values, dim: 2 },
+    )
+    .unwrap()
+}
+
+fn apply(op: &dyn SymmetricOperator, x: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; op.dim()];
+    op.apply(x, &mut y).unwrap();
+    y
+}
+
+#[test]
+fn hessian_vector_product_matches_central_differences_of_the_gradient() {
+    let cases = [
+        (mixture(20, 3), Objective::mean(Loss::CrossEntropy), 3),
+        (
+            regression(20),
+            Objective {
+                loss: Loss::Mse,
+                reduction: Reduction::Sum,
+            },
+            2,
+        ),
+    ];
+    for (data, objective, n_out) in cases {
+        let mut model =
+            TorchModel::mlp(&[4, 6, n_out], Activation::Tanh, 3, DeviceSpec::Cpu).unwrap();
+        let theta = model.flat_parameters().unwrap();
+        let v = test_vector(theta.len(), 0.3);
+        let hv = apply(&TorchHessian::new(&model, &data, objective).unwrap(), &v);
+        // Central difference with step h: truncation O(h²‖∇³L‖) ≈ 1e-10, rounding ε‖g‖/h ≈ 1e-11.
+        let h = 1e-5;
+        let mut grad_at = |sign: f64| {
+            let shifted: Vec<f64> = theta
+                .iter()
+                .zip(&v)
+                .map(|(t, vi)| t + sign * h * vi)
+                .collect();
+            model.set_flat_parameters(&shifted).unwrap();
+            loss_and_gradient(&model, &data, objective).unwrap().1
+        };
+        let (gp, gm) = (grad_at(1.0), grad_at(-1.0));
+        let fd: Vec<f64> = gp
+            .iter()
+            .zip(&gm)
+            .map(|(a, b)| (a - b) / (2.0 * h))
+            .collect();
+        let err = rel_err(&hv, &fd);
+        // Bound: both error terms above, relative to ‖Hv‖ = O(1), with two orders of margin.
+        assert!(
+            err < 1e-7,
+            "{objective}: relative error {err:e} of Hv against central differences, bound 1e-7"
+        );
+    }
+}
+
+#[test]
+fn gauss_newton_equals_hessian_for_a_model_linear_in_its_parameters() {
+    // f(θ) = Wx + b is linear in θ, so ∇²L = Jᵀ H_ℓ J exactly.
+    for (data, objective, n_out) in [
+        (mixture(15, 3), Objective::mean(Loss::CrossEntropy), 3),
+        (regression(15), Objective::mean(Loss::Mse), 2),
+    ] {
+        let model = TorchModel::mlp(&[4, n_out], Activation::Tanh, 5, DeviceSpec::Cpu).unwrap();
+        let v = test_vector(model.n_params(), 1.1);
+        let hv = apply(&TorchHessian::new(&model, &data, objective).unwrap(), &v);
+        let gv = apply(
+            &TorchGaussNewton::new(&model, &data, objective).unwrap(),
+            &v,
+        );
+        let err = rel_err(&gv, &hv);
+        assert!(
+            err < ROUNDING_REL,
+            "{objective}: ‖Gv − Hv‖/‖Hv‖ = {err:e}, bound {ROUNDING_REL:e}"
+        );
+    }
+}
+
+#[test]
+fn gauss_newton_is_symmetric_and_positive_semidefinite_for_a_deep_network() {
+    let data = mixture(12, 3);
+    let model = TorchModel::mlp(&[4, 5, 5, 3], Activation::Tanh, 9, DeviceSpec::Cpu).unwrap();
+    let op = TorchGaussNewton::new(&model, &data, Objective::mean(Loss::CrossEntropy)).unwrap();
+    let (a, b) = (test_vector(op.dim(), 0.2), test_vector(op.dim(), 2.9));
+    let (ga, gb) = (apply(&op, &a), apply(&op, &b));
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>();
+    let (agb, bga) = (dot(&a, &gb), dot(&b, &ga));
+    assert!(
+        (agb - bga).abs() <= ROUNDING_REL * agb.abs().max(1.0),
+        "aᵀGb {agb} vs bᵀGa {bga}"
+    );
+    assert!(dot(&a, &ga) >= 0.0 && dot(&b, &gb) >= 0.0);
+}
+
+#[test]
+fn operators_over_k_copies_of_a_batch_equal_the_operators_over_the_batch() {
+    let data = mixture(9, 3);
+    let copies = data
+        .subset(&(0..3 * 9).map(|i| i % 9).collect::<Vec<_>>())
+        .unwrap();
+    let model = TorchModel::mlp(&[4, 6, 3], Activation::Relu, 11, DeviceSpec::Cpu).unwrap();
+    let objective = Objective::mean(Loss::CrossEntropy);
+    let v = test_vector(model.n_params(), 0.5);
+    let pairs: [(Vec<f64>, Vec<f64>); 2] = [
+        (
+            apply(&TorchHessian::new(&model, &data, objective).unwrap(), &v),
+            apply(&TorchHessian::new(&model, &copies, objective).unwrap(), &v),
+        ),
+        (
+            apply(
+                &TorchGaussNewton::new(&model, &data, objective).unwrap(),
+                &v,
+            ),
+            apply(
+                &TorchGaussNewton::new(&model, &copies, objective).unwrap(),
+                &v,
+            ),
+        ),
+    ];
+    for (one, three) in pairs {
+        let err = rel_err(&three, &one);
+        assert!(
+            err < ROUNDING_REL,
+            "k = 3 copies: relative difference {err:e}, bound {ROUNDING_REL:e}"
+        );
+    }
+    // The sum reduction scales with the number of samples instead.
+    let sum = Objective {
+        loss: Loss::CrossEntropy,
+        reduction: Reduction::Sum,
+    };
+    let h_sum = apply(&TorchHessian::new(&model, &data, sum).unwrap(), &v);
+    let h_mean = apply(&TorchHessian::new(&model, &data, objective).unwrap(), &v);
+    let scaled: Vec<f64> = h_mean.iter().map(|x| 9.0 * x).collect();
+    assert!(rel_err(&h_sum, &scaled) < ROUNDING_REL);
+}
+
+#[test]
+fn every_operator_states_its_mode_loss_and_samples() {
+    let data = mixture(6, 3);
+    let model = TorchModel::mlp(&[4, 3], Activation::Tanh, 1, DeviceSpec::Cpu).unwrap();
+    let op = TorchHessian::new(&model, &data, Objective::mean(Loss::CrossEntropy)).unwrap();
+    let text = op.info().to_string();
+    assert!(
+        text.contains("train mode") && text.contains("cross-entropy (mean over samples)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("6 samples") && text.contains("15 parameters"),
+        "{text}"
+    );
+}
+
+#[test]
+fn data_that_does_not_fit_the_model_is_a_one_line_error() {
+    let objective = Objective::mean(Loss::CrossEntropy);
+    let wide = TorchModel::mlp(&[5, 3], Activation::Tanh, 1, DeviceSpec::Cpu).unwrap();
+    let err = TorchHessian::new(&wide, &mixture(6, 3), objective).unwrap_err();
+    assert!(matches!(err, EmpiricalError::Shape(_)), "{err}");
+    assert!(!err.to_string().contains('\n'), "{err}");
+
+    let two_outputs = TorchModel::mlp(&[4, 2], Activation::Tanh, 1, DeviceSpec::Cpu).unwrap();
+    let err = TorchHessian::new(&two_outputs, &mixture(6, 3), objective).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "label 2 of sample 2 is out of range: expected 0..2"
+    );
+
+    let err = TorchHessian::new(&two_outputs, &regression(6), objective).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid loss = cross-entropy"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_or_corrupt_torchscript_files_are_one_line_errors() {
+    let dir = temp_dir("bad-pt");
+    let missing =
+        TorchModel::torchscript(&dir.join("nope.pt"), DeviceSpec::Cpu, Mode::Eval).unwrap_err();
+    assert!(matches!(missing, EmpiricalError::Io { .. }), "{missing}");
+    let corrupt = dir.join("corrupt.pt");
+    std::fs::write(&corrupt, b"this is not a zip archive").unwrap();
+    let err = TorchModel::torchscript(&corrupt, DeviceSpec::Cpu, Mode::Eval).unwrap_err();
+    assert!(matches!(err, EmpiricalError::Format { .. }), "{err}");
+    assert!(!err.to_string().contains('\n'), "{err}");
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("landscape-torch-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The Python with torch: `LANDSCAPE_PYTHON`, else `python3` on `PATH` (scripts/setup-torch.sh puts the venv's
+/// first).
+fn python() -> String {
+    std::env::var("LANDSCAPE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn floats(json: &serde_json::Value, key: &str) -> Vec<f64> {
+    json[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn torchscript_round_trip_matches_pytorch_outputs_gradient_and_curvature() {
+    let dir = temp_dir("roundtrip");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/make_torchscript_mlp.py");
+    let status = std::process::Command::new(python())
+        .args(["-W", "ignore"])
+        .arg(&script)
+        .arg(&dir)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (set LANDSCAPE_PYTHON to the venv's python): {e}",
+                python()
+            )
+        });
+    assert!(
+        status.success(),
+        "{} {} failed: is torch installed there?",
+        python(),
+        script.display()
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap())
+            .unwrap();
+
+    let model = TorchModel::torchscript(&dir.join("mlp.pt"), DeviceSpec::Cpu, Mode::Eval).unwrap();
+    assert_eq!(
+        model.parameter_names(),
+        ["0.weight", "0.bias", "2.weight", "2.bias"]
+    );
+    let theta = floats(&reference, "theta");
+    // serde_json's default float parser may be one ulp off Python's shortest repr, hence not bit equality.
+    let err = rel_err(&model.flat_parameters().unwrap(), &theta);
+    assert!(
+        err < ROUNDING_REL,
+        "parameters in named_parameters order: relative difference {err:e}"
+    );
+
+    let x: Vec<f32> = floats(&reference, "x").iter().map(|&v| v as f32).collect();
+    let labels: Vec<i64> = reference["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let data = Dataset::new(
+        "python",
+        x,
+        vec![4],
+        Targets::Classes {
+            labels,
+            n_classes: 3,
+        },
+    )
+    .unwrap();
+    let (inputs, _) = model.batch(&data).unwrap();
+    let outputs = tch::no_grad(|| model.forward(&inputs))
+        .unwrap()
+        .reshape([-1]);
+    let outputs = Vec::<f64>::try_from(&outputs).unwrap();
+    assert!(rel_err(&outputs, &floats(&reference, "outputs")) < ROUNDING_REL);
+
+    let objective = Objective::mean(Loss::CrossEntropy);
+    let (loss, grad) = loss_and_gradient(&model, &data, objective).unwrap();
+    let expected_loss = reference["loss"].as_f64().unwrap();
+    assert!(
+        (loss - expected_loss).abs() < ROUNDING_REL,
+        "loss {loss} vs PyTorch {expected_loss}"
+    );
+    assert!(rel_err(&grad, &floats(&reference, "grad")) < ROUNDING_REL);
+
+    let v = floats(&reference, "v");
+    let hv = apply(&TorchHessian::new(&model, &data, objective).unwrap(), &v);
+    let err = rel_err(&hv, &floats(&reference, "hv"));
+    assert!(
+        err < ROUNDING_REL,
+        "Hv vs torch.autograd.functional.hvp: {err:e}"
+    );
+    let gv = apply(
+        &TorchGaussNewton::new(&model, &data, objective).unwrap(),
+        &v,
+    );
+    let err = rel_err(&gv, &floats(&reference, "gv"));
+    assert!(err < ROUNDING_REL, "Gv vs torch.func jvp/vjp: {err:e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

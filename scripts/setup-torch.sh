@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Creates .venv at the repository root with PyTorch 2.13.0 (the version tch 0.26 expects) and prints the
+# environment a build with `--features torch` needs. Idempotent: an existing venv with torch 2.13.0 is reused.
+#
+# Usage: scripts/setup-torch.sh [--build]
+#   --build   also runs `cargo build --release --features torch` with that environment.
+set -euo pipefail
+
+TORCH_VERSION="2.13.0"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${LANDSCAPE_VENV:-$ROOT/.venv}"
+PYTHON_BIN="${PYTHON:-python3}"
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "creating virtual environment $VENV" >&2
+    "$PYTHON_BIN" -m venv "$VENV"
+fi
+
+installed="$("$VENV/bin/python" -W ignore -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null || true)"
+if [[ "$installed" == "$TORCH_VERSION" ]]; then
+    echo "torch $TORCH_VERSION already installed in $VENV" >&2
+else
+    echo "installing torch==$TORCH_VERSION into $VENV (about 5 GB)" >&2
+    "$VENV/bin/python" -m pip install --upgrade pip >&2
+    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION" >&2
+fi
+# numpy: torch warns without it, and it writes the .npz data files `landscape` reads.
+if ! "$VENV/bin/python" -c 'import numpy' 2>/dev/null; then
+    "$VENV/bin/python" -m pip install numpy >&2
+fi
+
+TORCH_LIB="$("$VENV/bin/python" -W ignore -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
+CUDA="$("$VENV/bin/python" -W ignore -c 'import torch; print(torch.version.cuda or "none")')"
+echo "torch $("$VENV/bin/python" -W ignore -c 'import torch; print(torch.__version__)') (CUDA build: $CUDA), libraries in $TORCH_LIB" >&2
+
+cat <<ENV
+export LIBTORCH_USE_PYTORCH=1
+export PATH="$VENV/bin:\$PATH"
+export LANDSCAPE_PYTHON="$VENV/bin/python"
+ENV
+
+if [[ "${1:-}" == "--build" ]]; then
+    cd "$ROOT"
+    LIBTORCH_USE_PYTORCH=1 PATH="$VENV/bin:$PATH" LANDSCAPE_PYTHON="$VENV/bin/python" \
+        cargo build --release --features torch
+fi
