@@ -72,6 +72,9 @@ pub enum EmpiricalError {
     /// An error raised inside libtorch.
     #[error("libtorch: {0}")]
     Torch(String),
+    /// A numerical method failed (an eigensolver did not converge) or a checkpoint could not be written.
+    #[error("{0}")]
+    Numerical(String),
 }
 
 impl EmpiricalError {

@@ -5,13 +5,23 @@
 //! * `torch` (cargo feature `torch`): models in libtorch through `tch` (an MLP, small CNN/ResNet, any TorchScript
 //!   module) and their Hessian and Gauss–Newton operators as [`landscape_simulate::SymmetricOperator`]s.
 //!
+//! * [`model`]: the backend-neutral [`model::CurvatureModel`] trait every backend implements, [`model::Mode`].
+//! * [`native`]: the f64 MLP of `landscape-simulate` as a model, and a quadratic test problem.
+//! * [`train`]: full-batch GD, SGD, heavy-ball momentum and Adam, seeded, with resumable [`checkpoint`]s.
+//! * [`experiments`]: sharpness, overlap, connectivity, slices and curvature spectra as library functions.
+//!
 //! This is the only crate of the workspace that links libtorch; without the feature it compiles without it and
 //! the native f64 backend of `landscape-simulate` serves.
 
+pub mod checkpoint;
 pub mod data;
 pub mod error;
+pub mod experiments;
+pub mod model;
+pub mod native;
 #[cfg(feature = "torch")]
 pub mod torch;
+pub mod train;
 
 pub use error::EmpiricalError;
 

@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod empirical;
 mod report;
 mod simulate;
 mod sweep;
@@ -75,6 +76,8 @@ enum Command {
         after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"tch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
     )]
     Doctor,
+    /// Curvature, training and landscape experiments on trained networks (native backend; torch with --features torch).
+    Empirical(empirical::EmpiricalArgs),
     /// Parameter sweeps from a TOML grid: resumable parallel runs, Slurm job arrays, merged tables.
     Sweep(sweep::SweepArgs),
 }
@@ -122,6 +125,7 @@ where
         Command::Simulate(args) => simulate::run(args),
         Command::Report(args) => report::run_report(args),
         Command::Doctor => Ok(doctor()),
+        Command::Empirical(args) => empirical::run(args),
         Command::Sweep(args) => sweep::run(args),
     };
     match result {

@@ -1,0 +1,181 @@
+//! The backend-neutral model interface every training loop and experiment of this crate runs on.
+//!
+//! A [`CurvatureModel`] is a network with a flat `f64` parameter vector, a loss and a data type, known through
+//! the loss, its gradient and matrix-free curvature operators ([`CurvatureKind::Hessian`] or the Gauss–Newton
+//! matrix [`CurvatureKind::GaussNewton`]) on an explicit, fixed set of samples. Nothing above this trait knows which
+//! backend computes them:
+//!
+//! * [`crate::native::NativeMlp`] wraps the f64 network of `landscape-simulate` (always available);
+//! * the libtorch backend (feature `torch`) implements the same trait for its models, converting parameters to
+//!   and from `f64` at the boundary.
+//!
+//! **For backend implementers.** Parameters are flat in `model.parameters()` order. `loss_and_gradient` and
+//! `curvature_operator` evaluate at the *current* parameters on exactly the samples of `data` (no implicit
+//! subsampling, no augmentation), with the loss reduction the model was built with (mean over samples unless the
+//! user asked for the sum). A non-finite loss, output or gradient must be returned as
+//! [`EmpiricalError::NonFinite`] (training records it as divergence instead of failing). [`CurvatureModel::mode`]
+//! is written into every output; a backend with dropout or batch norm must evaluate in that mode. Results must
+//! be deterministic for a given parameter vector (the checkpoint-resume test compares bits).
+//!
+//! The torch backend should use this [`Mode`] (re-export it from `torch::model` instead of a second enum), map
+//! its data set to [`SampleSet`] (`subset` copies the chosen rows; `first(n)` serves `--samples N`), and describe
+//! its filters in [`CurvatureModel::param_groups`] (one output channel of a convolution or one row of a linear
+//! weight per group; biases and batch-norm parameters with `is_filter = false`).
+
+use std::ops::Range;
+
+use landscape_simulate::SymmetricOperator;
+
+use crate::error::EmpiricalError;
+
+/// Train or eval mode (`module.train()` / `module.eval()`), recorded in every output.
+///
+/// The native MLP has no dropout or batch norm, so its forward pass is the same in both modes; it reports
+/// [`Mode::Eval`], the mode whose curvature is a deterministic function of the parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// `module.train()`: dropout active, batch norm with batch statistics.
+    Train,
+    /// `module.eval()`: deterministic forward pass.
+    #[default]
+    Eval,
+}
+
+impl Mode {
+    /// `"train"` or `"eval"`, as outputs write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Train => "train",
+            Mode::Eval => "eval",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which curvature matrix an operator applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurvatureKind {
+    /// The loss Hessian `H = ∇²ℒ(θ)`.
+    Hessian,
+    /// The generalized Gauss–Newton matrix `G = Σ_α J_αᵀ H_α J_α` (positive semi-definite for convex losses).
+    GaussNewton,
+}
+
+impl CurvatureKind {
+    /// `"hessian"` or `"ggn"`, as the CLI writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CurvatureKind::Hessian => "hessian",
+            CurvatureKind::GaussNewton => "ggn",
+        }
+    }
+}
+
+/// A data set that training can subsample: minibatches, and the first `N` samples for `--samples N`.
+pub trait SampleSet: Sized {
+    /// The number of samples.
+    fn n_samples(&self) -> usize;
+
+    /// The samples at `indices`, in that order.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] for an empty list or an index out of range.
+    fn subset(&self, indices: &[usize]) -> Result<Self, EmpiricalError>;
+
+    /// The first `n` samples (`--samples N`).
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] if `n` is 0 or exceeds [`SampleSet::n_samples`].
+    fn first(&self, n: usize) -> Result<Self, EmpiricalError> {
+        if n == 0 || n > self.n_samples() {
+            return Err(EmpiricalError::invalid(
+                "samples",
+                n,
+                format!("1..={} (the data set's size)", self.n_samples()),
+            ));
+        }
+        self.subset(&(0..n).collect::<Vec<_>>())
+    }
+}
+
+/// A group of parameters that filter normalization rescales together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamGroup {
+    /// Where the group lives in the flat parameter vector.
+    pub range: Range<usize>,
+    /// `true` for a filter (a row of a weight matrix, an output channel of a convolution), whose random direction
+    /// is rescaled to the filter's norm; `false` for biases and normalization parameters, whose direction is set
+    /// to zero (Li et al. 2018, §4).
+    pub is_filter: bool,
+}
+
+/// A network with a flat `f64` parameter vector, a loss, and matrix-free curvature on explicit data.
+pub trait CurvatureModel {
+    /// The data type the model evaluates on.
+    type Data: SampleSet;
+
+    /// `P`, the number of parameters.
+    fn n_params(&self) -> usize;
+
+    /// The current parameters (length `P`).
+    fn params(&self) -> &[f64];
+
+    /// Replaces the parameters.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] if `params.len() != P`.
+    fn set_params(&mut self, params: &[f64]) -> Result<(), EmpiricalError>;
+
+    /// Train or eval mode, recorded in outputs.
+    fn mode(&self) -> Mode;
+
+    /// A short description (`mlp[32, 64, 64, 10] tanh, cross_entropy (mean)`).
+    fn describe(&self) -> String;
+
+    /// The number of classes or outputs (the `C` of the top-`C` subspace).
+    fn n_outputs(&self) -> usize;
+
+    /// The filter structure of the parameter vector, covering every parameter exactly once.
+    fn param_groups(&self) -> Vec<ParamGroup>;
+
+    /// The loss and its gradient at the current parameters on all samples of `data`.
+    ///
+    /// # Errors
+    /// Shape or label errors, and [`EmpiricalError::NonFinite`] for a non-finite loss or gradient.
+    fn loss_and_gradient(&self, data: &Self::Data) -> Result<(f64, Vec<f64>), EmpiricalError>;
+
+    /// The loss alone (defaults to [`CurvatureModel::loss_and_gradient`]).
+    ///
+    /// # Errors
+    /// As [`CurvatureModel::loss_and_gradient`].
+    fn loss(&self, data: &Self::Data) -> Result<f64, EmpiricalError> {
+        Ok(self.loss_and_gradient(data)?.0)
+    }
+
+    /// The Hessian or Gauss–Newton operator at the current parameters on all samples of `data`.
+    ///
+    /// # Errors
+    /// As [`CurvatureModel::loss_and_gradient`].
+    fn curvature_operator<'a>(
+        &'a self,
+        data: &'a Self::Data,
+        kind: CurvatureKind,
+    ) -> Result<Box<dyn SymmetricOperator + 'a>, EmpiricalError>;
+}
+
+/// Maps an error of the simulate crate into this crate's error type.
+pub fn from_simulate(err: landscape_simulate::SimulateError) -> EmpiricalError {
+    use landscape_simulate::SimulateError as S;
+    match err {
+        S::NonFinite { what, index } => EmpiricalError::NonFinite { what, index },
+        S::InvalidArgument { name, value, valid } => {
+            EmpiricalError::InvalidArgument { name, value, valid }
+        }
+        other => EmpiricalError::Numerical(other.to_string()),
+    }
+}
