@@ -10,3 +10,4 @@ pub mod compare;
 pub mod laws;
 pub mod report;
 pub mod simulation;
+pub mod sweep;

@@ -7,6 +7,7 @@ mod args;
 mod empirical;
 mod report;
 mod simulate;
+mod sweep;
 mod theory;
 
 use std::ffi::OsString;
@@ -77,6 +78,8 @@ enum Command {
     Doctor,
     /// Curvature, training and landscape experiments on trained networks (native backend; torch with --features torch).
     Empirical(empirical::EmpiricalArgs),
+    /// Parameter sweeps from a TOML grid: resumable parallel runs, Slurm job arrays, merged tables.
+    Sweep(sweep::SweepArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -123,6 +126,7 @@ where
         Command::Report(args) => report::run_report(args),
         Command::Doctor => Ok(doctor()),
         Command::Empirical(args) => empirical::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {
