@@ -174,3 +174,58 @@ fn report_rejects_bad_input_with_exit_code_2() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn report_from_a_merged_sweep_draws_its_scaling_figures() {
+    let sweep = temp_dir("sweep");
+    let out = temp_dir("sweep-report");
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sweep.toml");
+    assert!(
+        landscape(&[
+            "sweep",
+            "run",
+            config,
+            "--out",
+            sweep.to_str().unwrap(),
+            "--jobs",
+            "2"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        landscape(&["sweep", "merge", sweep.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let result = landscape(&[
+        "report",
+        "--from",
+        sweep.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        std::fs::read(out.join("report.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    // Two laws in the example config, each with a KS-against-n figure.
+    assert_eq!(std::fs::read_dir(out.join("figures")).unwrap().count(), 2);
+    let missing = landscape(&[
+        "report",
+        "--from",
+        "/nonexistent-sweep",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("sweep merge"));
+    let _ = std::fs::remove_dir_all(&sweep);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -35,9 +35,19 @@ pub struct ReportArgs {
     /// Base seed; every check derives its own streams from it.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
+    /// Draw a merged sweep (`landscape sweep merge DIR`) instead of running the checks.
+    #[arg(long)]
+    from: Option<PathBuf>,
 }
 
 pub fn run_report(args: ReportArgs) -> CliResult {
+    if let Some(from) = &args.from {
+        let pdf = crate::report::draw_sweep(from, &args.out).map_err(|e| match e {
+            ReportRunError::Usage(m) => CliError::Usage(m),
+            ReportRunError::Failure(m) => CliError::Failure(m),
+        })?;
+        return Ok(json!({ "from": from, "out": args.out, "pdf": pdf }));
+    }
     let only = match args.only.as_deref() {
         None => None,
         Some(name) => Some(

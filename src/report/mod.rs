@@ -20,6 +20,10 @@
 //!               "details": {…}, "figures": ["figures/ID_0.svg", …], "error": "…"}] }
 //! ```
 
+mod from_sweep;
+
+pub use from_sweep::draw_sweep;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -234,7 +238,7 @@ fn machine() -> serde_json::Value {
 }
 
 /// Today's UTC date as `YYYY-MM-DD` (civil-from-days, Hinnant's algorithm).
-fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
