@@ -5,6 +5,7 @@
 //! [`law`]. This crate has no random-number generator and no linear-algebra backend: it is pure functions of
 //! parameters, so a prediction can never leak from a sampler.
 
+pub mod activation;
 pub mod airy;
 pub mod bounds;
 pub mod conformance;
