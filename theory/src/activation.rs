@@ -210,13 +210,16 @@ pub struct LayerConstants {
     pub a: Vec<f64>,
     /// `E φ(h_ℓ)` (the mean term; 0 for odd φ), ℓ = 1..L.
     pub mean: Vec<f64>,
+    /// `Var φ(h_ℓ)` (the scale of the centred kernels), ℓ = 1..L.
+    pub variance: Vec<f64>,
     /// `s_ℓ = E φ(h_ℓ)²`, ℓ = 0..L (`s_0` is the input's mean squared entry times `d0`, i.e. ‖x‖²).
     pub second_moment: Vec<f64>,
 }
 
 /// The NNGP recursion for pre-activations `h_ℓ = σ_w W_ℓ x_{ℓ−1}` with `W_ℓ` iid N(0, 1/d_{ℓ−1}) entries and a
 /// raw φ (notes §A1.10): `q_ℓ = σ_w² s_{ℓ−1}`, `s_ℓ = E φ(√q_ℓ ξ)²`, and
-/// `b_ℓ = √q_ℓ E φ'(√q_ℓ ξ)/√s_ℓ`, `a_ℓ = q_ℓ E φ'(√q_ℓ ξ)²/s_ℓ`. Then `C_L = s_L·Ĉ_L` and `K = s_L·K̂`, where
+/// `b_ℓ = √q_ℓ E φ'(√q_ℓ ξ)/√v_ℓ`, `a_ℓ = q_ℓ E φ'(√q_ℓ ξ)²/v_ℓ` with `v_ℓ = Var φ(√q_ℓ ξ)` (`= s_ℓ` for centred
+/// φ; with the variance, the one-layer bulk of a non-centred φ is also covered, notes §A3.1). Then `C_L = s_L·Ĉ_L` and `K = s_L·K̂`, where
 /// the hatted kernels follow the Fan–Wang laws with per-layer `b_ℓ`, `a_ℓ`. Valid for centred φ (odd φ exactly);
 /// for non-centred φ at depth ≥ 2 the bulk is not given by this recursion (notes §A3.1).
 ///
@@ -253,6 +256,7 @@ pub fn raw_layer_constants(
         b: Vec::with_capacity(depth),
         a: Vec::with_capacity(depth),
         mean: Vec::with_capacity(depth),
+        variance: Vec::with_capacity(depth),
         second_moment: vec![input_second_moment],
     };
     let mut s = input_second_moment;
@@ -263,9 +267,11 @@ pub fn raw_layer_constants(
         s = activation.gaussian_expectation(|x| activation.value(r * x).powi(2));
         let d1 = activation.gaussian_expectation(|x| activation.derivative(r * x));
         let d2 = activation.gaussian_expectation(|x| activation.derivative(r * x).powi(2));
-        out.b.push(r * d1 / s.sqrt());
-        out.a.push(q * d2 / s);
+        let variance = s - mean * mean;
+        out.b.push(r * d1 / variance.sqrt());
+        out.a.push(q * d2 / variance);
         out.mean.push(mean);
+        out.variance.push(variance);
         out.second_moment.push(s);
     }
     Ok(out)

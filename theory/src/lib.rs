@@ -17,6 +17,7 @@ pub mod free_sum;
 pub mod fuss_catalan;
 pub mod law;
 pub mod marchenko_pastur;
+pub mod neural_kernels;
 pub mod numerical;
 pub mod pennington_bahri;
 pub mod quadrature;
