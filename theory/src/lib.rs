@@ -15,6 +15,7 @@ pub mod expr;
 pub mod free_product;
 pub mod free_sum;
 pub mod fuss_catalan;
+pub mod gauss_newton;
 pub mod law;
 pub mod marchenko_pastur;
 pub mod neural_kernels;
