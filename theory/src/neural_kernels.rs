@@ -381,16 +381,21 @@ impl KernelModel {
     /// The atom of `r I + Σ q_k C_k` at the bottom of its spectrum, for a generic (nonlinear, `b_k² < 1`) network:
     /// the common null space of the `C_k` with `q_k > 0` has dimension fraction `1 − Σ_k min(1, 1/γ_k)` (ranks of
     /// independent generic subspaces add), at `r` (plus `q_0` for orthonormal data, where `C_0 = I`).
+    fn bottom(&self) -> f64 {
+        match self.data {
+            InputData::Gaussian => self.r,
+            InputData::Orthonormal => self.r + self.q[0],
+        }
+    }
+
     fn generic_bottom_atom(&self) -> Option<Atom> {
         if self.b2.iter().any(|&b| b >= 1.0) {
             return None;
         }
         let mut rank = 0.0;
-        let mut location = self.r;
-        match self.data {
-            InputData::Gaussian if self.q[0] > 0.0 => rank += (1.0 / self.gamma0).min(1.0),
-            InputData::Gaussian => {}
-            InputData::Orthonormal => location += self.q[0],
+        let location = self.bottom();
+        if self.data == InputData::Gaussian && self.q[0] > 0.0 {
+            rank += (1.0 / self.gamma0).min(1.0);
         }
         for (g, &q) in self.gammas.iter().zip(&self.q[1..]) {
             if q > 0.0 {
@@ -792,6 +797,9 @@ impl NeuralTangentKernel {
         let model = Self::model_of(&spec, LAW)?;
         let (_, _, _, mean_term) = spec.layer_constants(LAW, depth)?;
         let atoms: Vec<Atom> = model.generic_bottom_atom().into_iter().collect();
+        // Known limitation: when the null-space fractions add up to exactly 1 (e.g. γ0 = γ1 = 2 at depth 1) the
+        // bottom is a hard edge that the tabulation resolves only to ~2e-7 of mass (above the engine's 1e-7
+        // tolerance), with or without declaring it as a hard edge; construction then fails with NoConvergence.
         let law = build(
             Named(&spec, LAW).to_string(),
             model.clone(),
