@@ -144,7 +144,17 @@ fn pooled_ntk_spectrum_is_close_to_the_law_in_ks() {
 fn ntk_ks_shrinks_with_width_at_the_fitted_rate() {
     let seeds = 3;
     let sizes = [50usize, 100, 200, 400];
-    for depth in 1..=3 {
+    // `NTK_SCALING_DEPTHS=2,3` restricts the study (each depth takes minutes).
+    let depths: Vec<usize> = std::env::var("NTK_SCALING_DEPTHS")
+        .unwrap_or_else(|_| "1,2,3".into())
+        .split(',')
+        .map(|d| {
+            d.trim()
+                .parse()
+                .expect("NTK_SCALING_DEPTHS: comma-separated depths")
+        })
+        .collect();
+    for depth in depths {
         let gamma = 1.0;
         let mut points = Vec::new();
         for &n in &sizes {
@@ -159,7 +169,10 @@ fn ntk_ks_shrinks_with_width_at_the_fitted_rate() {
                 .sum::<f64>()
                 / (seeds as f64 - 1.0))
                 .sqrt()
-                .max(1e-6);
+                // Three seeds give a very noisy sd (χ² with 2 dof): at n = 200, depth 1 the three KS values agreed
+                // to 2e-4, which let that one point dictate a spurious n^-1.5 fit. A floor of 20% of the mean
+                // (the typical seed spread measured at other sizes) keeps the weights sane.
+                .max(0.2 * mean);
             eprintln!(
                 "SCALING depth {depth} n {n}: KS per seed {:?}, mean {mean}, sd {sd}",
                 m.ks_per_seed
