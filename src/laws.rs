@@ -5,6 +5,7 @@ use std::sync::Arc;
 use landscape_theory::expr::LawExpr;
 use landscape_theory::free_product::FreeProduct;
 use landscape_theory::free_sum::FreeSum;
+use landscape_theory::neural_kernels::{ConjugateKernel, NeuralTangentKernel};
 use landscape_theory::pennington_bahri::PenningtonBahri;
 use landscape_theory::random_features::RandomFeatures;
 use landscape_theory::tracy_widom::TracyWidom;
@@ -28,6 +29,8 @@ pub fn build_law(expr: &LawExpr) -> Result<Arc<dyn SpectralLaw>, LawError> {
             zeta,
         } => Arc::new(RandomFeatures::new(*phi, *psi, *eta, *zeta)?),
         LawExpr::TracyWidom { beta } => Arc::new(TracyWidom::new(*beta)?),
+        LawExpr::Ck(spec) => Arc::new(ConjugateKernel::new(spec.clone())?),
+        LawExpr::Ntk(spec) => Arc::new(NeuralTangentKernel::new(spec.clone())?),
         other => {
             return Err(LawError::Unsupported {
                 law: "law",

@@ -90,6 +90,11 @@ loss is the mean over samples."
         /// hessian or ggn.
         #[arg(long, value_enum, default_value_t = OperatorKind::Hessian)]
         operator: OperatorKind,
+        /// `ntk`: instead, build the Fan–Wang network with these widths (NTK parameterisation, no bias, N(0,1)
+        /// inputs, raw activation) and print the KS/W1 distance, edge errors and moments of its NTK JJᵀ against
+        /// the predicted law ntk(..., weight_variance=1).
+        #[arg(long)]
+        compare: Option<String>,
     },
     /// Finite-size scaling: KS distance per n (mean and sd over seeds) and the fitted decay exponent.
     #[command(
@@ -200,6 +205,7 @@ pub fn run(args: SimulateArgs) -> CliResult {
             samples,
             seed,
             operator,
+            compare,
         } => {
             let widths = parse_list("--widths", &widths)?
                 .into_iter()
@@ -213,6 +219,16 @@ pub fn run(args: SimulateArgs) -> CliResult {
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            if let Some(what) = compare {
+                if what != "ntk" {
+                    return Err(CliError::usage(format!(
+                        "--compare: {what:?} is not supported; valid: ntk"
+                    )));
+                }
+                let result = simulation::compare_ntk(&widths, &activation, samples, seed)
+                    .map_err(|e| CliError::Failure(e.to_string()))?;
+                return Ok(serde_json::json!({ "compare": result }));
+            }
             let config = NetworkConfig {
                 widths,
                 activation,

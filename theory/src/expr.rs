@@ -20,8 +20,18 @@
 //! | `pennington_bahri(phi=P, energy=E)` | the Pennington–Bahri Hessian model |
 //! | `random_features(phi=, psi=, eta=, zeta=)` | Pennington–Worah random-feature Gram law |
 //! | `tracy_widom(beta=B)` | Tracy–Widom law, β ∈ {1, 2, 4} |
+//! | `ck(n=, d0=, widths=[..], activation=, layer=, data=, weight_variance=)` | conjugate kernel of a deep net |
+//! | `ntk(n=, d0=, widths=[..], activation=, parameterization=, data=, weight_variance=)` | its neural tangent kernel |
+//!
+//! In `ck`/`ntk`, `activation` is one of `linear, tanh, relu, erf, gelu` (required),
+//! `data` is `gaussian` (default) or `orthonormal`, `parameterization` is `ntk` (default) or `standard`, and
+//! `weight_variance` (optional) selects the raw activation at that weight variance instead of the Fan–Wang
+//! normalised one (see [`crate::neural_kernels`]).
 
 use std::fmt;
+
+use crate::activation::Activation;
+use crate::neural_kernels::{InputData, NetworkSpec, Parameterization};
 
 /// A parsed law expression, before any parameter is validated against its law's domain.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +81,10 @@ pub enum LawExpr {
         /// Symmetry class β.
         beta: u8,
     },
+    /// `ck(n=, d0=, widths=[..], activation=, layer=, data=, weight_variance=)`.
+    Ck(NetworkSpec),
+    /// `ntk(n=, d0=, widths=[..], activation=, parameterization=, data=, weight_variance=)`.
+    Ntk(NetworkSpec),
 }
 
 /// Why an expression could not be parsed. `Display` is one line naming the argument and what is valid.
@@ -88,7 +102,7 @@ fn err<T>(message: impl Into<String>) -> Result<T, ExprError> {
 }
 
 /// The names `parse` accepts, for error messages.
-pub const LAW_NAMES: &str = "mp, semicircle, free_sum, free_product, fuss_catalan, pennington_bahri, random_features, tracy_widom";
+pub const LAW_NAMES: &str = "mp, semicircle, free_sum, free_product, fuss_catalan, pennington_bahri, random_features, tracy_widom, ck, ntk";
 
 /// Parses a law expression.
 ///
@@ -337,6 +351,98 @@ impl Call {
             .collect()
     }
 
+    /// Parses `ck(...)` / `ntk(...)` arguments: `keys` are the valid ones for this law.
+    fn network(&self, keys: &[&str]) -> Result<NetworkSpec, ExprError> {
+        let valid = keys.join(", ");
+        for (i, (key, _)) in self.named.iter().enumerate() {
+            if !keys.contains(&key.as_str()) {
+                return err(format!(
+                    "{}: unknown argument `{key}`; valid arguments: {valid}",
+                    self.name
+                ));
+            }
+            if self.named[..i].iter().any(|(k, _)| k == key) {
+                return err(format!("{}: argument `{key}` is repeated", self.name));
+            }
+        }
+        if !self.positional.is_empty() {
+            return err(format!(
+                "{}: takes only named arguments ({valid}), not laws",
+                self.name
+            ));
+        }
+        let get = |key: &str| self.named.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let missing = |key: &str| {
+            err::<NetworkSpec>(format!(
+                "{}: missing argument `{key}`; required: n, d0, widths, activation",
+                self.name
+            ))
+        };
+        let number = |key: &str| -> Result<Option<f64>, ExprError> {
+            match get(key) {
+                None => Ok(None),
+                Some(Value::Number(v)) => Ok(Some(*v)),
+                Some(other) => err(format!("{}: {key} = {other}: expected a number", self.name)),
+            }
+        };
+        let word = |key: &str| -> Result<Option<&str>, ExprError> {
+            match get(key) {
+                None => Ok(None),
+                Some(Value::Word(w)) => Ok(Some(w.as_str())),
+                Some(other) => err(format!("{}: {key} = {other}: expected a word", self.name)),
+            }
+        };
+        let Some(n) = number("n")? else {
+            return missing("n");
+        };
+        let Some(d0) = number("d0")? else {
+            return missing("d0");
+        };
+        let widths = match get("widths") {
+            None => return missing("widths"),
+            Some(Value::List(items)) => items.clone(),
+            Some(Value::Number(v)) => vec![*v],
+            Some(other) => {
+                return err(format!(
+                    "{}: widths = {other}: expected a list of widths like [1000, 500]",
+                    self.name
+                ));
+            }
+        };
+        let Some(activation) = word("activation")? else {
+            return missing("activation");
+        };
+        let activation: Activation = activation.parse().map_err(|e| ExprError {
+            message: format!("{}: {e}", self.name),
+        })?;
+        let mut spec = NetworkSpec::new(n, d0, widths, activation);
+        if let Some(layer) = number("layer")? {
+            spec.layer = Some(small_integer(&self.name, "layer", layer, 1, 64)? as usize);
+        }
+        spec.parameterization = match word("parameterization")? {
+            None | Some("ntk") => Parameterization::Ntk,
+            Some("standard") => Parameterization::Standard,
+            Some(other) => {
+                return err(format!(
+                    "{}: parameterization = {other}: expected ntk or standard",
+                    self.name
+                ));
+            }
+        };
+        spec.data = match word("data")? {
+            None | Some("gaussian") => InputData::Gaussian,
+            Some("orthonormal") => InputData::Orthonormal,
+            Some(other) => {
+                return err(format!(
+                    "{}: data = {other}: expected gaussian or orthonormal",
+                    self.name
+                ));
+            }
+        };
+        spec.weight_variance = number("weight_variance")?;
+        Ok(spec)
+    }
+
     fn two_laws(&self) -> Result<(Box<LawExpr>, Box<LawExpr>), ExprError> {
         if !self.named.is_empty() || self.positional.len() != 2 {
             return err(format!(
@@ -402,6 +508,24 @@ impl Call {
                 }
                 LawExpr::TracyWidom { beta: beta as u8 }
             }
+            "ck" => LawExpr::Ck(self.network(&[
+                "n",
+                "d0",
+                "widths",
+                "activation",
+                "layer",
+                "data",
+                "weight_variance",
+            ])?),
+            "ntk" => LawExpr::Ntk(self.network(&[
+                "n",
+                "d0",
+                "widths",
+                "activation",
+                "parameterization",
+                "data",
+                "weight_variance",
+            ])?),
             other => return err(format!("unknown law `{other}`; valid laws: {LAW_NAMES}")),
         })
     }
@@ -442,6 +566,8 @@ impl fmt::Display for LawExpr {
                 )
             }
             LawExpr::TracyWidom { beta } => write!(f, "tracy_widom(beta={beta})"),
+            LawExpr::Ck(spec) => spec.write_expr(f, "ck"),
+            LawExpr::Ntk(spec) => spec.write_expr(f, "ntk"),
         }
     }
 }
@@ -459,6 +585,10 @@ mod tests {
             "pennington_bahri(phi=0.5, energy=0.001)",
             "random_features(phi=0.5, psi=0.25, eta=0.3408450569, zeta=0.25)",
             "tracy_widom(beta=4)",
+            "ck(n=1000, d0=500, widths=[2000, 1000.5], activation=tanh, layer=1)",
+            "ck(n=1000, d0=2000, widths=[500], activation=gelu, data=orthonormal, weight_variance=2)",
+            "ntk(n=1000, d0=500, widths=[2000, 1000, 250], activation=relu)",
+            "ntk(n=10, d0=20, widths=[5], activation=erf, parameterization=standard, data=orthonormal)",
         ];
         for text in texts {
             let expr = parse(text).unwrap();
@@ -500,6 +630,42 @@ mod tests {
             ("free_sum(mp(ratio=1))", "exactly two laws"),
             ("mp(ratio=1) extra", "unexpected text"),
             ("mp(ratio=1", "expected ',' or ')'"),
+            (
+                "ntk(n=10, d0=5, widths=[5])",
+                "missing argument `activation`",
+            ),
+            (
+                "ntk(n=10, d0=5, widths=[5], activation=sigmoid)",
+                "unknown activation `sigmoid`",
+            ),
+            (
+                "ntk(n=10, d0=5, widths=[5], activation=tanh, layer=1)",
+                "unknown argument `layer`",
+            ),
+            (
+                "ck(n=10, d0=5, widths=[5], activation=tanh, parameterization=standard)",
+                "unknown argument `parameterization`",
+            ),
+            (
+                "ntk(n=10, d0=5, widths=tanh, activation=tanh)",
+                "expected a list",
+            ),
+            (
+                "ntk(n=10, d0=5, widths=[5], activation=tanh, data=mnist)",
+                "expected gaussian or orthonormal",
+            ),
+            (
+                "ntk(n=10, d0=5, widths=[5], activation=tanh, parameterization=mup)",
+                "expected ntk or standard",
+            ),
+            (
+                "ck(n=10, d0=5, widths=[5], activation=tanh, layer=0.5)",
+                "expected an integer",
+            ),
+            (
+                "ntk(n=relu, d0=5, widths=[5], activation=tanh)",
+                "expected a number",
+            ),
         ];
         for (text, needle) in cases {
             let message = parse(text).unwrap_err().to_string();

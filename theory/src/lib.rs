@@ -5,6 +5,7 @@
 //! [`law`]. This crate has no random-number generator and no linear-algebra backend: it is pure functions of
 //! parameters, so a prediction can never leak from a sampler.
 
+pub mod activation;
 pub mod airy;
 pub mod bounds;
 pub mod conformance;
@@ -14,8 +15,10 @@ pub mod expr;
 pub mod free_product;
 pub mod free_sum;
 pub mod fuss_catalan;
+pub mod gauss_newton;
 pub mod law;
 pub mod marchenko_pastur;
+pub mod neural_kernels;
 pub mod numerical;
 pub mod pennington_bahri;
 pub mod quadrature;
