@@ -47,6 +47,7 @@ check_tests! {
     ggn_rank_is_at_most_samples_times_classes_minus_one => "simulation.network.ggn_rank",
     gradient_descent_sits_at_the_edge_of_stability => "networks.edge_of_stability.gd",
     momentum_sits_at_its_own_edge_of_stability => "networks.edge_of_stability.momentum",
+    ntk_spectrum_follows_fan_wang_law => "networks.ntk.fan_wang",
     bezier_curve_lowers_the_barrier_between_minima => "networks.mode_connectivity.bezier",
 }
 

@@ -36,6 +36,13 @@ pub fn checks() -> Vec<Check> {
             run: |ctx| edge_of_stability(ctx, Optimizer::HeavyBall { beta: 0.5 }, 2.0),
         },
         Check {
+            id: "networks.ntk.fan_wang",
+            group: Group::Networks,
+            claim: "The NTK Gram matrix of a depth-2 erf network at initialization (NTK parameterisation, width = \
+                    samples) follows the Fan–Wang law, and its mean eigenvalue equals Σ_j a^j (theory notes A1.5).",
+            run: ntk_fan_wang,
+        },
+        Check {
             id: "networks.mode_connectivity.bezier",
             group: Group::Networks,
             claim: "Two independently trained minima are joined by a quadratic Bézier curve whose loss barrier is \
@@ -211,6 +218,44 @@ fn mode_connectivity(ctx: &Context) -> Result<Outcome, CheckError> {
                 .into(),
         details: json!({ "linear_barrier": result.linear.barrier, "bezier_barrier": bezier.barrier,
                          "distance": result.distance }),
+        figures: vec![figure],
+    })
+}
+
+/// The notes (appendix A, A3.4) report finite-width NTK distances of 0.05–0.15 at depth 2–3 for widths 1000–2000,
+/// shrinking like n^(−0.45), mostly from per-sample gradient-norm fluctuations; at n = width = 200 we measured
+/// 0.13 (seed 1) and 0.11 (tanh, n = 150). 0.25 bounds that level with a 2× margin; the bound is loose, and the
+/// moment and KS tests in `tests/ntk.rs` are the sharper checks of this law.
+const NTK_KS_BOUND: f64 = 0.25;
+
+fn ntk_fan_wang(ctx: &Context) -> Result<Outcome, CheckError> {
+    let n = ctx.scale.pick(200, 600);
+    let widths = [n, n, n, 1];
+    let comparison = crate::simulation::compare_ntk(&widths, "erf", n, ctx.seed).map_err(err)?;
+    let values = crate::simulation::ntk_eigenvalues(&widths, "erf", n, ctx.seed).map_err(err)?;
+    let expr = landscape_theory::expr::parse(&comparison.law).map_err(err)?;
+    let law = crate::laws::build_law(&expr).map_err(err)?;
+    let figure = super::figures::spectrum_vs_law(
+        &format!("NTK of a depth-2 erf network, n = width = {n}"),
+        &values,
+        law.as_ref(),
+        50,
+        &[],
+    );
+    Ok(Outcome {
+        measurement: Measurement {
+            value: comparison.ks,
+            stderr: None,
+            method: format!(
+                "KS distance of the {n} eigenvalues of K = JJᵀ (exact Jacobian); mean eigenvalue {} vs predicted {}",
+                comparison.moments_simulated[0], comparison.moments_predicted[0]
+            ),
+        },
+        comparison: Comparison::AtMost { bound: NTK_KS_BOUND },
+        tolerance_reason: "finite-width NTK distances converge slowly (≈ n^(−0.45)); 0.25 is twice the measured \
+                           0.11–0.13 at n = 150–200 (a loose bound; tests/ntk.rs checks moments within sampling error)"
+            .into(),
+        details: serde_json::to_value(&comparison).map_err(err)?,
         figures: vec![figure],
     })
 }
