@@ -354,6 +354,40 @@ pub(crate) fn read_maybe_gz(path: &std::path::Path) -> Result<Vec<u8>, Empirical
     }
 }
 
+impl Dataset {
+    /// The same samples as the native backend's f64 data set: inputs flattened per sample (an image of shape
+    /// `[c, h, w]` becomes a vector of length `c·h·w`), labels as class indices, regression targets as rows.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] if the native data set rejects the values (it re-validates them).
+    pub fn to_native(&self) -> Result<landscape_simulate::network::Dataset, EmpiricalError> {
+        use landscape_simulate::network::Targets as NativeTargets;
+        let n = self.n_samples();
+        let dim = self.sample_len();
+        let x: Vec<f64> = self.inputs.iter().map(|&v| f64::from(v)).collect();
+        let targets = match &self.targets {
+            Targets::Classes { labels, .. } => NativeTargets::Classes(
+                labels
+                    .iter()
+                    .map(|&l| {
+                        usize::try_from(l)
+                            .map_err(|_| EmpiricalError::invalid("label", l, "a label ≥ 0"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            Targets::Values { values, dim } => {
+                NativeTargets::Real(values.iter().map(|&v| f64::from(v)).collect(), *dim)
+            }
+        };
+        landscape_simulate::network::Dataset::new(x, n, dim, targets).map_err(|e| match e {
+            landscape_simulate::SimulateError::InvalidArgument { name, value, valid } => {
+                EmpiricalError::InvalidArgument { name, value, valid }
+            }
+            other => EmpiricalError::Numerical(other.to_string()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,39 +511,5 @@ mod tests {
         // The constant coordinate is centred, not divided by zero.
         assert!((0..3).all(|i| data.sample(i)[1] == 0.0));
         assert_eq!(transform.std[1].to_bits(), 1.0f64.to_bits());
-    }
-}
-
-impl Dataset {
-    /// The same samples as the native backend's f64 data set: inputs flattened per sample (an image of shape
-    /// `[c, h, w]` becomes a vector of length `c·h·w`), labels as class indices, regression targets as rows.
-    ///
-    /// # Errors
-    /// [`EmpiricalError::InvalidArgument`] if the native data set rejects the values (it re-validates them).
-    pub fn to_native(&self) -> Result<landscape_simulate::network::Dataset, EmpiricalError> {
-        use landscape_simulate::network::Targets as NativeTargets;
-        let n = self.n_samples();
-        let dim = self.sample_len();
-        let x: Vec<f64> = self.inputs.iter().map(|&v| f64::from(v)).collect();
-        let targets = match &self.targets {
-            Targets::Classes { labels, .. } => NativeTargets::Classes(
-                labels
-                    .iter()
-                    .map(|&l| {
-                        usize::try_from(l)
-                            .map_err(|_| EmpiricalError::invalid("label", l, "a label ≥ 0"))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            Targets::Values { values, dim } => {
-                NativeTargets::Real(values.iter().map(|&v| f64::from(v)).collect(), *dim)
-            }
-        };
-        landscape_simulate::network::Dataset::new(x, n, dim, targets).map_err(|e| match e {
-            landscape_simulate::SimulateError::InvalidArgument { name, value, valid } => {
-                EmpiricalError::InvalidArgument { name, value, valid }
-            }
-            other => EmpiricalError::Numerical(other.to_string()),
-        })
     }
 }
