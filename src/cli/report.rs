@@ -72,7 +72,32 @@ pub fn run_report(args: ReportArgs) -> CliResult {
         only,
         seed: args.seed,
     };
-    let summary = run(&options, |line| eprintln!("{line}")).map_err(|e| match e {
+    // A progress bar with ETA on a terminal; plain log lines (one per check) otherwise.
+    let total = crate::checks::registry()
+        .iter()
+        .filter(|c| options.only.is_none_or(|g| c.group == g))
+        .count();
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let pb = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} checks, ETA {eta}",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb
+    });
+    let log = |line: &str| match &bar {
+        Some(pb) => {
+            pb.println(line);
+            pb.inc(1);
+        }
+        None => eprintln!("{line}"),
+    };
+    let summary = run(&options, log);
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    let summary = summary.map_err(|e| match e {
         ReportRunError::Usage(m) => CliError::Usage(m),
         ReportRunError::Failure(m) => CliError::Failure(m),
     })?;
