@@ -1,50 +1,8 @@
 //! The CLI contract: JSON on stdout, one line on stderr and exit code 2 for bad input.
 
-use std::process::{Command, Output};
+mod common;
 
-fn landscape(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args(args)
-        .output()
-        .expect("the landscape binary runs")
-}
-
-/// Runs a command that must succeed and returns its JSON.
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = landscape(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed with {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})"))
-}
-
-/// Asserts a command is rejected as bad input: exit code 2, one line on stderr mentioning `needle`.
-fn rejects(args: &[&str], needle: &str) {
-    let out = landscape(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?} should exit 2; stderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "{args:?}: stderr must be one line: {stderr}"
-    );
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: stderr {stderr:?} should mention {needle:?}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?}: nothing on stdout on error"
-    );
-}
+use common::{json, landscape, rejects};
 
 #[test]
 fn theory_rejects_bad_law_expressions_with_one_line() {

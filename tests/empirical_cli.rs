@@ -1,49 +1,9 @@
 //! The `landscape empirical` contract: JSON on stdout with version, config, seed and mode; one line on stderr and
 //! exit code 2 for bad input (CUDA or torch models in a native build, malformed specs).
 
-use std::process::{Command, Output};
+mod common;
 
-fn landscape(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args(args)
-        .output()
-        .expect("the landscape binary runs")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = landscape(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed with {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})"))
-}
-
-fn rejects(args: &[&str], needle: &str) {
-    let out = landscape(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?} should exit 2; stderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "{args:?}: stderr must be one line: {stderr}"
-    );
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: stderr {stderr:?} should mention {needle:?}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?}: nothing on stdout on error"
-    );
-}
+use common::{json, rejects};
 
 /// A small problem: 4 classes in dimension 6, 80 samples, one hidden layer of 8 (P = 6·8+8+8·4+4 = 92).
 const DATA: &str = "gaussian-mixture:classes=4,dim=6,n=80,separation=0.7";
@@ -319,31 +279,22 @@ fn malformed_specs_and_sizes_are_bad_input() {
 
 #[test]
 fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args([
-            "empirical",
-            "hessian",
-            "--model",
-            "mlp:widths=8",
-            "--data",
-            "digits",
-            "--loss",
-            "cross_entropy",
-            "--samples",
-            "40",
-            "--top-k",
-            "3",
-            "--seed",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "empirical",
+        "hessian",
+        "--model",
+        "mlp:widths=8",
+        "--data",
+        "digits",
+        "--loss",
+        "cross_entropy",
+        "--samples",
+        "40",
+        "--top-k",
+        "3",
+        "--seed",
+        "1",
+    ]);
     // 64 pixels → 8 hidden → 10 classes, with biases.
     assert_eq!(
         v["n_params"].as_u64(),
@@ -351,8 +302,8 @@ fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
         "{v}"
     );
     assert_eq!(v["n_samples"].as_u64(), Some(40), "{v}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args([
+    rejects(
+        &[
             "empirical",
             "hessian",
             "--model",
@@ -361,15 +312,7 @@ fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
             "/nonexistent/x.npz",
             "--seed",
             "1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr)
-            .trim_end()
-            .lines()
-            .count(),
-        1
+        ],
+        "x.npz",
     );
 }

@@ -1,14 +1,9 @@
 //! `landscape report`: files, schema, verdict text in the PDF, reproducibility, and bad input.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn landscape(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args(args)
-        .output()
-        .expect("the landscape binary runs")
-}
+use common::landscape;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -109,7 +104,7 @@ fn report_writes_pdf_svg_data_and_a_stable_schema_and_is_reproducible() {
             .any(|e| { e.unwrap().path().extension().is_some_and(|x| x == "npy") })
     );
     // The verdict table's text is extractable (poppler; .ci/run installs poppler-utils).
-    match Command::new("pdftotext")
+    match std::process::Command::new("pdftotext")
         .args([dir.join("report.pdf").to_str().unwrap(), "-"])
         .output()
     {
