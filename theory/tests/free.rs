@@ -257,3 +257,16 @@ proptest::proptest! {
         proptest::prop_assert!((prod.cdf(1e6) - 1.0).abs() < 1e-7);
     }
 }
+
+/// Known defect, pinned: near the parameters where the two pieces of the Pennington–Bahri support (the smeared
+/// zero atom of H0 for φ > 1, and the Marchenko–Pastur bulk) are about to merge, the engine loses ≈ 7e-5 of mass
+/// and construction fails with `NoConvergence` (an error, never a wrong law). Found by the property test above;
+/// unfixed. Run with `--ignored` after a fix to the support scan near a closing gap.
+#[test]
+#[ignore = "known defect: mass balance near a closing support gap (phi ≈ 2.92, energy ≈ 0.09–0.1)"]
+fn known_defect_pennington_bahri_near_a_closing_gap_builds() {
+    for (phi, energy) in [(2.923508046908635, 0.09111557807307391), (2.9235, 0.1)] {
+        let law = landscape_theory::pennington_bahri::PenningtonBahri::new(phi, energy);
+        assert!(law.is_ok(), "phi {phi}, energy {energy}: {law:?}");
+    }
+}
