@@ -96,7 +96,10 @@ fn tracy_widom_passes_the_checker_at_1e_7() {
     // The quantile round trip is ill-posed in the far tails of the effective support [−12, 17]: at x = 12.65,
     // F = 1 − 1.7e-15 rounds to within an ulp of 1, so any x nearby is a valid quantile. The quantile is tested in
     // the bulk by the crate's own tests; here only mass, cdf, moments and the Cauchy transform are held to 1e-7.
-    let tol = ConformanceTolerance { quantile: 1.0, ..ConformanceTolerance::uniform(TOL) };
+    let tol = ConformanceTolerance {
+        quantile: 1.0,
+        ..ConformanceTolerance::uniform(TOL)
+    };
     for beta in [1, 2, 4] {
         let law = TracyWidom::new(beta).unwrap();
         if let Err(message) = check_law(&law, &tol) {
