@@ -360,8 +360,7 @@ pub fn jacobian_mean_variance(
 
 /// Gauss–Hermite nodes for the mean-field expectations. `sech⁸(√q x)` has poles at `±iπ/(2√q)`, so convergence
 /// is slower than for entire integrands: measured at `q* = 0.5`, the PSG variance has relative error 2e-9 with 80
-/// nodes, 5e-11 with 100, 3e-14 with 150 (against mpmath at 30 digits, `tests/reference/free.py`). (200 nodes
-/// currently give a non-finite sum in `quadrature::gauss_hermite`.)
+/// nodes, 5e-11 with 100, 3e-14 with 150 (against mpmath at 30 digits, `tests/reference/free.py`).
 pub const MEAN_FIELD_NODES: usize = 150;
 
 /// A pointwise activation φ.
