@@ -775,6 +775,52 @@ pub fn solve_self_map(
     scale: f64,
     what: &'static str,
 ) -> Result<Complex64, LawError> {
+    let f = iterate_self_map(&phi, start, &in_domain, scale, what)?;
+    // The interior fixed point of a holomorphic self-map of a hyperbolic domain that is not an automorphism is
+    // attracting (Schwarz–Pick). A repelling one is a spurious root — in practice a real root of the equation
+    // sitting O(η) below the real axis, which rounding puts O(η) above it when Im z = η is at the rounding floor,
+    // reached by a warm start that walked along the axis out of a spectral gap into the support (it reported zero
+    // density inside the support: Pennington–Bahri at φ ≈ 2.92, ε ≈ 0.09 lost 7e-5 of mass that way). Near-real
+    // Newton iterates of a real-symmetric map cannot leave the axis, so restart above it, at heights set by how
+    // repelling the root is (a double root splits like a square root, and so does |φ'| − 1), and keep a restart
+    // that converges to an attracting fixed point. Otherwise keep the root: this never turns a success into a
+    // failure (at an edge |φ'| = 1 up to the finite difference's error).
+    let w = f; // φ(ω) = ω at the fixed point, to the tolerance.
+    let excess = derivative_norm(&phi, w, scale) - 1.0;
+    if excess > SELF_MAP_DERIVATIVE_SLACK {
+        let size = w.norm().max(scale);
+        for k in [1.0, 0.1, 10.0] {
+            let restart = w + Complex64::new(0.0, k * excess.min(1.0) * size);
+            if in_domain(restart)
+                && let Ok(g) = iterate_self_map(&phi, restart, &in_domain, scale, what)
+                && derivative_norm(&phi, g, scale) <= 1.0 + SELF_MAP_DERIVATIVE_SLACK
+            {
+                return Ok(g);
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// How far above 1 `|φ'(ω)|` may be before a fixed point counts as repelling: at an edge the fixed point is a
+/// double root with `φ' = 1`, which the finite difference of [`derivative_norm`] resolves to ~1e-6.
+pub const SELF_MAP_DERIVATIVE_SLACK: f64 = 1e-5;
+
+/// `|φ'(ω)|` by a central difference along the real axis.
+fn derivative_norm(phi: &impl Fn(Complex64) -> Complex64, w: Complex64, scale: f64) -> f64 {
+    let d = 1e-4 * w.im.abs() + 1e-9 * w.norm().max(scale);
+    ((phi(w + d) - phi(w - d)) / (2.0 * d)).norm()
+}
+
+/// Damped Newton steps on `φ(ω) − ω` with a finite-difference derivative, falling back to `ω ← φ(ω)`; returns
+/// `φ(ω)` at the fixed point.
+fn iterate_self_map(
+    phi: &impl Fn(Complex64) -> Complex64,
+    start: Complex64,
+    in_domain: &impl Fn(Complex64) -> bool,
+    scale: f64,
+    what: &'static str,
+) -> Result<Complex64, LawError> {
     let finite = |w: Complex64| w.re.is_finite() && w.im.is_finite();
     let mut w = start;
     if !in_domain(w) || !finite(phi(w)) {
