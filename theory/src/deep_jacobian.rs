@@ -17,8 +17,8 @@
 //!   `mean = χ^L`, `variance = χ^{2L}·L·(μ₂/μ₁² − 1 − s₁)` with `χ = σ_w² μ₁`, `s₁ = −1` (Gaussian) or `0`
 //!   (orthogonal). At criticality (`χ = 1`) this is PSG's `σ²_{JJᵀ} = L(μ₂/μ₁² − 1 − s₁)`. Derivation: multiply
 //!   the expansions `S(z) = (1/m₁)(1 + (1 − m₂/m₁²) z + O(z²))` of the `2L` factors.
-//! * [`MeanField`]: the variance fixed point `q*` and the moments `μ₁, μ₂` for linear, tanh and ReLU networks
-//!   (Gauss–Hermite quadrature with [`MEAN_FIELD_NODES`] nodes).
+//! * [`MeanField`]: the variance fixed point `q*` and the moments `μ₁, μ₂` for linear, tanh, ReLU, erf and GELU networks
+//!   (Gauss–Hermite quadrature, [`Activation::gaussian_expectation`]).
 
 use std::fmt;
 
@@ -26,7 +26,6 @@ use crate::LawError;
 use crate::error::{require_non_negative, require_positive};
 use crate::law::{Atom, Complex64, Interval, SpectralLaw, Support};
 use crate::numerical::{CauchySolver, NumericalConfig, NumericalLaw};
-use crate::quadrature::gauss_hermite;
 
 /// The weight distribution of every layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,21 +357,13 @@ pub fn jacobian_mean_variance(
     ))
 }
 
-/// Gauss–Hermite nodes for the mean-field expectations. `sech⁸(√q x)` has poles at `±iπ/(2√q)`, so convergence
-/// is slower than for entire integrands: measured at `q* = 0.5`, the PSG variance has relative error 2e-9 with 80
-/// nodes, 5e-11 with 100, 3e-14 with 150 (against mpmath at 30 digits, `tests/reference/free.py`).
-pub const MEAN_FIELD_NODES: usize = 150;
-
-/// A pointwise activation φ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activation {
-    /// φ(h) = h.
-    Linear,
-    /// φ(h) = tanh h.
-    Tanh,
-    /// φ(h) = max(h, 0).
-    Relu,
-}
+/// The pointwise activation φ of the mean-field recursion: the crate's one activation type (linear, tanh, relu,
+/// erf, gelu). Expectations use [`Activation::gaussian_expectation`]: Gauss–Hermite with
+/// [`crate::activation::GAUSS_HERMITE_NODES`] nodes for smooth φ — `sech⁸(√q x)` has poles at `±iπ/(2√q)`, so
+/// convergence is slower than for entire integrands: measured at `q* = 0.5`, the PSG variance has relative error
+/// 2e-9 with 80 nodes, 5e-11 with 100, 3e-14 with 150 (against mpmath at 30 digits, `tests/reference/free.py`) —
+/// and closed forms for linear and ReLU.
+pub use crate::activation::Activation;
 
 /// The mean-field quantities of a deep network at its variance fixed point (Poole et al. 2016; PSG 2017):
 /// `q* = σ_w² E[φ(√q* ξ)²] + σ_b²`, `μ_k = E[φ'(√q* ξ)^{2k}]`, `χ = σ_w² μ₁`, `ξ ~ N(0,1)`.
@@ -435,12 +426,14 @@ impl MeanField {
                     return Err(diverges());
                 }
             }
-            Activation::Tanh => {
-                let rule = gauss_hermite(MEAN_FIELD_NODES);
+            Activation::Tanh | Activation::Erf | Activation::Gelu => {
                 let mut q: f64 = 1.0;
                 let mut converged = false;
                 for _ in 0..100_000 {
-                    let next = sw2 * rule.integrate(|x| (q.sqrt() * x).tanh().powi(2)) + sb2;
+                    let next = sw2 * second_moment(activation, q) + sb2;
+                    if !next.is_finite() {
+                        return Err(diverges());
+                    }
                     let done = (next - q).abs() <= 1e-15 * next.max(1e-300);
                     q = next;
                     if done {
@@ -482,14 +475,7 @@ impl MeanField {
 
     /// `σ_b² = q* − σ_w² E[φ(√q* ξ)²]`, the bias variance that makes `q*` a fixed point.
     pub fn critical_bias_variance(&self, activation: Activation) -> f64 {
-        let rule = gauss_hermite(MEAN_FIELD_NODES);
-        let q = self.q_star;
-        let second = match activation {
-            Activation::Linear => q,
-            Activation::Relu => 0.5 * q,
-            Activation::Tanh => rule.integrate(|x| (q.sqrt() * x).tanh().powi(2)),
-        };
-        q - self.sigma_w2 * second
+        self.q_star - self.sigma_w2 * second_moment(activation, self.q_star)
     }
 
     /// Mean and variance of the `JJᵀ` spectrum at depth `L` ([`jacobian_mean_variance`]).
@@ -505,19 +491,27 @@ impl MeanField {
     }
 }
 
+/// `E[φ(h)²]`, `h ~ N(0, q)` (exact for linear and ReLU).
+fn second_moment(activation: Activation, q: f64) -> f64 {
+    match activation {
+        Activation::Linear => q,
+        Activation::Relu => 0.5 * q,
+        _ => activation.gaussian_expectation(|x| activation.value(q.sqrt() * x).powi(2)),
+    }
+}
+
 /// `(μ₁, μ₂) = (E[φ'(h)²], E[φ'(h)⁴])`, `h ~ N(0, q)`.
 fn derivative_moments(activation: Activation, q: f64) -> (f64, f64) {
     match activation {
         Activation::Linear => (1.0, 1.0),
-        // φ' = 1{h > 0}: every moment is P(h > 0) = 1/2 (exact; Gauss–Hermite would smear the step).
+        // φ' = 1{h > 0}: every moment is P(h > 0) = 1/2 (exact; quadrature would smear the step).
         Activation::Relu => (0.5, 0.5),
-        Activation::Tanh => {
-            let rule = gauss_hermite(MEAN_FIELD_NODES);
-            let d2 = |x: f64| {
-                let t = (q.sqrt() * x).tanh();
-                (1.0 - t * t).powi(2)
-            };
-            (rule.integrate(d2), rule.integrate(|x| d2(x).powi(2)))
+        _ => {
+            let d2 = |x: f64| activation.derivative(q.sqrt() * x).powi(2);
+            (
+                activation.gaussian_expectation(d2),
+                activation.gaussian_expectation(|x| d2(x).powi(2)),
+            )
         }
     }
 }
@@ -626,6 +620,44 @@ mod tests {
             .jacobian_mean_variance(8, WeightKind::Orthogonal)
             .unwrap();
         assert!((var - 8.0).abs() < 1e-12);
+    }
+
+    /// `E f(h)`, `h ~ N(0, q)`, by a composite 64-panel Simpson rule on `[−12√q, 12√q]`: independent of the
+    /// Gauss–Hermite rule the mean field uses; its error (h⁴ f⁗ ~ 1e-12 here) sets the 1e-10 tolerance.
+    fn simpson_expectation(q: f64, f: impl Fn(f64) -> f64) -> f64 {
+        let (a, n) = (12.0 * q.sqrt(), 4096);
+        let h = 2.0 * a / n as f64;
+        let g =
+            |x: f64| f(x) * (-x * x / (2.0 * q)).exp() / (2.0 * std::f64::consts::PI * q).sqrt();
+        let mut sum = g(-a) + g(a);
+        for i in 1..n {
+            sum += g(-a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+        }
+        sum * h / 3.0
+    }
+
+    #[test]
+    fn erf_and_gelu_mean_fields_solve_their_variance_maps() {
+        for (activation, sigma_w, sigma_b) in [
+            (Activation::Erf, 1.3, 0.2),
+            (Activation::Gelu, 1.2, 0.3),
+            (Activation::Tanh, 1.1, 0.1),
+        ] {
+            let mf = MeanField::new(activation, sigma_w, sigma_b).unwrap();
+            let q = mf.q_star;
+            let image = sigma_w * sigma_w * simpson_expectation(q, |h| activation.value(h).powi(2))
+                + sigma_b * sigma_b;
+            assert!(
+                (image - q).abs() < 1e-10 * q,
+                "{activation}: q* = {q}, map(q*) = {image}"
+            );
+            let mu1 = simpson_expectation(q, |h| activation.derivative(h).powi(2));
+            assert!(
+                (mf.mu1 - mu1).abs() < 1e-10,
+                "{activation}: μ₁ {} vs {mu1}",
+                mf.mu1
+            );
+        }
     }
 
     #[test]
