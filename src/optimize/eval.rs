@@ -410,6 +410,8 @@ pub struct MethodResult {
     pub tuning: Vec<TuningPoint>,
     /// The chosen value (`None` if every grid value diverged).
     pub chosen: Option<f64>,
+    /// Whether the chosen value is the smallest or largest of a grid of several values (widen the grid).
+    pub chosen_at_grid_edge: bool,
     /// The evaluation runs.
     pub runs: Vec<SeedRun>,
     /// Their summary.
@@ -599,12 +601,20 @@ pub fn evaluate_method(
         }
     }
     let summary = summarize(&runs);
+    let (lo, hi) = method
+        .grid
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let chosen_at_grid_edge = method.grid.len() > 1 && chosen.is_some_and(|c| c <= lo || c >= hi);
     Ok(MethodResult {
         name: method.name.to_string(),
         adaptive: method.is_adaptive(),
         parameter: if method.is_adaptive() { "c" } else { "lr" },
         tuning,
         chosen,
+        chosen_at_grid_edge,
         runs,
         summary,
     })
@@ -693,19 +703,20 @@ pub fn summarize(runs: &[SeedRun]) -> Summary {
 /// and whether the adaptive rule's interval lies above, overlaps, or lies below the baseline's; likewise for steps
 /// to target. States plainly when the adaptive rule does not beat the baseline.
 pub fn finding(methods: &[MethodResult]) -> String {
-    let best = |adaptive: bool| {
+    // The best method of a kind by a summary statistic (`sign` +1: higher is better).
+    let best = |adaptive: bool, stat: &dyn Fn(&Summary) -> Option<MeanCi>, sign: f64| {
         methods
             .iter()
-            .filter(|m| m.adaptive == adaptive && m.summary.test_accuracy.is_some())
+            .filter(|m| m.adaptive == adaptive && stat(&m.summary).is_some())
             .max_by(|a, b| {
-                let (x, y) = (
-                    a.summary.test_accuracy.map_or(0.0, |m| m.mean),
-                    b.summary.test_accuracy.map_or(0.0, |m| m.mean),
-                );
-                x.total_cmp(&y)
+                let key = |m: &MethodResult| sign * stat(&m.summary).map_or(f64::NAN, |v| v.mean);
+                key(a).total_cmp(&key(b))
             })
     };
-    let (Some(base), Some(adapt)) = (best(false), best(true)) else {
+    let accuracy = |s: &Summary| s.test_accuracy;
+    let steps = |s: &Summary| s.steps_to_target;
+    let (Some(base), Some(adapt)) = (best(false, &accuracy, 1.0), best(true, &accuracy, 1.0))
+    else {
         return "no comparison: need at least one baseline and one adaptive rule that did not diverge"
             .into();
     };
@@ -737,8 +748,8 @@ pub fn finding(methods: &[MethodResult]) -> String {
             format!("{:.4} ± {:.4}", m.mean, m.ci95.unwrap_or(f64::NAN))
         })
     };
-    format!(
-        "test accuracy: the best adaptive rule {} ({}) {} the best tuned baseline {} ({}); steps to target: {} ({}) {} {} ({})",
+    let mut text = format!(
+        "test accuracy: the best adaptive rule {} ({}) {} the best tuned baseline {} ({})",
         adapt.name,
         fmt(adapt.summary.test_accuracy),
         compare(
@@ -748,16 +759,27 @@ pub fn finding(methods: &[MethodResult]) -> String {
         ),
         base.name,
         fmt(base.summary.test_accuracy),
-        adapt.name,
-        fmt(adapt.summary.steps_to_target),
-        compare(
-            adapt.summary.steps_to_target,
-            base.summary.steps_to_target,
-            false
-        ),
-        base.name,
-        fmt(base.summary.steps_to_target),
-    )
+    );
+    match (best(false, &steps, -1.0), best(true, &steps, -1.0)) {
+        (Some(b), Some(a)) => text.push_str(&format!(
+            "; steps to the loss target: the fastest adaptive rule {} ({}) {} the fastest baseline {} ({})",
+            a.name,
+            fmt(a.summary.steps_to_target),
+            compare(a.summary.steps_to_target, b.summary.steps_to_target, false),
+            b.name,
+            fmt(b.summary.steps_to_target),
+        )),
+        (None, Some(a)) => text.push_str(&format!(
+            "; steps to the loss target: only adaptive rules reached it (fastest {})",
+            a.name
+        )),
+        (Some(b), None) => text.push_str(&format!(
+            "; steps to the loss target: no adaptive rule reached it (fastest baseline {})",
+            b.name
+        )),
+        (None, None) => text.push_str("; no run reached the loss target"),
+    }
+    text
 }
 
 /// The geometry (Gauss–Newton) at initialization and after training with the first optimizer at its chosen value,
