@@ -347,6 +347,17 @@ pub fn adam_stability_threshold(learning_rate: f64, beta1: f64) -> f64 {
     (2.0 + 2.0 * beta1) / ((1.0 - beta1) * learning_rate)
 }
 
+/// The stability threshold of an optimizer at step size `η`: `2/η` (gradient descent) and `(2 + 2β)/η` (heavy
+/// ball) on `λ_max(H)`, and `(2 + 2β₁)/((1 − β₁) η)` for Adam on the preconditioned sharpness `λ_max(P⁻¹H)`.
+pub fn stability_threshold(optimizer: &crate::train::Optimizer, learning_rate: f64) -> f64 {
+    match *optimizer {
+        crate::train::Optimizer::Adam { beta1, .. } => {
+            adam_stability_threshold(learning_rate, beta1)
+        }
+        other => other.stability_threshold(learning_rate).unwrap_or(f64::NAN),
+    }
+}
+
 /// `λ_max(P^{−1/2} A P^{−1/2})` by `steps` Lanczos steps, warm-started at `start` if given; returns the value,
 /// its residual and the unit eigenvector (for the next warm start).
 ///
@@ -574,6 +585,16 @@ mod tests {
         // ŝ = s / (1 − β₂) after one step.
         assert!((p[0] - (4.0f64 / 0.001).sqrt() - 1e-8).abs() < 1e-9);
         assert!((adam_stability_threshold(0.1, 0.9) - 380.0).abs() < 1e-9);
+        use crate::train::Optimizer;
+        let adam = Optimizer::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        };
+        assert!((stability_threshold(&adam, 0.01) - 3800.0).abs() < 1e-6);
+        assert!((stability_threshold(&Optimizer::GradientDescent, 0.5) - 4.0).abs() < 1e-12);
+        let heavy = Optimizer::HeavyBall { beta: 0.5 };
+        assert!((stability_threshold(&heavy, 0.5) - 6.0).abs() < 1e-12);
     }
 
     #[test]

@@ -842,3 +842,108 @@ fn architecture_study(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(seed: u64, accuracy: Option<f64>, steps: Option<usize>, diverged: bool) -> SeedRun {
+        SeedRun {
+            seed,
+            diverged_at: diverged.then_some(3),
+            steps_to_target: steps,
+            seconds_to_target: steps.map(|s| s as f64 * 1e-3),
+            train_loss: accuracy.map(|_| 0.1),
+            test_loss: accuracy.map(|_| 0.2),
+            test_accuracy: accuracy,
+            noisy_accuracy: accuracy,
+            perturbed_accuracy: accuracy,
+            final_lambda_max: accuracy.map(|_| 1.0),
+            seconds: 0.01,
+            curve: vec![],
+        }
+    }
+
+    fn method(name: &str, adaptive: bool, runs: Vec<SeedRun>) -> MethodResult {
+        MethodResult {
+            name: name.into(),
+            adaptive,
+            parameter: if adaptive { "c" } else { "lr" },
+            tuning: vec![],
+            chosen: Some(1.0),
+            chosen_at_grid_edge: false,
+            summary: summarize(&runs),
+            runs,
+        }
+    }
+
+    #[test]
+    fn diverged_runs_are_counted_and_never_averaged() {
+        let s = summarize(&[
+            run(1, Some(0.9), Some(10), false),
+            run(2, Some(0.8), None, false),
+            run(3, None, None, true),
+        ]);
+        assert_eq!((s.runs, s.diverged, s.reached_target), (3, 1, 1));
+        let acc = s.test_accuracy.unwrap();
+        assert_eq!(acc.n, 2);
+        assert!((acc.mean - 0.85).abs() < 1e-12);
+        assert_eq!(s.steps_to_target.unwrap().n, 1);
+    }
+
+    #[test]
+    fn the_finding_says_when_an_adaptive_rule_does_not_beat_the_baseline() {
+        // Two runs per method: t_{0.975,1} = 12.7, so separated intervals need tightly clustered values.
+        let base = method(
+            "adam",
+            false,
+            vec![
+                run(1, Some(0.95), Some(20), false),
+                run(2, Some(0.951), Some(20), false),
+            ],
+        );
+        let worse = method(
+            "inverse_sharpness",
+            true,
+            vec![
+                run(1, Some(0.80), Some(40), false),
+                run(2, Some(0.81), Some(40), false),
+            ],
+        );
+        let text = finding(&[base.clone(), worse]);
+        assert!(
+            text.contains("inverse_sharpness (0.8050 ± ")
+                && text.contains(") is worse than the best tuned baseline adam"),
+            "{text}"
+        );
+        let overlapping = method(
+            "gn_diagonal",
+            true,
+            vec![
+                run(1, Some(0.94), Some(10), false),
+                run(2, Some(0.97), Some(30), false),
+            ],
+        );
+        let text = finding(&[base.clone(), overlapping]);
+        assert!(
+            text.contains("does not beat (95% intervals overlap)"),
+            "{text}"
+        );
+        let better = method(
+            "gn_diagonal",
+            true,
+            vec![
+                run(1, Some(0.99), Some(5), false),
+                run(2, Some(0.991), Some(5), false),
+            ],
+        );
+        let text = finding(&[base.clone(), better]);
+        assert!(
+            text.contains(") beats the best tuned baseline adam"),
+            "{text}"
+        );
+        assert!(text.contains("the fastest adaptive rule gn_diagonal (5.0000 ± 0.0000) beats"));
+        let all_diverged = method("inverse_trace", true, vec![run(1, None, None, true)]);
+        assert!(finding(&[base, all_diverged]).starts_with("no comparison"));
+    }
+}
