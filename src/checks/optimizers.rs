@@ -24,7 +24,7 @@ use landscape_simulate::rng::task_rng;
 
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
 use crate::optimize::config::{MethodKind, MethodSpec, OptimizeConfig, TaskSpec};
-use crate::optimize::eval::evaluate;
+use crate::optimize::eval::{architecture_study, evaluate, load_task};
 
 fn err(e: impl std::fmt::Display) -> CheckError {
     e.to_string()
@@ -61,6 +61,15 @@ pub fn checks() -> Vec<Check> {
             claim: "The paired-probe estimate of the effective dimension (tr G)²/tr(G²) of a network's \
                     Gauss–Newton matrix agrees with the exact value within four of its delta-method standard errors.",
             run: participation_ratio_check,
+        },
+        Check {
+            id: "optimizers.architecture.effective_dimension",
+            group: Group::Optimizers,
+            claim: "Training concentrates the curvature: for MLPs of several widths and depths on the digits, the \
+                    Gauss–Newton effective dimension (tr G)²/tr(G²) after training is below its value at \
+                    initialization (a measured regularity, reported with λ_max and accuracy as architecture \
+                    guidance).",
+            run: architecture,
         },
         Check {
             id: "optimizers.comparison.finding",
@@ -606,6 +615,137 @@ fn comparison(ctx: &Context) -> Result<Outcome, CheckError> {
             "an easy task (chance 0.25): every tuned optimizer that trains at all exceeds 0.9"
                 .into(),
         details: serde_json::to_value(task).map_err(err)?,
+        figures: vec![figure],
+    })
+}
+
+/// The claim is a decrease (ratio < 1). Measured at the default seed (SGD η = 1, 200 steps, batch 64): ratios
+/// 0.38 ([16]: 114 → 43), 0.25 ([64]: 151 → 37) and 0.30 ([32, 32]: 96 → 29); the largest ratio is 0.39 and 0.38
+/// at seeds 1 and 2. On the 4-class mixture of the example configuration the drop is smaller (ratios 0.6–0.85,
+/// d_eff ≈ 5–8 there), so the claim is made for the digits only.
+const CONCENTRATION_BOUND: f64 = 1.0;
+
+fn architecture(ctx: &Context) -> Result<Outcome, CheckError> {
+    let hidden: Vec<Vec<usize>> = ctx.scale.pick(
+        vec![vec![16], vec![64], vec![32, 32]],
+        vec![
+            vec![16],
+            vec![32],
+            vec![64],
+            vec![128],
+            vec![32, 32],
+            vec![32, 32, 32],
+        ],
+    );
+    let config = OptimizeConfig {
+        file: "(check optimizers.architecture.effective_dimension)".into(),
+        text: String::new(),
+        seed: ctx.seed,
+        seeds: 1,
+        steps: 200,
+        batch_size: Some(64),
+        eval_every: 200,
+        loss_target: 0.1,
+        input_noise: 0.0,
+        weight_noise: 0.0,
+        perturbation_draws: 1,
+        tasks: vec![TaskSpec::Digits],
+        hidden: vec![32],
+        activation: Activation::Tanh,
+        methods: vec![],
+        architectures: hidden,
+    };
+    let task = load_task(&TaskSpec::Digits, ctx.seed).map_err(err)?;
+    let sgd = MethodSpec {
+        name: "sgd",
+        kind: MethodKind::Sgd,
+        grid: vec![1.0],
+    };
+    let points = architecture_study(&config, &task, &sgd, 1.0, ctx.seed).map_err(err)?;
+    let value = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
+    let mut ratios = Vec::new();
+    let mut lines = Vec::new();
+    for p in &points {
+        let trained = p.trained.as_ref();
+        let ratio = trained.map_or(f64::INFINITY, |t| {
+            value(t, "effective_dimension") / value(&p.init, "effective_dimension")
+        });
+        ratios.push(ratio);
+        lines.push(format!(
+            "{:?} (P = {}): d_eff {:.1} → {}, λ_max {:.3} → {}, accuracy {}",
+            p.hidden,
+            p.n_params,
+            value(&p.init, "effective_dimension"),
+            trained.map_or("diverged".into(), |t| format!(
+                "{:.1}",
+                value(t, "effective_dimension")
+            )),
+            value(&p.init, "lambda_max"),
+            trained.map_or("—".into(), |t| format!("{:.3}", value(t, "lambda_max"))),
+            p.test_accuracy.map_or("—".into(), |a| format!("{a:.3}")),
+        ));
+    }
+    let worst = ratios.iter().copied().fold(0.0, f64::max);
+    let label = |p: &crate::optimize::eval::ArchitecturePoint| format!("{:?}", p.hidden);
+    let series = |key: &'static str, at_init: bool| Curve {
+        label: format!(
+            "{} {}",
+            if key == "effective_dimension" {
+                "d_eff"
+            } else {
+                "λ_max"
+            },
+            if at_init {
+                "at initialization"
+            } else {
+                "after training"
+            }
+        ),
+        x: (0..points.len()).map(|i| i as f64).collect(),
+        y: points
+            .iter()
+            .map(|p| {
+                if at_init {
+                    value(&p.init, key)
+                } else {
+                    p.trained.as_ref().map_or(f64::NAN, |t| value(t, key))
+                }
+            })
+            .collect(),
+    };
+    let figure = Figure::Trajectory(TrajectoryFigure {
+        title: format!(
+            "Gauss–Newton effective dimension by architecture (digits; {})",
+            points.iter().map(label).collect::<Vec<_>>().join(", ")
+        ),
+        x_label: "architecture index (order of the title)".into(),
+        y_label: "(tr G)² / tr(G²)".into(),
+        series: vec![
+            series("effective_dimension", true),
+            series("effective_dimension", false),
+        ],
+        hlines: vec![],
+        log_y: true,
+        legend: Legend::Auto,
+    });
+    Ok(Outcome {
+        measurement: Measurement {
+            value: worst,
+            stderr: None,
+            method: format!(
+                "largest ratio d_eff(trained)/d_eff(init) over the architectures (SGD η = 1, 200 steps, batch 64, \
+                 Gauss–Newton on 256 training samples, 20 paired probes): {}",
+                lines.join("; ")
+            ),
+        },
+        comparison: Comparison::AtMost {
+            bound: CONCENTRATION_BOUND,
+        },
+        tolerance_reason:
+            "the claim is a decrease; the estimator's relative error (20 probes) is about 10 %, \
+                           far below the measured drops"
+                .into(),
+        details: serde_json::to_value(&points).map_err(err)?,
         figures: vec![figure],
     })
 }

@@ -529,7 +529,16 @@ pub fn evaluate(config: &OptimizeConfig) -> Result<OptimizeReport, OptimizeError
                 &evaluation_seeds,
             )?);
         }
-        let architecture = architecture_study(config, &task, &methods, &evaluation_seeds)?;
+        let architecture = match (
+            config.methods.first(),
+            methods.first().and_then(|m| m.chosen),
+            evaluation_seeds.first(),
+        ) {
+            (Some(first), Some(value), Some(&seed)) => {
+                architecture_study(config, &task, first, value, seed)?
+            }
+            _ => Vec::new(),
+        };
         tasks.push(TaskResult {
             task: task.name.clone(),
             splits: (task.train.n, task.validation.n, task.test.n),
@@ -782,20 +791,19 @@ pub fn finding(methods: &[MethodResult]) -> String {
     text
 }
 
-/// The geometry (Gauss–Newton) at initialization and after training with the first optimizer at its chosen value,
-/// for each architecture, from the first evaluation seed.
-fn architecture_study(
+/// The geometry (Gauss–Newton, on up to [`SHARPNESS_SAMPLES`] training samples) at initialization and after
+/// training with `first` at `value`, for each architecture of `config`, from `seed` (the evaluation uses its first
+/// optimizer at its chosen value and its first evaluation seed).
+///
+/// # Errors
+/// Model, data or estimator failures (a diverged training run is recorded as `trained: None`).
+pub fn architecture_study(
     config: &OptimizeConfig,
     task: &TaskData,
-    methods: &[MethodResult],
-    evaluation_seeds: &[u64],
+    first: &MethodSpec,
+    value: f64,
+    seed: u64,
 ) -> Result<Vec<ArchitecturePoint>, OptimizeError> {
-    let (Some(first), Some(&seed)) = (config.methods.first(), evaluation_seeds.first()) else {
-        return Ok(Vec::new());
-    };
-    let Some(value) = methods.first().and_then(|m| m.chosen) else {
-        return Ok(Vec::new());
-    };
     let sub = task
         .train
         .first(task.train.n.min(SHARPNESS_SAMPLES))
@@ -834,7 +842,11 @@ fn architecture_study(
             hidden: hidden.clone(),
             depth: hidden.len(),
             n_params: m.n_params(),
-            trained_with: format!("{} {} = {value}", first.name, methods[0].parameter),
+            trained_with: format!(
+                "{} {} = {value}",
+                first.name,
+                if first.is_adaptive() { "c" } else { "lr" }
+            ),
             init: geometry_json(&init),
             trained,
             test_accuracy,
