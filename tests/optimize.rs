@@ -122,6 +122,14 @@ fn bad_configurations_name_the_file_line_column_and_field() {
         all.push(&file);
         rejects_all(&["optimize", "--config", path.to_str().unwrap()], &all);
     }
+    let path = temp_config(
+        "batch.toml",
+        &SMALL.replace("steps = 30", "steps = 30\nbatch_size = 500"),
+    );
+    rejects_all(
+        &["optimize", "--config", path.to_str().unwrap()],
+        &["batch_size = 500 exceeds the 60 training samples of task mixture"],
+    );
     rejects_all(
         &["optimize", "--config", "/nonexistent/optimize.toml"],
         &["cannot read the configuration"],

@@ -519,6 +519,16 @@ pub fn evaluate(config: &OptimizeConfig) -> Result<OptimizeReport, OptimizeError
     let mut tasks = Vec::new();
     for spec in &config.tasks {
         let task = load_task(spec, config.seed)?;
+        if let Some(b) = config.batch_size
+            && b > task.train.n
+        {
+            return Err(OptimizeError::Usage(format!(
+                "{}: batch_size = {b} exceeds the {} training samples of task {}",
+                config.file.display(),
+                task.train.n,
+                task.name
+            )));
+        }
         let mut methods = Vec::new();
         for method in &config.methods {
             methods.push(evaluate_method(
