@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod laws;
+pub mod optimize;
 pub mod report;
 pub mod simulation;
 pub mod sweep;

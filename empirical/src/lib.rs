@@ -8,15 +8,20 @@
 //! * [`model`]: the backend-neutral [`model::CurvatureModel`] trait every backend implements, [`model::Mode`].
 //! * [`native`]: the f64 MLP of `landscape-simulate` as a model, and a quadratic test problem.
 //! * [`train`]: full-batch GD, SGD, heavy-ball momentum and Adam, seeded, with resumable [`checkpoint`]s.
+//! * [`adaptive`]: curvature-adaptive steps (`c/λ_max`, `c/tr`, Gauss–Newton diagonal), resumable likewise.
 //! * [`experiments`]: sharpness, overlap, connectivity, slices and curvature spectra as library functions.
+//! * [`geometry`]: optimizer-design metrics at one point (extremes, trace, effective dimension, overlap,
+//!   preconditioned sharpness, the quadratic model's one-step prediction).
 //!
 //! This is the only crate of the workspace that links libtorch; without the feature it compiles without it and
 //! the native f64 backend of `landscape-simulate` serves.
 
+pub mod adaptive;
 pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod experiments;
+pub mod geometry;
 pub mod model;
 pub mod native;
 #[cfg(feature = "torch")]

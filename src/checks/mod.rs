@@ -8,6 +8,7 @@
 
 pub(crate) mod figures;
 mod networks;
+mod optimizers;
 mod simulation;
 mod theory;
 
@@ -48,11 +49,18 @@ pub enum Group {
     Simulation,
     /// Real networks against theory.
     Networks,
+    /// Optimizers from landscape geometry: metrics, adaptive steps, the tuned comparison.
+    Optimizers,
 }
 
 impl Group {
     /// Every group, in report order.
-    pub const ALL: [Group; 3] = [Group::Theory, Group::Simulation, Group::Networks];
+    pub const ALL: [Group; 4] = [
+        Group::Theory,
+        Group::Simulation,
+        Group::Networks,
+        Group::Optimizers,
+    ];
 
     /// The name used on the command line (`--only NAME`) and in `results.json`.
     pub fn name(self) -> &'static str {
@@ -60,6 +68,7 @@ impl Group {
             Group::Theory => "theory",
             Group::Simulation => "simulation",
             Group::Networks => "networks",
+            Group::Optimizers => "optimizers",
         }
     }
 
@@ -69,6 +78,7 @@ impl Group {
             Group::Theory => "Theory: self-consistency and references",
             Group::Simulation => "Simulation against theory",
             Group::Networks => "Networks against theory",
+            Group::Optimizers => "Optimizers from landscape geometry",
         }
     }
 }
@@ -220,6 +230,7 @@ pub fn registry() -> Vec<Check> {
     let mut checks = theory::checks();
     checks.extend(simulation::checks());
     checks.extend(networks::checks());
+    checks.extend(optimizers::checks());
     checks
 }
 

@@ -5,6 +5,7 @@
 
 mod args;
 mod empirical;
+mod optimize;
 mod report;
 mod simulate;
 mod sweep;
@@ -80,6 +81,8 @@ enum Command {
     Empirical(empirical::EmpiricalArgs),
     /// Parameter sweeps from a TOML grid: resumable parallel runs, Slurm job arrays, merged tables.
     Sweep(sweep::SweepArgs),
+    /// Tune and evaluate optimizers, curvature-adaptive ones among them, over seeds (TOML configuration).
+    Optimize(optimize::OptimizeArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -127,6 +130,7 @@ where
         Command::Doctor => Ok(doctor()),
         Command::Empirical(args) => empirical::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Optimize(args) => optimize::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {

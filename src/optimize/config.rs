@@ -1,0 +1,763 @@
+//! The TOML configuration of `landscape optimize`: tasks, a model, optimizers with tuning grids, seeds.
+//!
+//! ```toml
+//! seed = 1                 # base seed (default 0): data, tuning and evaluation seeds derive from it
+//! seeds = 3                # evaluation seeds (≥ 2 for a confidence interval; default 3)
+//! steps = 200              # training steps per run
+//! batch_size = 64          # optional: minibatch size (default: full batch)
+//! eval_every = 10          # full training loss every this many steps (default 10)
+//! loss_target = 0.3        # "steps to target": first evaluation with training loss ≤ this
+//! input_noise = 0.5        # robustness: std of Gaussian input noise (inputs are standardised; default 0.5)
+//! weight_noise = 0.1       # robustness: relative weight perturbation θ_i(1 + r ξ_i) (default 0.1)
+//! perturbation_draws = 5   # draws per robustness measurement (default 5)
+//! tasks = ["digits", "mixture"]   # digits, mixture, or PATH.npz
+//! hidden = [32]            # hidden widths of the evaluated MLP (default [32])
+//! activation = "tanh"      # default tanh
+//!
+//! [mixture]                # settings of the mixture task (defaults shown)
+//! classes = 4
+//! dim = 16
+//! samples = 600
+//! separation = 1.0
+//!
+//! [optimizers.sgd]         # any of sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal
+//! lr = [0.03, 0.1, 0.3]    # the tuning grid (one value: no tuning)
+//! [optimizers.momentum]
+//! lr = [0.01, 0.03]
+//! beta = 0.9
+//! [optimizers.adam]
+//! lr = [0.001, 0.003]      # beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 by default
+//! [optimizers.inverse_sharpness]
+//! c = [0.5, 1.0]           # η_t = c/λ_max(t); every = 10, lanczos_steps = 10, operator = "ggn" by default
+//! [optimizers.inverse_trace]
+//! c = [1.0]                # η_t = c/tr G; every = 10, probes = 4
+//! [optimizers.gn_diagonal]
+//! c = [0.1]                # θ ← θ − c (diag G + δ)⁻¹ g; every = 10, probes = 8 (0 = exact), damping = 0.01
+//!
+//! [architecture]           # optional: geometry against width and depth
+//! hidden = [[16], [64], [32, 32]]
+//! ```
+//!
+//! Unknown keys, wrong types, an unknown optimizer or task, a non-positive step size and a missing data file are
+//! errors naming the file, line, column and field.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use landscape_empirical::adaptive::StepRule;
+use landscape_empirical::model::CurvatureKind;
+use landscape_simulate::network::Activation;
+
+/// What can go wrong in `landscape optimize`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptimizeError {
+    /// The configuration is wrong; names the file, line, column and field.
+    #[error("{}:{line}:{column}: {field}: {message}", file.display())]
+    Config {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The offending key or table.
+        field: String,
+        /// What is wrong and what is valid.
+        message: String,
+    },
+    /// Other bad input (an unreadable configuration).
+    #[error("{0}")]
+    Usage(String),
+    /// A failure that is not the user's.
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl OptimizeError {
+    /// Whether the error is the user's (exit code 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::Config { .. } | Self::Usage(_))
+    }
+}
+
+/// A classification task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskSpec {
+    /// The vendored UCI digits, standardised.
+    Digits,
+    /// A balanced Gaussian mixture.
+    Mixture {
+        /// `C`.
+        classes: usize,
+        /// Input dimension.
+        dim: usize,
+        /// Samples in all (split 60/20/20).
+        samples: usize,
+        /// Mean separation in units of the noise norm.
+        separation: f64,
+    },
+    /// A `.npz` file (x float32, y int64 labels), standardised.
+    Npz(PathBuf),
+}
+
+impl TaskSpec {
+    /// `digits`, `mixture` or the file name.
+    pub fn name(&self) -> String {
+        match self {
+            TaskSpec::Digits => "digits".into(),
+            TaskSpec::Mixture { .. } => "mixture".into(),
+            TaskSpec::Npz(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// An update rule of the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MethodKind {
+    /// Gradient descent on minibatches.
+    Sgd,
+    /// Heavy-ball momentum.
+    Momentum {
+        /// β.
+        beta: f64,
+    },
+    /// Adam.
+    Adam {
+        /// β₁.
+        beta1: f64,
+        /// β₂.
+        beta2: f64,
+        /// ε.
+        epsilon: f64,
+    },
+    /// A curvature-adaptive rule.
+    Adaptive {
+        /// The rule.
+        rule: StepRule,
+        /// Measure every this many steps.
+        every: usize,
+        /// The curvature read.
+        operator: CurvatureKind,
+    },
+}
+
+/// One optimizer with its tuning grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodSpec {
+    /// Its name in the configuration.
+    pub name: &'static str,
+    /// The rule.
+    pub kind: MethodKind,
+    /// The grid of `lr` (baselines) or `c` (adaptive rules).
+    pub grid: Vec<f64>,
+}
+
+impl MethodSpec {
+    /// Whether the method is a curvature-adaptive rule.
+    pub fn is_adaptive(&self) -> bool {
+        matches!(self.kind, MethodKind::Adaptive { .. })
+    }
+}
+
+/// A parsed configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizeConfig {
+    /// The file it came from (for the output).
+    pub file: PathBuf,
+    /// Its text (recorded in the output).
+    pub text: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Evaluation seeds.
+    pub seeds: usize,
+    /// Steps per run.
+    pub steps: usize,
+    /// Minibatch size (`None`: full batch).
+    pub batch_size: Option<usize>,
+    /// Evaluate the training loss every this many steps.
+    pub eval_every: usize,
+    /// The loss target.
+    pub loss_target: f64,
+    /// Input noise standard deviation.
+    pub input_noise: f64,
+    /// Relative weight perturbation.
+    pub weight_noise: f64,
+    /// Draws per robustness measurement.
+    pub perturbation_draws: usize,
+    /// Tasks.
+    pub tasks: Vec<TaskSpec>,
+    /// Hidden widths.
+    pub hidden: Vec<usize>,
+    /// Activation.
+    pub activation: Activation,
+    /// Optimizers, in the fixed order sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal.
+    pub methods: Vec<MethodSpec>,
+    /// Hidden-width lists of the architecture study (empty: none).
+    pub architectures: Vec<Vec<usize>>,
+}
+
+type List<T> = Spanned<Vec<Spanned<T>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    seed: Option<Spanned<i64>>,
+    seeds: Option<Spanned<i64>>,
+    steps: Spanned<i64>,
+    batch_size: Option<Spanned<i64>>,
+    eval_every: Option<Spanned<i64>>,
+    loss_target: Spanned<f64>,
+    input_noise: Option<Spanned<f64>>,
+    weight_noise: Option<Spanned<f64>>,
+    perturbation_draws: Option<Spanned<i64>>,
+    tasks: List<String>,
+    hidden: Option<List<i64>>,
+    activation: Option<Spanned<String>>,
+    mixture: Option<RawMixture>,
+    optimizers: Spanned<RawOptimizers>,
+    architecture: Option<RawArchitecture>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMixture {
+    classes: Option<Spanned<i64>>,
+    dim: Option<Spanned<i64>>,
+    samples: Option<Spanned<i64>>,
+    separation: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptimizers {
+    sgd: Option<RawSgd>,
+    momentum: Option<RawMomentum>,
+    adam: Option<RawAdam>,
+    inverse_sharpness: Option<RawSharpness>,
+    inverse_trace: Option<RawTrace>,
+    gn_diagonal: Option<RawDiagonal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSgd {
+    lr: List<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMomentum {
+    lr: List<f64>,
+    beta: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdam {
+    lr: List<f64>,
+    beta1: Option<Spanned<f64>>,
+    beta2: Option<Spanned<f64>>,
+    epsilon: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSharpness {
+    c: List<f64>,
+    every: Option<Spanned<i64>>,
+    lanczos_steps: Option<Spanned<i64>>,
+    operator: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrace {
+    c: List<f64>,
+    every: Option<Spanned<i64>>,
+    probes: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiagonal {
+    c: List<f64>,
+    every: Option<Spanned<i64>>,
+    probes: Option<Spanned<i64>>,
+    damping: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArchitecture {
+    hidden: List<Vec<i64>>,
+}
+
+/// Locates errors in the source text (as the sweep configuration does).
+struct Source<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> OptimizeError {
+        let start = span.start.min(self.text.len());
+        let before = &self.text[..start];
+        OptimizeError::Config {
+            file: self.file.to_path_buf(),
+            line: before.matches('\n').count() + 1,
+            column: before
+                .rsplit('\n')
+                .next()
+                .map_or(1, |l| l.chars().count() + 1),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The key on the line holding `offset`, or the nearest table header above.
+    fn field_at(&self, offset: usize) -> String {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        let line = self.text[line_start..line_end].trim();
+        if line.starts_with('[') {
+            return line.to_string();
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            return key.trim().to_string();
+        }
+        self.text[..line_start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['))
+            .map_or_else(|| "(top level)".to_string(), str::to_string)
+    }
+
+    fn int(
+        &self,
+        v: Option<&Spanned<i64>>,
+        field: &str,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> Result<u64, OptimizeError> {
+        let Some(v) = v else { return Ok(default) };
+        u64::try_from(*v.get_ref())
+            .ok()
+            .filter(|x| (lo..=hi).contains(x))
+            .ok_or_else(|| {
+                self.error(
+                    v.span(),
+                    field,
+                    format!("{} is not an integer in {lo}..={hi}", v.get_ref()),
+                )
+            })
+    }
+
+    fn real(
+        &self,
+        v: Option<&Spanned<f64>>,
+        field: &str,
+        default: f64,
+        valid: &str,
+        ok: impl Fn(f64) -> bool,
+    ) -> Result<f64, OptimizeError> {
+        let Some(v) = v else { return Ok(default) };
+        let x = *v.get_ref();
+        if x.is_finite() && ok(x) {
+            Ok(x)
+        } else {
+            Err(self.error(v.span(), field, format!("{x} is not {valid}")))
+        }
+    }
+
+    /// A non-empty grid of finite positive step sizes.
+    fn grid(&self, list: &List<f64>, field: &str) -> Result<Vec<f64>, OptimizeError> {
+        if list.get_ref().is_empty() {
+            return Err(self.error(list.span(), field, "empty list: give at least one value"));
+        }
+        list.get_ref()
+            .iter()
+            .map(|item| {
+                let v = *item.get_ref();
+                if v.is_finite() && v > 0.0 {
+                    Ok(v)
+                } else {
+                    Err(self.error(
+                        item.span(),
+                        field,
+                        format!("{v} is not a valid step size: expected a finite number > 0"),
+                    ))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads and parses the configuration at `path`.
+///
+/// # Errors
+/// [`OptimizeError::Usage`] if it cannot be read, [`OptimizeError::Config`] if it is invalid.
+pub fn load(path: &Path) -> Result<OptimizeConfig, OptimizeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        OptimizeError::Usage(format!(
+            "{}: cannot read the configuration: {e}",
+            path.display()
+        ))
+    })?;
+    parse(path, &text)
+}
+
+const UNIT: &str = "a number in [0, 1)";
+
+/// Parses a configuration; `file` names it in errors, and relative `.npz` paths are taken relative to its folder.
+///
+/// # Errors
+/// [`OptimizeError::Config`] naming the file, line, column and field.
+pub fn parse(file: &Path, text: &str) -> Result<OptimizeConfig, OptimizeError> {
+    let src = Source { file, text };
+    let raw: Raw = toml::from_str(text).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        let field = src.field_at(span.start);
+        src.error(span, &field, err.message().trim().to_string())
+    })?;
+    let seed = src.int(raw.seed.as_ref(), "seed", 0, 0, u64::MAX >> 1)?;
+    let seeds = src.int(raw.seeds.as_ref(), "seeds", 3, 1, 100)? as usize;
+    let steps = src.int(Some(&raw.steps), "steps", 0, 1, 1_000_000)? as usize;
+    let batch_size = match &raw.batch_size {
+        None => None,
+        Some(b) => Some(src.int(Some(b), "batch_size", 0, 1, 10_000_000)? as usize),
+    };
+    let eval_every = src.int(raw.eval_every.as_ref(), "eval_every", 10, 1, 1_000_000)? as usize;
+    let loss_target = src.real(
+        Some(&raw.loss_target),
+        "loss_target",
+        0.0,
+        "a finite number > 0",
+        |x| x > 0.0,
+    )?;
+    let input_noise = src.real(
+        raw.input_noise.as_ref(),
+        "input_noise",
+        0.5,
+        "a finite number ≥ 0",
+        |x| x >= 0.0,
+    )?;
+    let weight_noise = src.real(
+        raw.weight_noise.as_ref(),
+        "weight_noise",
+        0.1,
+        "a finite number ≥ 0",
+        |x| x >= 0.0,
+    )?;
+    let perturbation_draws = src.int(
+        raw.perturbation_draws.as_ref(),
+        "perturbation_draws",
+        5,
+        1,
+        1000,
+    )? as usize;
+    let mix = raw.mixture.as_ref();
+    let mixture = TaskSpec::Mixture {
+        classes: src.int(mix.and_then(|m| m.classes.as_ref()), "classes", 4, 2, 1000)? as usize,
+        dim: src.int(mix.and_then(|m| m.dim.as_ref()), "dim", 16, 1, 100_000)? as usize,
+        samples: src.int(
+            mix.and_then(|m| m.samples.as_ref()),
+            "samples",
+            600,
+            10,
+            1_000_000,
+        )? as usize,
+        separation: src.real(
+            mix.and_then(|m| m.separation.as_ref()),
+            "separation",
+            1.0,
+            "a finite number > 0",
+            |x| x > 0.0,
+        )?,
+    };
+    if raw.tasks.get_ref().is_empty() {
+        return Err(src.error(
+            raw.tasks.span(),
+            "tasks",
+            "empty list: give at least one of digits, mixture, PATH.npz",
+        ));
+    }
+    let mut tasks = Vec::new();
+    for item in raw.tasks.get_ref() {
+        let name = item.get_ref().trim();
+        let task = match name {
+            "digits" => TaskSpec::Digits,
+            "mixture" => mixture.clone(),
+            path if path.ends_with(".npz") => {
+                let p = Path::new(path);
+                let resolved = if p.is_relative() {
+                    file.parent().unwrap_or(Path::new(".")).join(p)
+                } else {
+                    p.to_path_buf()
+                };
+                if !resolved.is_file() {
+                    return Err(src.error(
+                        item.span(),
+                        "tasks",
+                        format!("the data set `{}` does not exist", resolved.display()),
+                    ));
+                }
+                TaskSpec::Npz(resolved)
+            }
+            other => {
+                return Err(src.error(
+                    item.span(),
+                    "tasks",
+                    format!("unknown data set `{other}`; expected digits, mixture or PATH.npz"),
+                ));
+            }
+        };
+        tasks.push(task);
+    }
+    let widths = |list: &[Spanned<i64>], field: &str| -> Result<Vec<usize>, OptimizeError> {
+        list.iter()
+            .map(|w| Ok(src.int(Some(w), field, 0, 1, 100_000)? as usize))
+            .collect()
+    };
+    let hidden = match &raw.hidden {
+        None => vec![32],
+        Some(h) => widths(h.get_ref(), "hidden")?,
+    };
+    let activation = match &raw.activation {
+        None => Activation::Tanh,
+        Some(a) => a.get_ref().parse::<Activation>().map_err(|_| {
+            src.error(
+                a.span(),
+                "activation",
+                format!(
+                    "unknown activation `{}`; expected linear, tanh, relu, erf or gelu",
+                    a.get_ref()
+                ),
+            )
+        })?,
+    };
+    let methods = methods(&src, &raw.optimizers)?;
+    let architectures = match &raw.architecture {
+        None => Vec::new(),
+        Some(a) => {
+            if a.hidden.get_ref().is_empty() {
+                return Err(src.error(a.hidden.span(), "hidden", "empty list"));
+            }
+            a.hidden
+                .get_ref()
+                .iter()
+                .map(|h| {
+                    let w: Vec<usize> = h
+                        .get_ref()
+                        .iter()
+                        .map(|&w| {
+                            usize::try_from(w)
+                                .ok()
+                                .filter(|w| (1..=100_000).contains(w))
+                        })
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            src.error(h.span(), "hidden", "widths must be integers in 1..=100000")
+                        })?;
+                    Ok(w)
+                })
+                .collect::<Result<_, OptimizeError>>()?
+        }
+    };
+    Ok(OptimizeConfig {
+        file: file.to_path_buf(),
+        text: text.to_string(),
+        seed,
+        seeds,
+        steps,
+        batch_size,
+        eval_every,
+        loss_target,
+        input_noise,
+        weight_noise,
+        perturbation_draws,
+        tasks,
+        hidden,
+        activation,
+        methods,
+        architectures,
+    })
+}
+
+fn operator(src: &Source<'_>, v: Option<&Spanned<String>>) -> Result<CurvatureKind, OptimizeError> {
+    match v.map(|s| (s, s.get_ref().trim().to_ascii_lowercase())) {
+        None => Ok(CurvatureKind::GaussNewton),
+        Some((_, name)) if name == "ggn" || name == "gauss-newton" => {
+            Ok(CurvatureKind::GaussNewton)
+        }
+        Some((_, name)) if name == "hessian" => Ok(CurvatureKind::Hessian),
+        Some((s, _)) => Err(src.error(
+            s.span(),
+            "operator",
+            format!(
+                "unknown operator `{}`; expected ggn or hessian",
+                s.get_ref()
+            ),
+        )),
+    }
+}
+
+fn methods(
+    src: &Source<'_>,
+    raw: &Spanned<RawOptimizers>,
+) -> Result<Vec<MethodSpec>, OptimizeError> {
+    let o = raw.get_ref();
+    let mut out = Vec::new();
+    if let Some(s) = &o.sgd {
+        out.push(MethodSpec {
+            name: "sgd",
+            kind: MethodKind::Sgd,
+            grid: src.grid(&s.lr, "lr")?,
+        });
+    }
+    if let Some(m) = &o.momentum {
+        out.push(MethodSpec {
+            name: "momentum",
+            kind: MethodKind::Momentum {
+                beta: src.real(m.beta.as_ref(), "beta", 0.9, UNIT, |x| {
+                    (0.0..1.0).contains(&x)
+                })?,
+            },
+            grid: src.grid(&m.lr, "lr")?,
+        });
+    }
+    if let Some(a) = &o.adam {
+        out.push(MethodSpec {
+            name: "adam",
+            kind: MethodKind::Adam {
+                beta1: src.real(a.beta1.as_ref(), "beta1", 0.9, UNIT, |x| {
+                    (0.0..1.0).contains(&x)
+                })?,
+                beta2: src.real(a.beta2.as_ref(), "beta2", 0.999, UNIT, |x| {
+                    (0.0..1.0).contains(&x)
+                })?,
+                epsilon: src.real(a.epsilon.as_ref(), "epsilon", 1e-8, "a number > 0", |x| {
+                    x > 0.0
+                })?,
+            },
+            grid: src.grid(&a.lr, "lr")?,
+        });
+    }
+    if let Some(s) = &o.inverse_sharpness {
+        out.push(MethodSpec {
+            name: "inverse_sharpness",
+            kind: MethodKind::Adaptive {
+                rule: StepRule::InverseSharpness {
+                    lanczos_steps: src.int(
+                        s.lanczos_steps.as_ref(),
+                        "lanczos_steps",
+                        10,
+                        1,
+                        1000,
+                    )? as usize,
+                },
+                every: src.int(s.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
+                operator: operator(src, s.operator.as_ref())?,
+            },
+            grid: src.grid(&s.c, "c")?,
+        });
+    }
+    if let Some(t) = &o.inverse_trace {
+        out.push(MethodSpec {
+            name: "inverse_trace",
+            kind: MethodKind::Adaptive {
+                rule: StepRule::InverseTrace {
+                    probes: src.int(t.probes.as_ref(), "probes", 4, 1, 10_000)? as usize,
+                },
+                every: src.int(t.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
+                operator: CurvatureKind::GaussNewton,
+            },
+            grid: src.grid(&t.c, "c")?,
+        });
+    }
+    if let Some(d) = &o.gn_diagonal {
+        out.push(MethodSpec {
+            name: "gn_diagonal",
+            kind: MethodKind::Adaptive {
+                rule: StepRule::GaussNewtonDiagonal {
+                    probes: src.int(d.probes.as_ref(), "probes", 8, 0, 10_000)? as usize,
+                    damping: src.real(
+                        d.damping.as_ref(),
+                        "damping",
+                        0.01,
+                        "a number > 0",
+                        |x| x > 0.0,
+                    )?,
+                },
+                every: src.int(d.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
+                operator: CurvatureKind::GaussNewton,
+            },
+            grid: src.grid(&d.c, "c")?,
+        });
+    }
+    if out.is_empty() {
+        return Err(src.error(
+            raw.span(),
+            "[optimizers]",
+            "no optimizer; add one of sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str =
+        "steps = 10\nloss_target = 0.5\ntasks = [\"mixture\"]\n[optimizers.sgd]\nlr = [0.1, 1]\n";
+
+    fn err(text: &str) -> String {
+        parse(Path::new("c.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_minimal_configuration_takes_the_documented_defaults() {
+        let c = parse(Path::new("c.toml"), GOOD).unwrap();
+        assert_eq!(c.seeds, 3);
+        assert_eq!(c.hidden, vec![32]);
+        assert_eq!(c.methods[0].grid, vec![0.1, 1.0]);
+        assert!(matches!(c.tasks[0], TaskSpec::Mixture { classes: 4, .. }));
+    }
+
+    #[test]
+    fn errors_name_the_file_line_column_and_field() {
+        let e = err(&GOOD.replace("[0.1, 1]", "[0.1, -1]"));
+        assert!(
+            e.starts_with("c.toml:5:12: lr: -1 is not a valid step size"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}[optimizers.lbfgs]\nlr = [1]\n"));
+        assert!(e.starts_with("c.toml:6:") && e.contains("lbfgs"), "{e}");
+        let e = err(&GOOD.replace("mixture", "cifar"));
+        assert!(
+            e.starts_with("c.toml:3:10: tasks: unknown data set `cifar`"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace("\"mixture\"", "\"gone.npz\""));
+        assert!(
+            e.contains("tasks: the data set") && e.contains("does not exist"),
+            "{e}"
+        );
+        let e = err(&format!("colour = 1\n{GOOD}"));
+        assert!(
+            e.starts_with("c.toml:1:1: colour: unknown field `colour`"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace("tasks = [\"mixture\"]\n", ""));
+        assert!(e.contains("missing field `tasks`"), "{e}");
+    }
+}
