@@ -29,7 +29,7 @@ pub struct ReportArgs {
     /// Output folder (created if missing).
     #[arg(long, default_value = "report")]
     out: PathBuf,
-    /// Run only one group: theory, simulation or networks.
+    /// Run only one group: theory, simulation, networks or optimizers.
     #[arg(long)]
     only: Option<String>,
     /// Base seed; every check derives its own streams from it.
