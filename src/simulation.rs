@@ -539,9 +539,10 @@ pub struct EdgeError {
 /// Eigenvalues (ascending) of the empirical NTK `K = JJᵀ` (`nk × nk`) of the Fan–Wang network at initialisation:
 /// an MLP with `widths = [d0, d_1…d_L, k]`, the NTK parameterisation without biases, the raw `activation`, and
 /// `samples` inputs with N(0, 1) entries (theory notes §A1.1: this is exactly FW's network on data with ‖x‖ ≈ 1).
-/// `J` comes from [`CurvaturePoint::jacobian`](landscape_simulate::network::CurvaturePoint::jacobian) under MSE.
+/// `K` comes from forward features and backward sensitivities
+/// ([`kernel_grams`](landscape_simulate::network::kernel_grams)), equal to `J Jᵀ` without forming J.
 ///
-/// Cost: `O(nk·P)` memory for J and `O((nk)²·P)` time for K.
+/// Cost: `O(n² Σ_ℓ d_ℓ k²)` time and `O(n Σ_ℓ d_ℓ k + (nk)²)` memory for K, then `O((nk)³)` for its eigenvalues.
 pub fn ntk_eigenvalues(
     widths: &[usize],
     activation: &str,
@@ -549,7 +550,7 @@ pub fn ntk_eigenvalues(
     seed: u64,
 ) -> Result<Vec<f64>, SimulateError> {
     use landscape_simulate::network::{
-        Activation, CurvaturePoint, InputScale, Loss, Mlp, MlpConfig, Parameterization, data,
+        Activation, InputScale, Mlp, MlpConfig, Parameterization, data, kernel_grams,
     };
     if widths.len() < 3 || widths.contains(&0) {
         return Err(SimulateError::invalid(
@@ -570,20 +571,8 @@ pub fn ntk_eigenvalues(
     let k = widths[widths.len() - 1];
     let dataset =
         data::isotropic_regression(samples, widths[0], k, InputScale::UnitVariance, &mut rng)?;
-    let point = CurvaturePoint::new(&mlp, &params, &dataset, Loss::mse())?;
-    let jac = point.jacobian();
-    let (rows, p) = (samples * k, mlp.n_params());
-    let mut kernel = vec![0.0; rows * rows];
-    for i in 0..rows {
-        let ri = &jac[i * p..(i + 1) * p];
-        for j in 0..=i {
-            let rj = &jac[j * p..(j + 1) * p];
-            let v: f64 = ri.iter().zip(rj).map(|(a, b)| a * b).sum();
-            kernel[i * rows + j] = v;
-            kernel[j * rows + i] = v;
-        }
-    }
-    DenseSymmetric::from_row_major(rows, &kernel)?.eigenvalues()
+    let grams = kernel_grams(&mlp, &params, &dataset.x, samples)?;
+    DenseSymmetric::from_row_major(samples * k, &grams.ntk)?.eigenvalues()
 }
 
 /// The NTK law predicted for the network of [`ntk_eigenvalues`]: `ntk(n, d0, widths=[hidden], activation,

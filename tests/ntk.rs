@@ -134,91 +134,252 @@ fn pooled_ntk_spectrum_is_close_to_the_law_in_ks() {
     }
 }
 
-/// The finite-size study of the issue: KS against n at fixed ratios (γ0 = ½, hidden γ = 1), the fitted shrink
-/// exponent from the smaller sizes, and the KS at the largest size against the fit's prediction (+2 standard
-/// errors of the log prediction). The issue asks for width 2000; J alone would be 2000 × 8M doubles there, so
-/// this study stops at n = 400 (P = 640k at depth 3, J = 2 GB, minutes of CPU): `#[ignore]`, run with
-/// `cargo test --test ntk -- --ignored --nocapture measure_`. It is a measurement tool (CI skips `measure_*`).
-///
-/// Measured (tanh, seeds 1000–1002, mean KS over seeds):
-///
-/// | depth | n = 50 | 100 | 200 | 400 | exponent (n ≤ 200) | exponent (all) | bound at 400 | outcome |
-/// |---|---|---|---|---|---|---|---|---|
-/// | 1 | 0.129 | 0.060 | 0.017 | 0.029 | 1.47 (unweighted) | 0.83 (unweighted) | ~0.007 | fails |
-/// | 2 | 0.158 | 0.074 | 0.046 | 0.040 | 1.02 ± 0.20 | 0.85 ± 0.17 | 0.038 | fails (marginally) |
-/// | 3 | 0.117 | 0.069 | 0.045 | 0.049 | 0.69 ± 0.31 | 0.47 ± 0.20 | 0.074 | passes |
-///
-/// Between n = 200 and 400 the KS stops shrinking at these seed counts: it is dominated by per-network global
-/// factors (notes §A3.4), whose seed spread is as large as the mean, so three seeds do not pin the rate down.
-#[test]
-#[ignore = "measurement tool: minutes of CPU and GBs of memory (finite-size scaling study)"]
-fn measure_ntk_ks_finite_size_study() {
-    let seeds = 3;
-    let sizes = [50usize, 100, 200, 400];
-    // `NTK_SCALING_DEPTHS=2,3` restricts the study (each depth takes minutes).
-    let depths: Vec<usize> = std::env::var("NTK_SCALING_DEPTHS")
-        .unwrap_or_else(|_| "1,2,3".into())
-        .split(',')
-        .map(|d| {
-            d.trim()
-                .parse()
-                .expect("NTK_SCALING_DEPTHS: comma-separated depths")
-        })
-        .collect();
-    for depth in depths {
-        let gamma = 1.0;
-        let mut points = Vec::new();
-        for &n in &sizes {
-            let widths = widths_for(n, gamma, depth);
-            let law = law_for(&widths, "tanh", n);
-            let m = measure(&widths, "tanh", n, seeds, &law);
-            let mean = m.ks_per_seed.iter().sum::<f64>() / seeds as f64;
-            let sd = (m
-                .ks_per_seed
-                .iter()
-                .map(|k| (k - mean).powi(2))
-                .sum::<f64>()
-                / (seeds as f64 - 1.0))
-                .sqrt()
-                // Three seeds give a very noisy sd (χ² with 2 dof): at n = 200, depth 1 the three KS values agreed
-                // to 2e-4, which let that one point dictate a spurious n^-1.5 fit. A floor of 20% of the mean
-                // (the typical seed spread measured at other sizes) keeps the weights sane.
-                .max(0.2 * mean);
-            eprintln!(
-                "SCALING depth {depth} n {n}: KS per seed {:?}, mean {mean}, sd {sd}",
-                m.ks_per_seed
-            );
-            points.push(ScalingPoint {
-                n: n as f64,
-                mean_error: mean,
-                sd,
-                n_seeds: seeds as usize,
+/// Widths `[2m, d, …, d, 1]` with hidden width `d`, depth L and `m = γ·d` samples (`γ0 = m/d0 = ½` as in
+/// [`widths_for`]); returns the widths and the sample count.
+fn widths_for_hidden(d: usize, gamma: f64, depth: usize) -> (Vec<usize>, usize) {
+    let n = (gamma * d as f64).round() as usize;
+    let mut w = vec![2 * n];
+    w.extend(std::iter::repeat_n(d, depth));
+    w.push(1);
+    (w, n)
+}
+
+/// One network of the finite-size study.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    depth: usize,
+    gamma: f64,
+    width: usize,
+    seed: u64,
+}
+
+/// KS distance of each job's NTK spectrum (tanh) from its law, on `threads` worker threads (each job seeds its own
+/// network from `seed`, so the result does not depend on the thread count).
+fn ks_of_jobs(jobs: &[Job], threads: usize) -> Vec<f64> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![f64::NAN; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let idx = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(idx) else { break };
+                    let (widths, n) = widths_for_hidden(job.width, job.gamma, job.depth);
+                    let law = law_for(&widths, "tanh", n);
+                    let values = ntk_eigenvalues(&widths, "tanh", n, job.seed).unwrap();
+                    let ks = eigenvalue_distances(&values, &law).unwrap().ks;
+                    results.lock().unwrap()[idx] = ks;
+                }
             });
         }
-        let (fit_points, last) = points.split_at(points.len() - 1);
-        let fit = fit_power_law(fit_points).unwrap();
-        let all = fit_power_law(&points).unwrap();
-        let n_last = last[0].n;
-        let predicted = fit.predict(n_last) * (2.0 * fit.predict_log_std_error(n_last)).exp();
-        eprintln!(
-            "SCALING depth {depth}: KS ~ n^-{:.3} ± {:.3} (fit on n ≤ {}), all sizes n^-{:.3} ± {:.3}; KS at n = {n_last}: \
-             {} vs predicted bound {predicted}",
-            fit.exponent,
-            fit.exponent_std_error,
-            fit_points[fit_points.len() - 1].n,
-            all.exponent,
-            all.exponent_std_error,
-            last[0].mean_error
-        );
+    });
+    results.into_inner().unwrap()
+}
+
+fn mean_and_sd(values: &[f64]) -> (f64, f64) {
+    let s = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / s;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (s - 1.0).max(1.0)).sqrt();
+    (mean, sd)
+}
+
+/// The finite-size study's plan: hidden widths of the fit (all ≤ 500), seeds per fitted width, the target width
+/// and its seeds.
+struct StudyPlan {
+    depths: Vec<usize>,
+    gammas: Vec<f64>,
+    fit_widths: Vec<usize>,
+    fit_seeds: u64,
+    target_width: usize,
+    target_seeds: u64,
+}
+
+/// One (depth, γ) row of the study.
+#[derive(Debug)]
+struct StudyRow {
+    depth: usize,
+    gamma: f64,
+    points: Vec<ScalingPoint>,
+    fit: landscape_simulate::scaling::ScalingFit,
+    measured: f64,
+    measured_se: f64,
+    predicted: f64,
+    /// `z·√(se_measured² + (predicted·se_log_predicted)²)`.
+    allowance: f64,
+}
+
+/// One-sided normal quantile of the finite-size criterion: false-failure probability 1.3e-3 per (depth, γ) under
+/// the fit's Gaussian error model (~1% over the six rows of the CI test).
+const FINITE_SIZE_Z: f64 = 3.0;
+
+fn run_study(plan: &StudyPlan, threads: usize) -> Vec<StudyRow> {
+    let mut jobs = Vec::new();
+    for &depth in &plan.depths {
+        for &gamma in &plan.gammas {
+            // Largest networks first, so that the two workers finish together.
+            for seed in 0..plan.target_seeds {
+                jobs.push(Job {
+                    depth,
+                    gamma,
+                    width: plan.target_width,
+                    seed: 2000 + seed,
+                });
+            }
+            for &width in plan.fit_widths.iter().rev() {
+                for seed in 0..plan.fit_seeds {
+                    jobs.push(Job {
+                        depth,
+                        gamma,
+                        width,
+                        seed: 1000 + seed,
+                    });
+                }
+            }
+        }
+    }
+    let ks = ks_of_jobs(&jobs, threads);
+    let mut rows = Vec::new();
+    for &depth in &plan.depths {
+        for &gamma in &plan.gammas {
+            let select = |width: usize| -> Vec<f64> {
+                jobs.iter()
+                    .zip(&ks)
+                    .filter(|(j, _)| // Same configuration: the very γ pushed above, so bitwise equality.
+                        j.depth == depth && j.gamma.to_bits() == gamma.to_bits() && j.width == width)
+                    .map(|(_, k)| *k)
+                    .collect()
+            };
+            let points: Vec<ScalingPoint> = plan
+                .fit_widths
+                .iter()
+                .map(|&width| {
+                    let values = select(width);
+                    let (mean, sd) = mean_and_sd(&values);
+                    ScalingPoint {
+                        n: width as f64,
+                        mean_error: mean,
+                        sd,
+                        n_seeds: values.len(),
+                    }
+                })
+                .collect();
+            let fit = fit_power_law(&points).unwrap();
+            let target = select(plan.target_width);
+            let (measured, sd) = mean_and_sd(&target);
+            let measured_se = sd / (target.len() as f64).sqrt();
+            let t = plan.target_width as f64;
+            let predicted = fit.predict(t);
+            let allowance =
+                FINITE_SIZE_Z * measured_se.hypot(predicted * fit.predict_log_std_error(t));
+            eprintln!(
+                "FINITE_SIZE depth {depth} gamma {gamma}: {}; fit KS ≈ {:.3}·d^-{:.3} (± {:.3}, χ²/dof {:.2}); width {}: \
+                 KS per seed {target:?}, mean {measured:.4} ± {measured_se:.4} vs predicted {predicted:.4} \
+                 (allowance {allowance:.4})",
+                points
+                    .iter()
+                    .map(|p| format!(
+                        "d {} KS {:.4} ± {:.4}",
+                        p.n,
+                        p.mean_error,
+                        p.sd / (p.n_seeds as f64).sqrt()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                fit.log_prefactor.exp(),
+                fit.exponent,
+                fit.exponent_std_error,
+                fit.chi_squared / fit.dof.max(1) as f64,
+                plan.target_width,
+            );
+            rows.push(StudyRow {
+                depth,
+                gamma,
+                points,
+                fit,
+                measured,
+                measured_se,
+                predicted,
+                allowance,
+            });
+        }
+    }
+    rows
+}
+
+/// The issue's criterion: fit `KS(d) ≈ a·d^{−b}` on hidden widths 63–500 (mean and standard error over seeds per
+/// width), extrapolate to hidden width 2000 (`n = γ·2000` samples, `d0 = 2n`, proportional), and require the KS
+/// measured there to be at most the prediction plus [`FINITE_SIZE_Z`] combined standard errors (the measured
+/// mean's over seeds and the fit's prediction error, both Gaussian to first order), for depths 1–3 and γ = ½, 1.
+/// The allowance is statistical only; a systematic slowdown of the decay beyond the fitted range fails the test.
+///
+/// Runtime: ~1–2 minutes on 2 cores in the test profile (the width-2000 networks dominate: ~6 s each at depth 3
+/// and γ = 1), so it carries `#[ignore]`; CI runs it with the ignored tests.
+#[test]
+#[ignore = "slow: ~1–2 minutes on 2 cores (NTKs of width 2000); CI runs it with --ignored"]
+fn ntk_ks_at_width_2000_is_below_the_finite_size_fit_for_depth_one_to_three() {
+    let plan = StudyPlan {
+        depths: vec![1, 2, 3],
+        gammas: vec![0.5, 1.0],
+        fit_widths: vec![63, 125, 250, 500],
+        fit_seeds: 8,
+        target_width: 2000,
+        target_seeds: 3,
+    };
+    let rows = run_study(&plan, 2);
+    for row in &rows {
         assert!(
-            all.exponent > 0.0,
-            "depth {depth}: KS does not shrink: {all:?}"
+            row.measured <= row.predicted + row.allowance,
+            "depth {}, γ {}: seeds 2000..{}, hidden width {}: KS {} ± {} > predicted {} + allowance {} \
+             (fit {:?}, points {:?})",
+            row.depth,
+            row.gamma,
+            2000 + plan.target_seeds,
+            plan.target_width,
+            row.measured,
+            row.measured_se,
+            row.predicted,
+            row.allowance,
+            row.fit,
+            row.points
         );
-        // The issue's criterion "KS at the largest size below the level the finite-size fit predicts" is reported,
-        // not asserted: at depths 1 and 2 it fails at these sizes (table above), a finding rather than a bug.
+    }
+}
+
+/// The same study with the plan from the environment, for exploring (`NTK_STUDY_DEPTHS=1,2`, `NTK_STUDY_GAMMAS`,
+/// `NTK_STUDY_WIDTHS=63,125,250,500`, `NTK_STUDY_SEEDS`, `NTK_STUDY_TARGET=2000`, `NTK_STUDY_TARGET_SEEDS`,
+/// `NTK_STUDY_THREADS`); reports, asserts nothing. Run with
+/// `cargo test --test ntk -- --ignored --nocapture measure_`.
+#[test]
+#[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
+fn measure_ntk_ks_finite_size_study() {
+    fn env<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+        std::env::var(name)
+            .unwrap_or_else(|_| default.into())
+            .split(',')
+            .map(|v| v.trim().parse().ok().expect(name))
+            .collect()
+    }
+    let plan = StudyPlan {
+        depths: env("NTK_STUDY_DEPTHS", "1,2,3"),
+        gammas: env("NTK_STUDY_GAMMAS", "0.5,1"),
+        fit_widths: env("NTK_STUDY_WIDTHS", "63,125,250,500"),
+        fit_seeds: env("NTK_STUDY_SEEDS", "8")[0],
+        target_width: env("NTK_STUDY_TARGET", "2000")[0],
+        target_seeds: env("NTK_STUDY_TARGET_SEEDS", "3")[0],
+    };
+    let rows = run_study(&plan, env("NTK_STUDY_THREADS", "2")[0]);
+    for row in rows {
         eprintln!(
-            "SCALING depth {depth}: criterion KS(n = {n_last}) ≤ fit bound: {}",
-            if last[0].mean_error <= predicted {
+            "STUDY depth {} gamma {}: exponent {:.3} ± {:.3}, measured {:.4} ± {:.4}, predicted {:.4} + {:.4}: {}",
+            row.depth,
+            row.gamma,
+            row.fit.exponent,
+            row.fit.exponent_std_error,
+            row.measured,
+            row.measured_se,
+            row.predicted,
+            row.allowance,
+            if row.measured <= row.predicted + row.allowance {
                 "met"
             } else {
                 "NOT met"
