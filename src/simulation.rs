@@ -549,6 +549,16 @@ pub fn ntk_eigenvalues(
     samples: usize,
     seed: u64,
 ) -> Result<Vec<f64>, SimulateError> {
+    ntk_eigenvalues_with(widths, activation, samples, &mut seeded(seed))
+}
+
+/// [`ntk_eigenvalues`] drawing the weights, then the inputs, from `rng`.
+fn ntk_eigenvalues_with(
+    widths: &[usize],
+    activation: &str,
+    samples: usize,
+    rng: &mut landscape_simulate::rng::Rng,
+) -> Result<Vec<f64>, SimulateError> {
     use landscape_simulate::network::{
         Activation, InputScale, Mlp, MlpConfig, Parameterization, data, kernel_grams,
     };
@@ -566,11 +576,9 @@ pub fn ntk_eigenvalues(
         parameterization: Parameterization::Ntk { bias_scale: 0.0 },
         bias: false,
     })?;
-    let mut rng = seeded(seed);
-    let params = mlp.init(&mut rng);
+    let params = mlp.init(rng);
     let k = widths[widths.len() - 1];
-    let dataset =
-        data::isotropic_regression(samples, widths[0], k, InputScale::UnitVariance, &mut rng)?;
+    let dataset = data::isotropic_regression(samples, widths[0], k, InputScale::UnitVariance, rng)?;
     let grams = kernel_grams(&mlp, &params, &dataset.x, samples)?;
     DenseSymmetric::from_row_major(samples * k, &grams.ntk)?.eigenvalues()
 }
@@ -625,4 +633,142 @@ pub fn compare_ntk(
         moments_predicted: [law.moment(1), law.moment(2), law.moment(3), law.moment(4)],
         spike,
     })
+}
+
+/// A width sweep of the NTK spectrum against the Fan–Wang law ([`ntk_width_scaling`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct NtkScalingConfig {
+    /// Depths (numbers of hidden layers) to sweep.
+    pub depths: Vec<usize>,
+    /// `γ = n/d`: samples per hidden unit; the input dimension is `d0 = 2n` (`γ0 = ½`).
+    pub gamma: f64,
+    /// Hidden widths `d`, increasing.
+    pub widths: Vec<usize>,
+    /// Networks per (depth, width).
+    pub seeds: u64,
+    /// Activation name (`tanh`, `erf`, …), raw, with weights N(0, 1) in the NTK parameterisation.
+    pub activation: String,
+    /// Base seed; network `t` of the sweep draws from `task_rng(seed, t)`.
+    pub seed: u64,
+}
+
+/// One width of an [`NtkScalingRow`].
+#[derive(Debug, Clone, Serialize)]
+pub struct NtkScalingPoint {
+    /// Hidden width d.
+    pub width: usize,
+    /// Samples n = round(γ d).
+    pub samples: usize,
+    /// KS distance of each network's NTK spectrum from its law.
+    pub ks_per_seed: Vec<f64>,
+    /// Mean KS over seeds.
+    pub ks_mean: f64,
+    /// Standard deviation of KS across seeds.
+    pub ks_sd: f64,
+    /// Mean W1 distance over seeds.
+    pub w1_mean: f64,
+}
+
+/// One depth of an NTK width sweep, with the fitted power law `KS ≈ exp(a)·d^{−b}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NtkScalingRow {
+    /// Number of hidden layers.
+    pub depth: usize,
+    /// The predicted law at the largest width.
+    pub law: String,
+    /// One entry per width.
+    pub points: Vec<NtkScalingPoint>,
+    /// The fitted decay exponent b.
+    pub exponent: f64,
+    /// Its standard error (Birge-inflated, see [`fit_power_law`]).
+    pub exponent_stderr: f64,
+    /// The fitted intercept a.
+    pub log_prefactor: f64,
+    /// Eigenvalues of the first network at the largest width (for a density figure; not serialised).
+    #[serde(skip)]
+    pub largest_spectrum: Vec<f64>,
+}
+
+/// For each depth and hidden width, the KS and W1 distances of the NTK spectra of `seeds` Fan–Wang networks
+/// ([`ntk_eigenvalues`], widths `[2n, d, …, d, 1]`, `n = round(γ d)`) from the predicted law ([`ntk_law_expr`]),
+/// and the power law `KS ≈ exp(a)·d^{−b}` fitted by [`fit_power_law`] over widths (seeds → mean and standard
+/// deviation per width). Cost per network: `O(n² Σ d_ℓ + n³)`.
+pub fn ntk_width_scaling(
+    config: &NtkScalingConfig,
+) -> Result<Vec<NtkScalingRow>, Box<dyn std::error::Error + Send + Sync>> {
+    use landscape_theory::neural_kernels::NeuralTangentKernel;
+    if config.widths.len() < 3 || config.seeds < 2 {
+        return Err("an NTK width sweep needs at least 3 widths and 2 seeds per width".into());
+    }
+    if !(config.gamma > 0.0 && config.gamma.is_finite()) {
+        return Err(format!("gamma = {} must be finite and > 0", config.gamma).into());
+    }
+    let mut rows = Vec::with_capacity(config.depths.len());
+    let mut task = 0u64;
+    for &depth in &config.depths {
+        let mut points = Vec::with_capacity(config.widths.len());
+        let mut law_text = String::new();
+        let mut largest_spectrum = Vec::new();
+        for &width in &config.widths {
+            let samples = ((config.gamma * width as f64).round() as usize).max(1);
+            let mut widths = vec![2 * samples];
+            widths.extend(std::iter::repeat_n(width, depth));
+            widths.push(1);
+            let LawExpr::Ntk(spec) =
+                landscape_theory::expr::parse(&ntk_law_expr(&widths, &config.activation, samples))?
+            else {
+                return Err("internal: ntk_law_expr did not give an ntk law".into());
+            };
+            let law = NeuralTangentKernel::new(spec)?;
+            let (mut ks, mut w1) = (Vec::new(), Vec::new());
+            for s in 0..config.seeds {
+                let values = ntk_eigenvalues_with(
+                    &widths,
+                    &config.activation,
+                    samples,
+                    &mut task_rng(config.seed, task),
+                )?;
+                task += 1;
+                let d = eigenvalue_distances(&values, &law)?;
+                ks.push(d.ks);
+                w1.push(d.w1);
+                if s == 0 {
+                    largest_spectrum = values;
+                }
+            }
+            let count = ks.len() as f64;
+            let ks_mean = ks.iter().sum::<f64>() / count;
+            let ks_sd =
+                (ks.iter().map(|k| (k - ks_mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt();
+            law_text = law.to_string();
+            points.push(NtkScalingPoint {
+                width,
+                samples,
+                ks_mean,
+                ks_sd,
+                w1_mean: w1.iter().sum::<f64>() / count,
+                ks_per_seed: ks,
+            });
+        }
+        let scaling: Vec<ScalingPoint> = points
+            .iter()
+            .map(|p| ScalingPoint {
+                n: p.width as f64,
+                mean_error: p.ks_mean,
+                sd: p.ks_sd,
+                n_seeds: p.ks_per_seed.len(),
+            })
+            .collect();
+        let fit = fit_power_law(&scaling)?;
+        rows.push(NtkScalingRow {
+            depth,
+            law: law_text,
+            points,
+            exponent: fit.exponent,
+            exponent_stderr: fit.exponent_std_error,
+            log_prefactor: fit.log_prefactor,
+            largest_spectrum,
+        });
+    }
+    Ok(rows)
 }
