@@ -49,6 +49,7 @@ check_tests! {
     momentum_sits_at_its_own_edge_of_stability => "networks.edge_of_stability.momentum",
     ntk_spectrum_follows_fan_wang_law => "networks.ntk.fan_wang",
     ntk_ks_shrinks_with_width_at_depth_one_to_three => "networks.ntk.width_scaling",
+    training_moves_wider_networks_spectra_less => "networks.ntk.after_training",
     bezier_curve_lowers_the_barrier_between_minima => "networks.mode_connectivity.bezier",
 }
 

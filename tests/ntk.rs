@@ -387,3 +387,52 @@ fn measure_ntk_ks_finite_size_study() {
         );
     }
 }
+
+/// Training study (measurement tool): `NTK_TRAIN_DEPTH`, `NTK_TRAIN_WIDTHS`, `NTK_TRAIN_SEEDS`, `NTK_TRAIN_STEPS`,
+/// `NTK_TRAIN_ETA`, `NTK_TRAIN_HESSIAN=1`. Prints the result as JSON.
+#[test]
+#[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
+fn measure_ntk_after_training() {
+    use landscape::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let config = NtkTrainingConfig {
+        depth: var("NTK_TRAIN_DEPTH", "2").parse().unwrap(),
+        // `NTK_TRAIN_SAMPLES=50` fixes n; otherwise n = γ d with `NTK_TRAIN_GAMMA`.
+        samples: match std::env::var("NTK_TRAIN_SAMPLES") {
+            Ok(n) => SampleCount::Fixed(n.parse().unwrap()),
+            Err(_) => SampleCount::Proportional(var("NTK_TRAIN_GAMMA", "0.5").parse().unwrap()),
+        },
+        widths: var("NTK_TRAIN_WIDTHS", "50,100,200,400")
+            .split(',')
+            .map(|w| w.trim().parse().unwrap())
+            .collect(),
+        seeds: var("NTK_TRAIN_SEEDS", "4").parse().unwrap(),
+        activation: "tanh".into(),
+        relative_learning_rate: var("NTK_TRAIN_ETA", "0.5").parse().unwrap(),
+        steps: var("NTK_TRAIN_STEPS", "200").parse().unwrap(),
+        hessian: var("NTK_TRAIN_HESSIAN", "1") == "1",
+        seed: 7,
+    };
+    let result = ntk_after_training(&config).unwrap();
+    for p in &result.points {
+        eprintln!(
+            "TRAIN width {} n {} P {} lr {:.3}: loss {:.4} -> {:.4}; KS init {:.4}, GN {:.4}, Hessian {:.4}; drift W1 {:.4}",
+            p.width,
+            p.samples,
+            p.n_params,
+            p.learning_rate,
+            p.loss_initial,
+            p.loss_final,
+            p.ks_initial.iter().sum::<f64>() / p.ks_initial.len() as f64,
+            p.ks_gauss_newton.iter().sum::<f64>() / p.ks_gauss_newton.len() as f64,
+            p.ks_hessian.iter().sum::<f64>() / p.ks_hessian.len().max(1) as f64,
+            p.w1_drift.iter().sum::<f64>() / p.w1_drift.len() as f64,
+        );
+    }
+    for f in &result.fits {
+        eprintln!(
+            "TRAIN fit {}: d^-{:.3} ± {:.3}",
+            f.quantity, f.exponent, f.exponent_stderr
+        );
+    }
+}
