@@ -20,7 +20,7 @@ mod ntk_training;
 
 pub use ntk::{
     BoxError, EdgeError, NtkComparison, NtkScalingConfig, NtkScalingPoint, NtkScalingRow,
-    compare_ntk, ntk_eigenvalues, ntk_law_expr, ntk_width_scaling,
+    compare_ntk, ntk_eigenvalues, ntk_law_expr, ntk_spectrum, ntk_width_scaling,
 };
 pub use ntk_training::{
     DistanceFit, NtkTrainingConfig, NtkTrainingPoint, NtkTrainingResult, SampleCount,

@@ -436,3 +436,138 @@ fn measure_ntk_after_training() {
         );
     }
 }
+
+/// Pooled NTK spectra of `networks` Fan–Wang networks (tanh, hidden width `width`, `depth` layers) on `n`-sample
+/// subsets of `inputs` (row-major, `dim` columns), each subset and each network seeded from `seed`.
+fn pooled_ntk_on(
+    inputs: &[f64],
+    dim: usize,
+    n: usize,
+    width: usize,
+    depth: usize,
+    networks: u64,
+    seed: u64,
+) -> Vec<f64> {
+    use landscape_simulate::network::{
+        Activation, Dataset, Mlp, MlpConfig, Parameterization, Targets,
+    };
+    let total = inputs.len() / dim;
+    let mut widths = vec![dim];
+    widths.extend(std::iter::repeat_n(width, depth));
+    widths.push(1);
+    let mlp = Mlp::new(MlpConfig {
+        widths,
+        activation: Activation::Tanh,
+        parameterization: Parameterization::Ntk { bias_scale: 0.0 },
+        bias: false,
+    })
+    .unwrap();
+    let mut pooled = Vec::new();
+    for t in 0..networks {
+        let rows = landscape_empirical::train::minibatch_indices(total, n, seed, t as usize);
+        let x: Vec<f64> = rows
+            .iter()
+            .flat_map(|&r| inputs[r * dim..(r + 1) * dim].iter().copied())
+            .collect();
+        let data = Dataset::new(x, n, dim, Targets::Real(vec![0.0; n], 1)).unwrap();
+        let params = mlp.init(&mut landscape_simulate::rng::task_rng(seed, t));
+        pooled.extend(landscape::simulation::ntk_spectrum(&mlp, &params, &data).unwrap());
+    }
+    pooled
+}
+
+/// Whitened digits with each sample rescaled to `‖z‖² = d0` (Fan–Wang's `‖x‖ ≈ 1`), as NTK inputs.
+fn normed_whitened_digits() -> (Vec<f64>, usize) {
+    let digits = landscape_empirical::data::digits::digits().unwrap();
+    let (white, map) = digits.pca_whiten().unwrap();
+    let r = map.rank();
+    let x: Vec<f64> = white
+        .inputs()
+        .chunks_exact(r)
+        .flat_map(|z| {
+            let s = (r as f64 / z.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>()).sqrt();
+            z.iter().map(move |&v| f64::from(v) * s)
+        })
+        .collect();
+    (x, r)
+}
+
+/// Relative error allowed on the mean eigenvalue on the digits: measured 0.9% (depth 1) and 0.6% (depth 2) with
+/// 20 networks of n = 30 (seed spread of the mean ~1%), against 7–8% for the whitened digits without the norm step
+/// (their norms vary from sample to sample, and tanh is nonlinear in ‖x‖).
+const DIGITS_MEAN_REL: f64 = 0.025;
+/// Pooled KS bound on the digits: measured 0.060 (depth 1) and 0.070 (depth 2) against 0.032 and 0.039 for Gaussian
+/// inputs of the same shape: the digits are whitened but not isotropic beyond second moments (clusters), an excess
+/// the Gaussian-data law does not model. Without the norm step the KS is 0.13.
+const DIGITS_KS_BOUND: f64 = 0.1;
+
+#[test]
+fn ntk_on_whitened_digits_follows_the_law_once_sample_norms_are_fixed() {
+    let (x, r) = normed_whitened_digits();
+    let (n, width, networks, seed) = (30, 60, 20, 11);
+    for depth in [1, 2] {
+        let mut widths = vec![r];
+        widths.extend(std::iter::repeat_n(width, depth));
+        widths.push(1);
+        let law = law_for(&widths, "tanh", n);
+        let pooled = pooled_ntk_on(&x, r, n, width, depth, networks, seed);
+        let ks = eigenvalue_distances(&pooled, &law).unwrap().ks;
+        let mean = pooled.iter().sum::<f64>() / pooled.len() as f64;
+        let rel = (mean / law.moment(1) - 1.0).abs();
+        assert!(
+            rel <= DIGITS_MEAN_REL && ks <= DIGITS_KS_BOUND,
+            "{law}: whitened digits (rank {r}), seed {seed}, {networks} networks of n {n}: mean eigenvalue {mean} \
+             vs {} (rel {rel} > {DIGITS_MEAN_REL}?), pooled KS {ks} (> {DIGITS_KS_BOUND}?)",
+            law.moment(1)
+        );
+    }
+}
+
+#[test]
+#[ignore = "measurement tool"]
+fn measure_ntk_on_whitened_digits() {
+    let digits = landscape_empirical::data::digits::digits().unwrap();
+    let (white, map) = digits.pca_whiten().unwrap();
+    let r = map.rank();
+    let x: Vec<f64> = white.inputs().iter().map(|&v| f64::from(v)).collect();
+    let gauss = landscape_simulate::network::data::gaussian_inputs(
+        x.len() / r,
+        r,
+        landscape_simulate::network::InputScale::UnitVariance,
+        &mut landscape_simulate::rng::seeded(5),
+    );
+    let normed: Vec<f64> = x
+        .chunks_exact(r)
+        .flat_map(|z| {
+            let s = (r as f64 / z.iter().map(|v| v * v).sum::<f64>()).sqrt();
+            z.iter().map(move |v| v * s)
+        })
+        .collect();
+    for (n, width, depth) in [
+        (30, 60, 1),
+        (30, 60, 2),
+        (30, 30, 2),
+        (60, 60, 1),
+        (60, 120, 2),
+        (120, 120, 2),
+    ] {
+        let mut widths = vec![r];
+        widths.extend(std::iter::repeat_n(width, depth));
+        widths.push(1);
+        let law = law_for(&widths, "tanh", n);
+        for (name, inputs) in [("digits", &x), ("normed", &normed), ("gauss", &gauss)] {
+            let pooled = pooled_ntk_on(inputs, r, n, width, depth, 20, 11);
+            let d = eigenvalue_distances(&pooled, &law).unwrap();
+            let m = |k: i32| pooled.iter().map(|v| v.powi(k)).sum::<f64>() / pooled.len() as f64;
+            eprintln!(
+                "DIGITS r {r} n {n} width {width} depth {depth} {name}: KS {:.4} W1 {:.4} m1 {:.4} ({:.4}) m2 {:.4} ({:.4})",
+                d.ks,
+                d.w1,
+                m(1),
+                law.moment(1),
+                m(2),
+                law.moment(2)
+            );
+        }
+    }
+}

@@ -68,8 +68,10 @@ fn ntk_eigenvalues_with(
     ntk_spectrum(&mlp, &params, &dataset)
 }
 
-/// Eigenvalues (ascending) of the NTK Gram matrix `K = J Jᵀ` of `mlp` at `params` on the inputs of `dataset`.
-pub(crate) fn ntk_spectrum(
+/// Eigenvalues (ascending) of the NTK Gram matrix `K = J Jᵀ` (`nk × nk`) of `mlp` at `params` on the inputs of
+/// `dataset`, from [`kernel_grams`](landscape_simulate::network::kernel_grams). For MSE with mean reduction the
+/// Gauss–Newton matrix `(2/(nk)) JᵀJ` has these eigenvalues times `2/(nk)` as its nonzero spectrum.
+pub fn ntk_spectrum(
     mlp: &landscape_simulate::network::Mlp,
     params: &[f64],
     dataset: &landscape_simulate::network::Dataset,
