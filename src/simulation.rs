@@ -16,12 +16,14 @@ use landscape_theory::expr::LawExpr;
 use crate::compare::{Distances, distances, eigenvalue_distances, ensemble_for};
 
 mod ntk;
+mod ntk_curvature;
 mod ntk_training;
 
 pub use ntk::{
     BoxError, EdgeError, NtkComparison, NtkScalingConfig, NtkScalingPoint, NtkScalingRow,
     compare_ntk, ntk_eigenvalues, ntk_law_expr, ntk_spectrum, ntk_width_scaling,
 };
+pub use ntk_curvature::gauss_newton_vs_ntk;
 pub use ntk_training::{
     DistanceFit, NtkTrainingConfig, NtkTrainingPoint, NtkTrainingResult, SampleCount,
     ntk_after_training,
