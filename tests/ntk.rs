@@ -314,6 +314,22 @@ fn run_study(plan: &StudyPlan, threads: usize) -> Vec<StudyRow> {
 ///
 /// Runtime: ~1–2 minutes on 2 cores in the test profile (the width-2000 networks dominate: ~6 s each at depth 3
 /// and γ = 1), so it carries `#[ignore]`; CI runs it with the ignored tests.
+///
+/// Measured (tanh, fit seeds 1000–1007, width-2000 seeds 2000–2002; KS mean ± standard error):
+///
+/// | depth | γ | KS at d = 63 | 500 | fitted exponent | KS at 2000 | predicted | allowance |
+/// |---|---|---|---|---|---|---|---|
+/// | 1 | ½ | 0.081 | 0.027 | 0.53 ± 0.10 | 0.018 ± 0.005 | 0.012 | 0.019 |
+/// | 1 | 1 | 0.050 | 0.015 | 0.50 ± 0.16 | 0.007 ± 0.002 | 0.009 | 0.016 |
+/// | 2 | ½ | 0.109 | 0.023 | 0.77 ± 0.08 | 0.011 ± 0.003 | 0.008 | 0.009 |
+/// | 2 | 1 | 0.113 | 0.029 | 0.55 ± 0.13 | 0.018 ± 0.007 | 0.013 | 0.024 |
+/// | 3 | ½ | 0.125 | 0.032 | 0.66 ± 0.10 | 0.020 ± 0.010 | 0.013 | 0.031 |
+/// | 3 | 1 | 0.115 | 0.050 | 0.37 ± 0.12 | 0.019 ± 0.007 | 0.029 | 0.034 |
+///
+/// All six rows meet the criterion; four sit above the central prediction, within the allowance. The per-seed KS
+/// at width 2000 ranges over 0.003–0.037: the spread is the per-network global factors (notes §A3.4), which shrink
+/// like d^(−1/2), the rate the fits find. The earlier study through the Jacobian (n ≤ 400, three seeds) saw the KS
+/// stall between n = 200 and 400; with eight seeds per width and the sweep to 2000 that stall was seed noise.
 #[test]
 #[ignore = "slow: ~1–2 minutes on 2 cores (NTKs of width 2000); CI runs it with --ignored"]
 fn ntk_ks_at_width_2000_is_below_the_finite_size_fit_for_depth_one_to_three() {
@@ -389,7 +405,21 @@ fn measure_ntk_ks_finite_size_study() {
 }
 
 /// Training study (measurement tool): `NTK_TRAIN_DEPTH`, `NTK_TRAIN_WIDTHS`, `NTK_TRAIN_SEEDS`, `NTK_TRAIN_STEPS`,
-/// `NTK_TRAIN_ETA`, `NTK_TRAIN_HESSIAN=1`. Prints the result as JSON.
+/// `NTK_TRAIN_ETA`, `NTK_TRAIN_HESSIAN=1`, `NTK_TRAIN_SAMPLES` (fixed n) or `NTK_TRAIN_GAMMA` (n = γ d).
+///
+/// Measured (depth 2, tanh, η = 0.5, 20 GD steps, 4 seeds; fitted exponents b of distance ≈ a·d^(−b)):
+///
+/// | regime | widths | W1 drift (trained vs initial) | KS GN vs init law | KS Hessian vs init law |
+/// |---|---|---|---|---|
+/// | n = d/2 | 50–400 | 0.05 ± 0.09 (W1 ≈ 0.34–0.39) | 0.09 ± 0.07 (KS ≈ 0.18–0.26) | — |
+/// | n = 30 | 30–480 | 0.73 ± 0.07 | 0.28 ± 0.06 | 0.38 ± 0.07 |
+/// | n = 20 | 25–400 | 1.06 ± 0.14 | 0.41 ± 0.04 | 0.41 ± 0.04 |
+///
+/// In the linear-width regime training moves the NTK spectrum by O(1) at every width (the kernel changes by
+/// O(1/√d) per entry, coherently over n ∝ d samples); at fixed n the drift shrinks like ~1/d, the rate of the
+/// kernel's mean change in the NTK parameterisation (Dyer & Gur-Ari 2019), and the KS distances from the
+/// initialisation law shrink more slowly because the init law's own finite-n distance (~0.1 at n = 20) is a
+/// floor. After 200 steps (loss ≈ 0) the Hessian equals the Gauss–Newton matrix (residuals vanish).
 #[test]
 #[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
 fn measure_ntk_after_training() {
