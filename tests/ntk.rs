@@ -683,3 +683,45 @@ fn gauss_newton_vs_ntk_reproduces_the_ntk_comparison_and_handles_losses_and_para
         );
     }
 }
+
+#[test]
+fn ntk_after_training_rejects_unstable_steps_and_too_few_widths() {
+    use landscape::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
+    let base = NtkTrainingConfig {
+        depth: 1,
+        samples: SampleCount::Fixed(10),
+        widths: vec![10, 20, 40],
+        seeds: 2,
+        activation: "tanh".into(),
+        relative_learning_rate: 0.5,
+        steps: 2,
+        hessian: false,
+        seed: 1,
+    };
+    let unstable = NtkTrainingConfig {
+        relative_learning_rate: 2.5,
+        ..base.clone()
+    };
+    assert!(ntk_after_training(&unstable).is_err());
+    let short = NtkTrainingConfig {
+        widths: vec![10, 20],
+        ..base.clone()
+    };
+    assert!(ntk_after_training(&short).is_err());
+    let zero_n = NtkTrainingConfig {
+        samples: SampleCount::Fixed(1),
+        ..base.clone()
+    };
+    assert!(ntk_after_training(&zero_n).is_err());
+    // The valid base runs, and two GD steps at η = 0.5 lower the loss at every width.
+    let result = ntk_after_training(&base).unwrap();
+    for p in &result.points {
+        assert!(
+            p.loss_final < p.loss_initial,
+            "width {}: loss {} → {} did not decrease",
+            p.width,
+            p.loss_initial,
+            p.loss_final
+        );
+    }
+}
