@@ -15,6 +15,20 @@ use landscape_theory::expr::LawExpr;
 
 use crate::compare::{Distances, distances, eigenvalue_distances, ensemble_for};
 
+mod ntk;
+mod ntk_curvature;
+mod ntk_training;
+
+pub use ntk::{
+    BoxError, EdgeError, NtkComparison, NtkScalingConfig, NtkScalingPoint, NtkScalingRow,
+    compare_ntk, ntk_eigenvalues, ntk_law_expr, ntk_spectrum, ntk_width_scaling,
+};
+pub use ntk_curvature::gauss_newton_vs_ntk;
+pub use ntk_training::{
+    DistanceFit, NtkTrainingConfig, NtkTrainingPoint, NtkTrainingResult, SampleCount,
+    ntk_after_training,
+};
+
 /// Largest matrix side the dense path accepts: a 20000² f64 matrix is 3.2 GB, and its eigendecomposition takes
 /// many minutes on 2 cores.
 pub const MAX_DENSE_N: usize = 20_000;
@@ -505,135 +519,4 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
             density,
         })
     }
-}
-
-/// The comparison printed by `landscape simulate network ... --compare ntk`.
-#[derive(Debug, Clone, Serialize)]
-pub struct NtkComparison {
-    /// The predicted law, as a law expression.
-    pub law: String,
-    /// KS and W1 distances of the empirical NTK spectrum from the law.
-    pub ks: f64,
-    /// Wasserstein-1 distance.
-    pub w1: f64,
-    /// Edge errors (simulated − predicted) of the bulk: smallest and largest eigenvalue against the support's
-    /// lower and upper edges (the largest eigenvalue excludes a predicted spike).
-    pub edge_error: EdgeError,
-    /// The first four normalised moments `(1/n) tr K^k` of the simulation.
-    pub moments_simulated: [f64; 4],
-    /// The law's first four moments.
-    pub moments_predicted: [f64; 4],
-    /// The predicted outlier (raw non-centred activation, depth 1), if any.
-    pub spike: Option<f64>,
-}
-
-/// Simulated minus predicted bulk edges.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct EdgeError {
-    /// `λ_min − lower edge`.
-    pub lower: f64,
-    /// `λ_max − upper edge`.
-    pub upper: f64,
-}
-
-/// Eigenvalues (ascending) of the empirical NTK `K = JJᵀ` (`nk × nk`) of the Fan–Wang network at initialisation:
-/// an MLP with `widths = [d0, d_1…d_L, k]`, the NTK parameterisation without biases, the raw `activation`, and
-/// `samples` inputs with N(0, 1) entries (theory notes §A1.1: this is exactly FW's network on data with ‖x‖ ≈ 1).
-/// `J` comes from [`CurvaturePoint::jacobian`](landscape_simulate::network::CurvaturePoint::jacobian) under MSE.
-///
-/// Cost: `O(nk·P)` memory for J and `O((nk)²·P)` time for K.
-pub fn ntk_eigenvalues(
-    widths: &[usize],
-    activation: &str,
-    samples: usize,
-    seed: u64,
-) -> Result<Vec<f64>, SimulateError> {
-    use landscape_simulate::network::{
-        Activation, CurvaturePoint, InputScale, Loss, Mlp, MlpConfig, Parameterization, data,
-    };
-    if widths.len() < 3 || widths.contains(&0) {
-        return Err(SimulateError::invalid(
-            "--widths",
-            format!("{widths:?}"),
-            "d0, at least one hidden width, and the outputs, all positive, e.g. 200,400,1",
-        ));
-    }
-    let activation: Activation = activation.parse()?;
-    let mlp = Mlp::new(MlpConfig {
-        widths: widths.to_vec(),
-        activation,
-        parameterization: Parameterization::Ntk { bias_scale: 0.0 },
-        bias: false,
-    })?;
-    let mut rng = seeded(seed);
-    let params = mlp.init(&mut rng);
-    let k = widths[widths.len() - 1];
-    let dataset =
-        data::isotropic_regression(samples, widths[0], k, InputScale::UnitVariance, &mut rng)?;
-    let point = CurvaturePoint::new(&mlp, &params, &dataset, Loss::mse())?;
-    let jac = point.jacobian();
-    let (rows, p) = (samples * k, mlp.n_params());
-    let mut kernel = vec![0.0; rows * rows];
-    for i in 0..rows {
-        let ri = &jac[i * p..(i + 1) * p];
-        for j in 0..=i {
-            let rj = &jac[j * p..(j + 1) * p];
-            let v: f64 = ri.iter().zip(rj).map(|(a, b)| a * b).sum();
-            kernel[i * rows + j] = v;
-            kernel[j * rows + i] = v;
-        }
-    }
-    DenseSymmetric::from_row_major(rows, &kernel)?.eigenvalues()
-}
-
-/// The NTK law predicted for the network of [`ntk_eigenvalues`]: `ntk(n, d0, widths=[hidden], activation,
-/// weight_variance=1)` (the raw activation with per-layer constants, theory notes §A1.10).
-pub fn ntk_law_expr(widths: &[usize], activation: &str, samples: usize) -> String {
-    let hidden: Vec<String> = widths[1..widths.len() - 1]
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
-    format!(
-        "ntk(n={samples}, d0={}, widths=[{}], activation={activation}, weight_variance=1)",
-        widths[0],
-        hidden.join(", ")
-    )
-}
-
-/// Simulates the network of [`ntk_eigenvalues`] and measures its NTK spectrum against the predicted law
-/// ([`ntk_law_expr`]): KS, W1, bulk edge errors and moments.
-pub fn compare_ntk(
-    widths: &[usize],
-    activation: &str,
-    samples: usize,
-    seed: u64,
-) -> Result<NtkComparison, Box<dyn std::error::Error + Send + Sync>> {
-    use landscape_theory::neural_kernels::NeuralTangentKernel;
-    let values = ntk_eigenvalues(widths, activation, samples, seed)?;
-    let expr = landscape_theory::expr::parse(&ntk_law_expr(widths, activation, samples))?;
-    let LawExpr::Ntk(spec) = expr else {
-        return Err("internal: ntk_law_expr did not give an ntk law".into());
-    };
-    let law = NeuralTangentKernel::new(spec)?;
-    let d = eigenvalue_distances(&values, &law)?;
-    let support = law.support();
-    let spike = law.spike();
-    let bulk_top = match spike {
-        Some(_) if values.len() > 1 => values[values.len() - 2],
-        _ => values[values.len() - 1],
-    };
-    let count = values.len() as f64;
-    let moment = |k: i32| values.iter().map(|v| v.powi(k)).sum::<f64>() / count;
-    Ok(NtkComparison {
-        law: law.to_string(),
-        ks: d.ks,
-        w1: d.w1,
-        edge_error: EdgeError {
-            lower: values[0] - support.lower_edge().unwrap_or(f64::NAN),
-            upper: bulk_top - support.upper_edge().unwrap_or(f64::NAN),
-        },
-        moments_simulated: [moment(1), moment(2), moment(3), moment(4)],
-        moments_predicted: [law.moment(1), law.moment(2), law.moment(3), law.moment(4)],
-        spike,
-    })
 }

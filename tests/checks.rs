@@ -48,6 +48,8 @@ check_tests! {
     gradient_descent_sits_at_the_edge_of_stability => "networks.edge_of_stability.gd",
     momentum_sits_at_its_own_edge_of_stability => "networks.edge_of_stability.momentum",
     ntk_spectrum_follows_fan_wang_law => "networks.ntk.fan_wang",
+    ntk_ks_shrinks_with_width_at_depth_one_to_three => "networks.ntk.width_scaling",
+    training_moves_wider_networks_spectra_less => "networks.ntk.after_training",
     bezier_curve_lowers_the_barrier_between_minima => "networks.mode_connectivity.bezier",
     optimizers_quadratic_model_error_is_cubic_in_the_step => "optimizers.quadratic_model.cubic_error",
     optimizers_inverse_sharpness_step_stays_below_the_threshold => "optimizers.inverse_sharpness.stable",

@@ -13,6 +13,7 @@ pub mod idx;
 pub mod mixture;
 pub mod npy;
 pub mod npz;
+pub mod whiten;
 
 use crate::EmpiricalError;
 

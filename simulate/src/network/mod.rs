@@ -42,6 +42,7 @@ pub mod activation;
 pub mod curvature;
 pub mod data;
 mod gemm;
+pub mod kernel;
 pub mod loss;
 pub mod mlp;
 
@@ -54,5 +55,6 @@ pub use curvature::{
     loss_and_gradient,
 };
 pub use data::{Dataset, InputScale, Targets};
+pub use kernel::{KernelGrams, kernel_grams};
 pub use loss::{Loss, LossEvaluation, LossKind, Reduction};
 pub use mlp::{LayerLayout, Mlp, MlpConfig, Parameterization};
