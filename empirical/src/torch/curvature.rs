@@ -128,7 +128,10 @@ impl<'a> Problem<'a> {
     }
 }
 
-fn check_loss_fits_targets(objective: Objective, data: &Dataset) -> Result<(), EmpiricalError> {
+pub(crate) fn check_loss_fits_targets(
+    objective: Objective,
+    data: &Dataset,
+) -> Result<(), EmpiricalError> {
     use super::Loss;
     match (objective.loss, data.n_classes()) {
         (Loss::CrossEntropy, None) => Err(EmpiricalError::invalid(

@@ -15,23 +15,8 @@ use tch::{Device, Kind, Tensor};
 /// the same network from one CLI name.
 pub use landscape_simulate::network::Activation;
 
-/// Whether modules run in training or evaluation mode (dropout, batch-norm statistics); stated in every output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `module.train()`
-    Train,
-    /// `module.eval()`
-    Eval,
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Train => "train",
-            Self::Eval => "eval",
-        })
-    }
-}
+/// Train or eval mode: the crate's one [`crate::model::Mode`].
+pub use crate::model::Mode;
 
 enum Architecture {
     Mlp { activation: Activation },
@@ -104,7 +89,8 @@ impl TorchModel {
             names,
             params,
             device,
-            mode: Mode::Train,
+            // No dropout or batch norm: both modes compute the same function; report eval, as the native MLP.
+            mode: Mode::Eval,
             description: format!("mlp{widths:?} {}", activation.name()),
         })
     }
@@ -231,6 +217,12 @@ impl TorchModel {
                 index,
             });
         }
+        self.copy_flat(flat)
+    }
+
+    /// Overwrites all parameters from a flat vector of the right length, finite or not (training records a
+    /// non-finite loss as divergence).
+    pub(crate) fn copy_flat(&mut self, flat: &[f64]) -> Result<(), EmpiricalError> {
         let pieces = split(flat, &self.params, self.device)?;
         tch::no_grad(|| {
             for (p, src) in self.params.iter_mut().zip(&pieces) {
@@ -285,6 +277,18 @@ impl TorchModel {
     /// [`EmpiricalError::Shape`] when the data does not fit the model; [`EmpiricalError::LabelOutOfRange`] for a
     /// label not below the number of outputs; [`EmpiricalError::NonFinite`] when the outputs are not finite.
     pub fn batch(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
+        let (inputs, targets, _) = self.batch_and_width(data)?;
+        Ok((inputs, targets))
+    }
+
+    /// As [`TorchModel::batch`], also returning the model's output width `d` on this data.
+    ///
+    /// # Errors
+    /// As [`TorchModel::batch`].
+    pub fn batch_and_width(
+        &self,
+        data: &Dataset,
+    ) -> Result<(Tensor, Tensor, usize), EmpiricalError> {
         let mut shape = vec![data.n_samples() as i64];
         shape.extend(data.sample_shape().iter().map(|&d| d as i64));
         let inputs = Tensor::from_slice(data.inputs())
@@ -306,7 +310,8 @@ impl TorchModel {
                 self.description, shape[0]
             )));
         }
-        data.check_outputs(usize::try_from(d).unwrap_or(0))?;
+        let width = usize::try_from(d).unwrap_or(0);
+        data.check_outputs(width)?;
         let targets = match data.targets() {
             Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
             Targets::Values { values, dim } => Tensor::from_slice(values)
@@ -322,7 +327,7 @@ impl TorchModel {
                 index,
             });
         }
-        Ok((inputs, targets))
+        Ok((inputs, targets, width))
     }
 }
 
