@@ -51,8 +51,9 @@ pub struct EmpiricalArgs {
 /// The model, data, loss and seed every subcommand takes.
 #[derive(Debug, Clone, Args)]
 struct Common {
-    /// mlp:widths=64,64[,activation=tanh] (hidden widths; input and output widths come from the data). cnn,
-    /// resnet:depth=8 and PATH.pt need the torch feature.
+    /// mlp:widths=64,64[,activation=tanh] (hidden widths; input and output widths come from the data),
+    /// cnn[:channels=8,16], resnet[:depth=8][,width=16] (image data: digits are 1x8x8), or PATH.pt (a TorchScript
+    /// module; its outputs must cover the labels). cnn, resnet and PATH.pt need the torch feature.
     #[arg(long, default_value = "mlp:widths=64,64")]
     model: String,
     /// digits (UCI handwritten digits, standardised), PATH.npz (x float32 [n, ...], y int64 labels or float

@@ -219,17 +219,26 @@ impl<'a> TorchHessian<'a> {
     }
 
     fn product(&self, x: &[f64], y: &mut [f64]) -> Result<(), EmpiricalError> {
+        let v = self.problem.vector(x)?;
+        let hv = self.apply_tensors(&v)?;
+        self.problem.write(hv, y)
+    }
+
+    /// `Hv` on tensors shaped like the parameters and on their device, without the flat `f64` round trip through
+    /// the host (for GPU work and benchmarks). A returned tensor is undefined where `H` has a zero block row.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Torch`] when `v` does not match the parameters' shapes.
+    pub fn apply_tensors(&self, v: &[Tensor]) -> Result<Vec<Tensor>, EmpiricalError> {
         let p = &self.problem;
-        let v = p.vector(x)?;
         let params = p.model.parameters();
         let outputs = p.model.forward(&p.inputs)?;
         let loss = p.objective.eval(&outputs, &p.targets)?;
         let g = grad(&loss, params, true)?;
-        let hv = match dot(&g, &v) {
-            Some(gv) => grad(&gv, params, false)?,
-            None => params.iter().map(|_| Tensor::new()).collect(),
-        };
-        p.write(hv, y)
+        match dot(&g, v) {
+            Some(gv) => grad(&gv, params, false),
+            None => Ok(params.iter().map(|_| Tensor::new()).collect()),
+        }
     }
 }
 
