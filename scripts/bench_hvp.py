@@ -11,7 +11,8 @@ cross-entropy) and each thread count, PyTorch computes Hv by double backward
 `cargo run --release -p landscape-empirical --features torch --example bench_hvp`, which times the same
 double backward on parameter-shaped tensors (tch_tensors), the flat f64 operator the estimators use
 (tch_operator: adds the host copies) and the native f64 MLP (native, always one thread). Every figure is
-the median over --repeats products after 3 warm-up products. When CUDA is available the cases are repeated on
+the median over --repeats products after 3 warm-up products (the ratio of the minima is printed too: on a
+loaded machine it is the steadier comparison). When CUDA is available the cases are repeated on
 cuda:0 (PyTorch and tch; the native backend is CPU-only). Prints a Markdown table and then all figures as JSON.
 Targets (issue 4): tch_tensors <= 1.1 x PyTorch; native faster than tch for MLPs under 1e5 parameters.
 """
@@ -91,7 +92,7 @@ def time_pytorch(kind, rust_args, threads, repeats, device):
         hvp()
         sync()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), sum(p.numel() for p in params)
+    return statistics.median(times), min(times), sum(p.numel() for p in params)
 
 
 def time_rust(kind, rust_args, threads, repeats, device):
@@ -116,23 +117,24 @@ def main():
         thread_counts = [int(t) for t in args.threads.split(",")] if device == "cpu" else [1]
         for name, kind, rust_args in cases:
             for threads in thread_counts:
-                py, n_params = time_pytorch(kind, rust_args, threads, args.repeats, device)
+                py, py_min, n_params = time_pytorch(kind, rust_args, threads, args.repeats, device)
                 rust = time_rust(kind, rust_args, threads, args.repeats, device)
                 assert rust["n_params"] == n_params, (rust, n_params)
                 rows.append(dict(case=name, device=device, threads=threads, n_params=n_params,
-                                 pytorch_s=py, **{k: rust[k] for k in
-                                                  ("tch_tensors_s", "tch_operator_s", "native_s")}))
-                r = rows[-1]
+                                 pytorch_s=py, pytorch_min_s=py_min,
+                                 **{k: rust[k] for k in ("tch_tensors_s", "tch_tensors_min_s", "tch_operator_s",
+                                                         "native_s")}))
                 print(f"done {name} {device} {threads}", file=sys.stderr)
     print(f"torch {torch.__version__}, batch {BATCH}, float64, median of {args.repeats}; times in ms\n")
-    print("| case | P | device | threads | PyTorch | tch (tensors) | tch/PyTorch | tch (f64 operator) "
-          "| native | native/tch |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| case | P | device | threads | PyTorch | tch (tensors) | tch/PyTorch | tch/PyTorch (min) "
+          "| tch (f64 operator) | native | native/tch |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         native = "—" if r["native_s"] is None else f"{1e3 * r['native_s']:.3f}"
         native_ratio = "—" if r["native_s"] is None else f"{r['native_s'] / r['tch_tensors_s']:.2f}"
         print(f"| {r['case']} | {r['n_params']} | {r['device']} | {r['threads']} | {1e3 * r['pytorch_s']:.3f} "
               f"| {1e3 * r['tch_tensors_s']:.3f} | {r['tch_tensors_s'] / r['pytorch_s']:.2f} "
+              f"| {r['tch_tensors_min_s'] / r['pytorch_min_s']:.2f} "
               f"| {1e3 * r['tch_operator_s']:.3f} | {native} | {native_ratio} |")
     print()
     print(json.dumps(rows))

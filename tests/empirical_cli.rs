@@ -578,7 +578,18 @@ mod torch {
         };
         let h = cnn(
             "hessian",
-            &["--top-k", "3", "--probes", "2", "--steps", "10"],
+            &[
+                "--top-k",
+                "3",
+                "--probes",
+                "2",
+                "--steps",
+                "10",
+                "--lanczos-steps",
+                "12",
+                "--trace-matvecs",
+                "12",
+            ],
         );
         assert_eq!(h["top_eigenvalues"].as_array().unwrap().len(), 3);
         assert_eq!(h["outliers"]["n_classes"], 10);
@@ -589,12 +600,32 @@ mod torch {
         assert_eq!(t["steps_done"], 4);
         let s = cnn(
             "sharpness",
-            &["--lr", "0.1", "--steps", "3", "--every", "2"],
+            &[
+                "--lr",
+                "0.1",
+                "--steps",
+                "3",
+                "--every",
+                "2",
+                "--lanczos-steps",
+                "8",
+            ],
         );
         assert_eq!(s["points"].as_array().unwrap().len(), 2);
         let o = cnn(
             "overlap",
-            &["--lr", "0.1", "--steps", "2", "--every", "1", "--k", "2"],
+            &[
+                "--lr",
+                "0.1",
+                "--steps",
+                "2",
+                "--every",
+                "1",
+                "--k",
+                "2",
+                "--lanczos-steps",
+                "8",
+            ],
         );
         assert_eq!(o["k"], 2);
         let c = cnn(
@@ -750,6 +781,40 @@ mod torch {
         connect.extend(["--lr", "0.1", "--steps", "2", "--seed", "1"].map(String::from));
         rejects(&strs(&connect), "two independently initialized models");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn image_models_on_vector_data_are_a_one_line_shape_error() {
+        rejects(
+            &[
+                "empirical",
+                "hessian",
+                "--model",
+                "cnn",
+                "--data",
+                DATA,
+                "--seed",
+                "1",
+            ],
+            "cnn needs image samples of shape [C, H, W] or [H, W]",
+        );
+        rejects(
+            &[
+                "empirical",
+                "train",
+                "--model",
+                "resnet:depth=2",
+                "--data",
+                DATA,
+                "--lr",
+                "0.1",
+                "--steps",
+                "1",
+                "--seed",
+                "1",
+            ],
+            "resnet needs image samples",
+        );
     }
 
     #[test]
