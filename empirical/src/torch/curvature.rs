@@ -180,12 +180,20 @@ pub fn loss_and_gradient(
     data: &Dataset,
     objective: Objective,
 ) -> Result<(f64, Vec<f64>), EmpiricalError> {
-    let problem = Problem::new("gradient", model, data, objective)?;
-    let outputs = model.forward(&problem.inputs)?;
-    let loss = objective.eval(&outputs, &problem.targets)?;
-    let grads = grad(&loss, model.parameters(), false)?;
-    let mut g = vec![0.0; problem.info.n_params];
-    problem.write(grads, &mut g)?;
+    // One forward pass: the outputs are checked (shape, labels, finiteness) before the backward pass.
+    check_loss_fits_targets(objective, data)?;
+    let (inputs, targets) = model.tensors(data)?;
+    let outputs = model.forward(&inputs)?;
+    model.check_outputs(&outputs, data)?;
+    let loss = objective.eval(&outputs, &targets)?;
+    let params = model.parameters();
+    let grads = grad(&loss, params, false)?;
+    let filled: Vec<Tensor> = grads
+        .into_iter()
+        .zip(params)
+        .map(|(g, p)| if g.defined() { g } else { p.zeros_like() })
+        .collect();
+    let g = flatten(&filled)?;
     let value = loss.f_double_value(&[]).map_err(torch_err)?;
     Ok((value, g))
 }

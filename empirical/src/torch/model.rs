@@ -437,6 +437,14 @@ impl TorchModel {
         &self,
         data: &Dataset,
     ) -> Result<(Tensor, Tensor, usize), EmpiricalError> {
+        let (inputs, targets) = self.tensors(data)?;
+        let outputs = tch::no_grad(|| self.forward(&inputs))?;
+        let width = self.check_outputs(&outputs, data)?;
+        Ok((inputs, targets, width))
+    }
+
+    /// The inputs and targets of `data` as tensors on this model's device, unchecked against the model.
+    pub(crate) fn tensors(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
         let mut shape = vec![data.n_samples() as i64];
         shape.extend(data.sample_shape().iter().map(|&d| d as i64));
         let inputs = Tensor::from_slice(data.inputs())
@@ -444,22 +452,6 @@ impl TorchModel {
             .and_then(|t| t.f_to_kind(Kind::Double))
             .and_then(|t| t.f_to_device(self.device))
             .map_err(torch_err)?;
-        let outputs = tch::no_grad(|| self.forward(&inputs))?;
-        let out_shape = outputs.size();
-        let [n, d] = out_shape[..] else {
-            return Err(EmpiricalError::Shape(format!(
-                "{} returns outputs of shape {out_shape:?}; expected [samples, outputs]",
-                self.description
-            )));
-        };
-        if n != shape[0] {
-            return Err(EmpiricalError::Shape(format!(
-                "{} returns {n} outputs for {} samples",
-                self.description, shape[0]
-            )));
-        }
-        let width = usize::try_from(d).unwrap_or(0);
-        data.check_outputs(width)?;
         let targets = match data.targets() {
             Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
             Targets::Values { values, dim } => Tensor::from_slice(values)
@@ -468,14 +460,40 @@ impl TorchModel {
                 .and_then(|t| t.f_to_device(self.device)),
         }
         .map_err(torch_err)?;
-        let flat_out = flatten(&[outputs])?;
+        Ok((inputs, targets))
+    }
+
+    /// Checks the model's `outputs` on `data`: shape `[n, d]`, labels below `d` (or targets of length `d`), all
+    /// finite. Returns `d`.
+    pub(crate) fn check_outputs(
+        &self,
+        outputs: &Tensor,
+        data: &Dataset,
+    ) -> Result<usize, EmpiricalError> {
+        let out_shape = outputs.size();
+        let [n, d] = out_shape[..] else {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns outputs of shape {out_shape:?}; expected [samples, outputs]",
+                self.description
+            )));
+        };
+        if usize::try_from(n).ok() != Some(data.n_samples()) {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns {n} outputs for {} samples",
+                self.description,
+                data.n_samples()
+            )));
+        }
+        let width = usize::try_from(d).unwrap_or(0);
+        data.check_outputs(width)?;
+        let flat_out = flatten(std::slice::from_ref(outputs))?;
         if let Some(index) = flat_out.iter().position(|v| !v.is_finite()) {
             return Err(EmpiricalError::NonFinite {
                 what: "model outputs",
                 index,
             });
         }
-        Ok((inputs, targets, width))
+        Ok(width)
     }
 }
 
