@@ -348,3 +348,22 @@ fn digits_are_one_channel_eight_by_eight_images_for_the_cnn() {
     // Near-uniform predictions at initialization: the loss is close to ln 10.
     assert!((loss - 10f64.ln()).abs() < 0.5, "initial loss {loss}");
 }
+
+#[test]
+fn filter_groups_of_cnn_and_resnet_cover_every_parameter_once() {
+    for (model, data) in models() {
+        let shapes = model.parameter_shapes();
+        let net = TorchNetwork::new(model, Objective::mean(Loss::CrossEntropy), &data).unwrap();
+        let mut seen = vec![0usize; net.n_params()];
+        let groups = net.param_groups();
+        for g in &groups {
+            for i in g.range.clone() {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&c| c == 1), "{}", net.describe());
+        // One filter per output channel of each convolution and per row of each linear weight.
+        let filters: usize = shapes.iter().filter(|s| s.len() >= 2).map(|s| s[0]).sum();
+        assert_eq!(groups.iter().filter(|g| g.is_filter).count(), filters);
+    }
+}
