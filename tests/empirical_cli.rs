@@ -1,5 +1,7 @@
-//! The `landscape empirical` contract: JSON on stdout with version, config, seed and mode; one line on stderr and
-//! exit code 2 for bad input (CUDA or torch models in a native build, malformed specs).
+//! The `landscape empirical` contract: JSON on stdout with version, config, seed, backend, device and mode; one
+//! line on stderr and exit code 2 for bad input (CUDA or torch models in a native build, malformed specs, missing
+//! or corrupt files, data that do not fit the model, NaN in data). With the `torch` feature: every subcommand on
+//! the CNN, the ResNet and a TorchScript module, and the torch backend against the native one on the same MLP.
 
 mod common;
 
@@ -46,6 +48,12 @@ fn hessian_reports_the_documented_fields_with_mode_version_and_seed() {
     assert_eq!(v["n_samples"], 40);
     assert_eq!(v["operator"], "hessian");
     assert_eq!(v["mode"], "eval");
+    assert_eq!(
+        v["backend"], "native",
+        "auto picks native for an mlp on the cpu"
+    );
+    assert_eq!(v["device"], "cpu");
+    assert_eq!(v["config"]["backend"], "auto");
     assert_eq!(v["seed"], 3);
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["config"]["data"], DATA);
@@ -211,27 +219,171 @@ fn overlap_connect_and_slice_produce_their_profiles() {
     assert_eq!(s2["losses"][1][1], s2["center_loss"]);
 }
 
+#[cfg(not(feature = "torch"))]
 #[test]
 fn native_build_refuses_cuda_and_torch_models_with_one_line() {
     rejects(
         &with_common("hessian", &["--device", "cuda"]),
         "CUDA requires the torch feature",
     );
+    for model in ["model.pt", "resnet:depth=8", "cnn"] {
+        rejects(
+            &["empirical", "hessian", "--model", model, "--seed", "1"],
+            "needs libtorch: rebuild with `--features torch`",
+        );
+    }
     rejects(
-        &["empirical", "hessian", "--model", "model.pt", "--seed", "1"],
-        "requires building with --features torch",
+        &with_common("hessian", &["--backend", "torch"]),
+        "needs libtorch",
     );
+}
+
+#[test]
+fn the_native_backend_serves_mlps_on_the_cpu_only() {
     rejects(
         &[
             "empirical",
             "hessian",
             "--model",
-            "resnet:depth=8",
+            "cnn",
+            "--data",
+            "digits",
+            "--backend",
+            "native",
             "--seed",
             "1",
         ],
-        "requires building with --features torch",
+        "--backend native serves mlp models only",
     );
+    rejects(
+        &with_common("hessian", &["--backend", "native", "--device", "cuda"]),
+        "--device cuda",
+    );
+    rejects(&with_common("hessian", &["--device", "gpu"]), "device");
+}
+
+/// CRC-32 (IEEE, reflected), as zip members carry.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A version-1.0 `.npy` file: `descr` (`<f4`, `<i8`), a C-order shape and the little-endian payload.
+fn npy(descr: &str, shape: &[usize], payload: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    let shape = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// An `.npz` (a zip of stored `.npy` members) with `x` float32 of `shape` and `y` int64 labels.
+fn write_npz(path: &std::path::Path, shape: &[usize], x: &[f32], y: &[i64]) {
+    let xs: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let ys: Vec<u8> = y.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let members = [
+        ("x.npy", npy("<f4", shape, &xs)),
+        ("y.npy", npy("<i8", &[y.len()], &ys)),
+    ];
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    for (name, data) in &members {
+        let offset = u32::try_from(out.len()).unwrap();
+        let (crc, len) = (crc32(data), u32::try_from(data.len()).unwrap());
+        let name_len = u16::try_from(name.len()).unwrap();
+        // Local header: signature, version 2.0, no flags, stored, no time, crc, sizes, name.
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for v in [crc, len, len] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for v in [crc, len, len] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        central.extend_from_slice(&name_len.to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = u32::try_from(out.len()).unwrap();
+    let cd_len = u32::try_from(central.len()).unwrap();
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0, 2, 0, 2, 0]);
+    out.extend_from_slice(&cd_len.to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    std::fs::write(path, out).unwrap();
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("landscape-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn npz_data_run_and_nan_in_them_is_bad_input() {
+    let dir = temp_dir("npz");
+    let good = dir.join("good.npz");
+    let x: Vec<f32> = (0..12 * 4).map(|i| (0.37 * i as f32).sin()).collect();
+    let y: Vec<i64> = (0..12).map(|i| i % 3).collect();
+    write_npz(&good, &[12, 4], &x, &y);
+    let args = |path: &str| {
+        vec![
+            "empirical".to_string(),
+            "hessian".into(),
+            "--data".into(),
+            path.into(),
+            "--model".into(),
+            "mlp:widths=5".into(),
+            "--top-k".into(),
+            "2".into(),
+            "--seed".into(),
+            "1".into(),
+        ]
+    };
+    let good_args = args(good.to_str().unwrap());
+    let v = json(&good_args.iter().map(String::as_str).collect::<Vec<_>>());
+    // 4 inputs → 5 → 3 classes.
+    assert_eq!(v["n_params"], 4 * 5 + 5 + 5 * 3 + 3, "{v}");
+    assert_eq!(v["n_outputs"], 3);
+    let mut bad_x = x;
+    bad_x[13] = f32::NAN;
+    let bad = dir.join("nan.npz");
+    write_npz(&bad, &[12, 4], &bad_x, &y);
+    let bad_args = args(bad.to_str().unwrap());
+    rejects(
+        &bad_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "non-finite value in data inputs at index 13",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -315,4 +467,363 @@ fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
         ],
         "x.npz",
     );
+}
+
+/// The torch backend through the CLI (cargo test --features torch --test empirical_cli; `.ci/run` runs it).
+#[cfg(feature = "torch")]
+mod torch {
+    use super::common::{json, landscape, rejects};
+    use super::{DATA, temp_dir, with_common};
+    use std::path::Path;
+
+    /// Two f64 implementations of the same products on the same f32 data and initial weights: they differ by
+    /// rounding (observed ~1e-15 relative); 1e-10 is the agreement target with margin.
+    const BACKEND_AGREEMENT_REL: f64 = 1e-10;
+
+    fn floats(v: &serde_json::Value) -> Vec<f64> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("not an array: {v}"))
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    }
+
+    fn assert_close(name: &str, a: &serde_json::Value, b: &serde_json::Value) {
+        let (a, b) = (floats(a), floats(b));
+        assert_eq!(a.len(), b.len(), "{name}");
+        let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+        for (x, y) in a.iter().zip(&b) {
+            assert!(
+                (x - y).abs() <= BACKEND_AGREEMENT_REL * scale,
+                "{name}: native {a:?} vs torch {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn torch_and_native_backends_give_the_same_outputs_for_the_same_mlp() {
+        let extra = [
+            "--top-k",
+            "4",
+            "--bottom-k",
+            "1",
+            "--probes",
+            "2",
+            "--steps",
+            "15",
+            "--compare",
+        ];
+        let run = |backend: &str| {
+            let mut args = with_common("hessian", &extra);
+            args.extend_from_slice(&["--backend", backend]);
+            json(&args)
+        };
+        let (native, torch) = (run("native"), run("torch"));
+        assert_eq!(native["backend"], "native");
+        assert_eq!(torch["backend"], "torch");
+        assert_eq!(torch["device"], "cpu");
+        assert_eq!(torch["n_params"], native["n_params"]);
+        for key in ["top_eigenvalues", "bottom_eigenvalues"] {
+            assert_close(key, &native[key], &torch[key]);
+        }
+        assert_close(
+            "density nodes",
+            &native["density"]["nodes"],
+            &torch["density"]["nodes"],
+        );
+        assert_close(
+            "trace",
+            &serde_json::json!([native["trace"]["estimate"], native["loss"]]),
+            &serde_json::json!([torch["trace"]["estimate"], torch["loss"]]),
+        );
+        // Training too: the same loss curve.
+        let train = |backend: &str| {
+            let mut args = with_common("train", &["--lr", "0.3", "--steps", "5"]);
+            args.extend_from_slice(&["--backend", backend]);
+            json(&args)
+        };
+        assert_close(
+            "losses",
+            &train("native")["losses"],
+            &train("torch")["losses"],
+        );
+    }
+
+    #[test]
+    fn every_subcommand_runs_a_cnn_on_the_digit_images() {
+        let cnn = |command: &str, extra: &[&str]| {
+            let mut args = vec![
+                "empirical",
+                command,
+                "--model",
+                "cnn:channels=2,3",
+                "--data",
+                "digits",
+                "--samples",
+                "24",
+                "--seed",
+                "2",
+            ];
+            args.extend_from_slice(extra);
+            let v = json(&args);
+            assert_eq!(
+                v["backend"], "torch",
+                "{command}: auto picks torch for a cnn"
+            );
+            assert_eq!(v["device"], "cpu");
+            assert_eq!(v["mode"], "eval");
+            // 1×8×8 → conv 2·9+2 → pool 4×4 → conv 3·2·9+3 → pool 2×2 → linear 10·12+10.
+            assert_eq!(v["n_params"], 20 + 57 + 130, "{command}: {v}");
+            v
+        };
+        let h = cnn(
+            "hessian",
+            &[
+                "--top-k",
+                "3",
+                "--probes",
+                "2",
+                "--steps",
+                "10",
+                "--lanczos-steps",
+                "12",
+                "--trace-matvecs",
+                "12",
+            ],
+        );
+        assert_eq!(h["top_eigenvalues"].as_array().unwrap().len(), 3);
+        assert_eq!(h["outliers"]["n_classes"], 10);
+        let t = cnn(
+            "train",
+            &["--optimizer", "adam", "--lr", "0.01", "--steps", "4"],
+        );
+        assert_eq!(t["steps_done"], 4);
+        let s = cnn(
+            "sharpness",
+            &[
+                "--lr",
+                "0.1",
+                "--steps",
+                "3",
+                "--every",
+                "2",
+                "--lanczos-steps",
+                "8",
+            ],
+        );
+        assert_eq!(s["points"].as_array().unwrap().len(), 2);
+        let o = cnn(
+            "overlap",
+            &[
+                "--lr",
+                "0.1",
+                "--steps",
+                "2",
+                "--every",
+                "1",
+                "--k",
+                "2",
+                "--lanczos-steps",
+                "8",
+            ],
+        );
+        assert_eq!(o["k"], 2);
+        let c = cnn(
+            "connect",
+            &["--lr", "0.1", "--steps", "2", "--curve-steps", "2"],
+        );
+        assert_eq!(c["linear"]["loss"].as_array().unwrap().len(), 51);
+        let sl = cnn("slice", &["--points", "3"]);
+        assert_eq!(sl["losses"][1], sl["center_loss"]);
+    }
+
+    #[test]
+    fn a_resnet_measures_its_hessian_on_the_digits() {
+        let v = json(&[
+            "empirical",
+            "hessian",
+            "--model",
+            "resnet:depth=2,width=4",
+            "--data",
+            "digits",
+            "--samples",
+            "16",
+            "--top-k",
+            "2",
+            "--probes",
+            "2",
+            "--steps",
+            "8",
+            "--operator",
+            "ggn",
+            "--seed",
+            "1",
+        ]);
+        // stem 4·9+4, 4 convs 4·4·9+4, fc 10·4+10.
+        assert_eq!(v["n_params"], 40 + 4 * 148 + 50, "{v}");
+        assert_eq!(v["operator"], "ggn");
+        assert!(
+            v["model"]
+                .as_str()
+                .unwrap()
+                .starts_with("resnet(depth=2, width=4)")
+        );
+    }
+
+    #[test]
+    fn cuda_without_a_gpu_and_bad_devices_are_one_line_errors() {
+        rejects(
+            &with_common("hessian", &["--device", "cuda:4096"]),
+            "CUDA device cuda:4096 requested but",
+        );
+        let doctor: serde_json::Value =
+            serde_json::from_slice(&landscape(&["doctor"]).stdout).unwrap();
+        if doctor["cuda_available"] == false {
+            rejects(
+                &with_common("hessian", &["--device", "cuda"]),
+                "CUDA device cuda:0 requested but libtorch sees no CUDA device",
+            );
+        } else {
+            eprintln!("a GPU is present: cuda:0 is usable, only the out-of-range index was tested");
+        }
+        rejects(
+            &with_common("hessian", &["--device", "tpu"]),
+            "invalid device = tpu",
+        );
+    }
+
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+
+    /// The Python with torch, or `None` with a visible note.
+    fn python_with_torch() -> Option<String> {
+        let python = std::env::var("LANDSCAPE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let ok = std::process::Command::new(&python)
+            .args(["-c", "import torch"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            eprintln!(
+                "SKIPPED: {python} cannot import torch (set LANDSCAPE_PYTHON to the venv's python)"
+            );
+        }
+        ok.then_some(python)
+    }
+
+    #[test]
+    fn a_torchscript_model_runs_and_bad_model_files_or_data_are_one_line_errors() {
+        let dir = temp_dir("pt");
+        let missing = dir.join("missing.pt");
+        let hessian = |model: &str, data: &str| {
+            vec![
+                "empirical".to_string(),
+                "hessian".into(),
+                "--model".into(),
+                model.into(),
+                "--data".into(),
+                data.into(),
+                "--top-k".into(),
+                "2".into(),
+                "--probes".into(),
+                "2".into(),
+                "--steps".into(),
+                "8".into(),
+                "--seed".into(),
+                "1".into(),
+            ]
+        };
+        rejects(
+            &strs(&hessian(missing.to_str().unwrap(), DATA)),
+            "cannot read",
+        );
+        let corrupt = dir.join("corrupt.pt");
+        std::fs::write(&corrupt, b"not a TorchScript archive").unwrap();
+        rejects(
+            &strs(&hessian(corrupt.to_str().unwrap(), DATA)),
+            "is not a valid TorchScript file",
+        );
+        let Some(python) = python_with_torch() else {
+            return;
+        };
+        // A traced nn.Sequential(Linear(4, 5), Tanh, Linear(5, 3)) in float64.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("empirical/tests/reference/make_torchscript_mlp.py");
+        let status = std::process::Command::new(&python)
+            .args(["-W", "ignore"])
+            .arg(&script)
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{python} {} failed", script.display());
+        let pt = dir.join("mlp.pt");
+        let pt = pt.to_str().unwrap();
+        let v = json(&strs(&hessian(pt, "gaussian-mixture:classes=3,dim=4,n=30")));
+        assert_eq!(v["backend"], "torch");
+        assert_eq!(v["n_params"], 4 * 5 + 5 + 5 * 3 + 3, "{v}");
+        assert_eq!(v["n_outputs"], 3, "the module's own output width");
+        assert_eq!(v["mode"], "eval");
+        let mut train_mode = hessian(pt, "gaussian-mixture:classes=3,dim=4,n=30");
+        train_mode.extend(["--mode".into(), "train".into()]);
+        assert_eq!(json(&strs(&train_mode))["mode"], "train");
+        // Five classes for a module with three outputs; six inputs for a module that takes four.
+        rejects(
+            &strs(&hessian(pt, "gaussian-mixture:classes=5,dim=4,n=30")),
+            "is out of range: expected 0..3",
+        );
+        rejects(
+            &strs(&hessian(pt, "gaussian-mixture:classes=3,dim=6,n=30")),
+            "shape mismatch",
+        );
+        let mut connect = hessian(pt, "gaussian-mixture:classes=3,dim=4,n=30");
+        connect[1] = "connect".into();
+        connect.truncate(6);
+        connect.extend(["--lr", "0.1", "--steps", "2", "--seed", "1"].map(String::from));
+        rejects(&strs(&connect), "two independently initialized models");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn image_models_on_vector_data_are_a_one_line_shape_error() {
+        rejects(
+            &[
+                "empirical",
+                "hessian",
+                "--model",
+                "cnn",
+                "--data",
+                DATA,
+                "--seed",
+                "1",
+            ],
+            "cnn needs image samples of shape [C, H, W] or [H, W]",
+        );
+        rejects(
+            &[
+                "empirical",
+                "train",
+                "--model",
+                "resnet:depth=2",
+                "--data",
+                DATA,
+                "--lr",
+                "0.1",
+                "--steps",
+                "1",
+                "--seed",
+                "1",
+            ],
+            "resnet needs image samples",
+        );
+    }
+
+    #[test]
+    fn torch_models_report_their_backend_in_every_subcommand() {
+        let v = json(&with_common(
+            "slice",
+            &["--backend", "torch", "--points", "3"],
+        ));
+        assert_eq!(v["backend"], "torch");
+        assert_eq!(v["config"]["backend"], "torch");
+    }
 }

@@ -199,7 +199,7 @@ fn every_operator_states_its_mode_loss_and_samples() {
     let op = TorchHessian::new(&model, &data, Objective::mean(Loss::CrossEntropy)).unwrap();
     let text = op.info().to_string();
     assert!(
-        text.contains("train mode") && text.contains("cross-entropy (mean over samples)"),
+        text.contains("eval mode") && text.contains("cross-entropy (mean over samples)"),
         "{text}"
     );
     assert!(

@@ -1,8 +1,11 @@
 //! `landscape empirical ...`: curvature, training and the landscape experiments on real (trained) networks.
 //!
-//! This build's backend is the native f64 MLP of `landscape-simulate`; TorchScript models, CNNs, ResNets and CUDA
-//! need the `torch` feature and are refused with one line. Every output records the version, the full
-//! configuration, the seed, the backend, the device and the model's train/eval mode.
+//! Two backends behind one [`CurvatureModel`] interface, so every command body is written once: the native f64
+//! MLP of `landscape-simulate`, and (cargo feature `torch`) libtorch through tch for MLPs, the small CNN and
+//! ResNet and any TorchScript module, on the CPU or CUDA. `--backend auto` takes native for an MLP on the CPU and
+//! torch otherwise; without the feature, torch-only models and CUDA are refused with one line. Both backends see
+//! the same `f32` data and, for MLPs, the same initial weights, so they agree to rounding. Every output records
+//! the version, the full configuration, the seed, the backend, the device and the model's train/eval mode.
 //!
 //! One `--seed S` seeds independent streams: the data (`task_rng(S, DATA_STREAM)`), the initialization
 //! (`task_rng(S, INIT_STREAM)`, the second model of `connect` `INIT_STREAM + 1`), minibatches, Lanczos starts
@@ -15,6 +18,7 @@ use serde_json::{Value, json};
 
 use landscape_empirical::EmpiricalError;
 use landscape_empirical::checkpoint::Checkpoint;
+use landscape_empirical::data::{Dataset, Targets};
 use landscape_empirical::experiments::connect::{ConnectConfig, PathProfile, connect};
 use landscape_empirical::experiments::overlap::{OverlapConfig, overlap};
 use landscape_empirical::experiments::sharpness::{SharpnessConfig, sharpness};
@@ -24,7 +28,8 @@ use landscape_empirical::model::{CurvatureKind, CurvatureModel, SampleSet};
 use landscape_empirical::native::NativeMlp;
 use landscape_empirical::train::{CheckpointConfig, Optimizer, TrainConfig, TrainOutcome, train};
 use landscape_simulate::network::{
-    Activation, Dataset, Loss, LossKind, Mlp, MlpConfig, Parameterization, Reduction, Targets, data,
+    Activation, Loss, LossKind, Mlp, MlpConfig, Parameterization, Reduction,
+    Targets as NativeTargets, data,
 };
 use landscape_simulate::rng::task_rng;
 
@@ -44,10 +49,11 @@ pub struct EmpiricalArgs {
 }
 
 /// The model, data, loss and seed every subcommand takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct Common {
-    /// mlp:widths=64,64[,activation=tanh] (hidden widths; input and output widths come from the data). cnn,
-    /// resnet:depth=8 and PATH.pt need the torch feature.
+    /// mlp:widths=64,64[,activation=tanh] (hidden widths; input and output widths come from the data),
+    /// cnn[:channels=8,16], resnet[:depth=8][,width=16] (image data: digits are 1x8x8), or PATH.pt (a TorchScript
+    /// module; its outputs must cover the labels). cnn, resnet and PATH.pt need the torch feature.
     #[arg(long, default_value = "mlp:widths=64,64")]
     model: String,
     /// digits (UCI handwritten digits, standardised), PATH.npz (x float32 [n, ...], y int64 labels or float
@@ -66,9 +72,43 @@ struct Common {
     /// Seed of data, initialization, minibatches and probes (independent streams).
     #[arg(long)]
     seed: u64,
-    /// cpu, or cuda (needs the torch feature).
+    /// cpu, cuda or cuda:N (CUDA needs the torch feature and a GPU).
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// auto (native for an mlp on the cpu, torch otherwise), native, or torch (needs the torch feature).
+    #[arg(long, value_enum, default_value_t = BackendName::Auto)]
+    backend: BackendName,
+    /// eval (module.eval(), the default) or train: the mode of a TorchScript module (dropout, batch norm); the
+    /// built-in models have no mode-dependent layer.
+    #[arg(long, value_enum, default_value_t = ModeName::Eval)]
+    mode: ModeName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendName {
+    /// native for an mlp on the cpu, torch otherwise.
+    Auto,
+    /// The f64 MLP of landscape-simulate (mlp on the cpu only).
+    Native,
+    /// libtorch through tch (every model, cpu or cuda).
+    Torch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeName {
+    /// module.eval()
+    Eval,
+    /// module.train()
+    Train,
+}
+
+impl From<ModeName> for landscape_empirical::model::Mode {
+    fn from(mode: ModeName) -> Self {
+        match mode {
+            ModeName::Eval => Self::Eval,
+            ModeName::Train => Self::Train,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,7 +123,7 @@ enum OptimizerName {
     Adam,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct Training {
     /// gd, sgd, momentum or adam.
     #[arg(long, value_enum, default_value_t = OptimizerName::Gd)]
@@ -111,7 +151,7 @@ struct Training {
     epsilon: f64,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct Checkpointing {
     /// Checkpoint file (written atomically).
     #[arg(long)]
@@ -141,7 +181,7 @@ impl From<OperatorName> for CurvatureKind {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 enum EmpiricalCommand {
     /// Curvature spectrum at initialization (or at --params, a training checkpoint): top/bottom eigenvalues with
     /// residuals, SLQ density, Hutch++ trace, outlier split, optionally G against H.
@@ -323,8 +363,15 @@ fn parse_usize(flag: &str, key: &str, value: &str) -> Result<usize, CliError> {
     })
 }
 
-/// Loads `--data`, applies `--samples`, and converts labels to one-hot targets for the MSE loss.
-fn load_data(common: &Common, loss: Loss) -> Result<Dataset, CliError> {
+/// Any error while reading or validating user input (data files, model files, shapes, labels, NaN in data):
+/// bad input, exit code 2, whatever its kind.
+fn bad_input(err: EmpiricalError) -> CliError {
+    CliError::Usage(err.to_string())
+}
+
+/// Loads `--data` as `f32` samples (as PyTorch would hold them; both backends see these exact values), applies
+/// `--samples`, and converts labels to one-hot targets for the MSE loss.
+fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
     let (name, pairs) = parse_spec("--data", &common.data)?;
     let data = match name.as_str() {
         "gaussian-mixture" | "gaussian_mixture" => {
@@ -362,22 +409,38 @@ fn load_data(common: &Common, loss: Loss) -> Result<Dataset, CliError> {
                     "--data: dim={dim}, n={n}: expected 1 ≤ dim ≤ 100000 and 1 ≤ n ≤ 1000000"
                 )));
             }
-            data::gaussian_mixture(
+            let native = data::gaussian_mixture(
                 classes,
                 dim,
                 n,
                 separation,
                 &mut task_rng(common.seed, DATA_STREAM),
-            )?
+            )?;
+            let NativeTargets::Classes(labels) = native.targets else {
+                return Err(CliError::Failure(
+                    "gaussian_mixture returned real targets".into(),
+                ));
+            };
+            Dataset::new(
+                format!("gaussian-mixture(classes={classes}, dim={dim}, n={n})"),
+                native.x.iter().map(|&v| v as f32).collect(),
+                vec![dim],
+                Targets::Classes {
+                    labels: labels.iter().map(|&l| l as i64).collect(),
+                    n_classes: classes,
+                },
+            )
+            .map_err(bad_input)?
         }
         "digits" => {
-            // The UCI digits (embedded in the binary), pixels standardised per feature (mean 0, variance 1).
-            let mut digits = landscape_empirical::data::digits::digits()?;
+            // The UCI digits (embedded in the binary), 1×8×8 images, pixels standardised per feature.
+            let mut digits = landscape_empirical::data::digits::digits().map_err(bad_input)?;
             digits.standardize();
-            digits.to_native()?
+            digits
         }
         other if other.ends_with(".npz") => {
-            landscape_empirical::data::npz::read_npz(std::path::Path::new(other))?.to_native()?
+            landscape_empirical::data::npz::read_npz(std::path::Path::new(other))
+                .map_err(bad_input)?
         }
         other => {
             return Err(CliError::usage(format!(
@@ -386,74 +449,131 @@ fn load_data(common: &Common, loss: Loss) -> Result<Dataset, CliError> {
         }
     };
     let data = match common.samples {
-        Some(n) => data.first(n)?,
+        Some(n) => data.head(n).map_err(bad_input)?,
         None => data,
     };
-    if loss.kind() == LossKind::Mse
-        && let Targets::Classes(labels) = &data.targets
-    {
-        let k = labels.iter().max().map_or(1, |m| m + 1);
-        let mut y = vec![0.0; labels.len() * k];
+    if mse && let Targets::Classes { labels, n_classes } = data.targets() {
+        let k = *n_classes;
+        let mut y = vec![0.0f32; labels.len() * k];
         for (i, &c) in labels.iter().enumerate() {
-            y[i * k + c] = 1.0;
+            // Labels were validated against n_classes.
+            y[i * k + usize::try_from(c).unwrap_or(0)] = 1.0;
         }
-        return Ok(Dataset::new(data.x, data.n, data.dim, Targets::Real(y, k))?);
+        let name = data.name().to_string();
+        return Dataset::new(
+            name,
+            data.inputs().to_vec(),
+            data.sample_shape().to_vec(),
+            Targets::Values { values: y, dim: k },
+        )
+        .map_err(bad_input);
     }
     Ok(data)
 }
 
-/// The number of outputs the data need.
+/// The number of outputs the data need: the classes, or the target length.
 fn n_outputs(data: &Dataset) -> usize {
-    match &data.targets {
-        Targets::Classes(labels) => labels.iter().max().map_or(1, |m| m + 1),
-        Targets::Real(_, k) => *k,
+    match data.targets() {
+        Targets::Classes { n_classes, .. } => *n_classes,
+        Targets::Values { dim, .. } => *dim,
     }
 }
 
-/// Parses `--model` into an MLP architecture for `data`.
-fn build_mlp(common: &Common, data: &Dataset) -> Result<Mlp, CliError> {
-    let spec = common.model.trim();
-    if spec.ends_with(".pt")
-        || spec == "cnn"
-        || spec.starts_with("cnn:")
-        || spec.starts_with("resnet")
-    {
-        return Err(CliError::usage(format!(
-            "--model {spec} requires building with --features torch (libtorch; see scripts/setup-torch.sh)"
-        )));
+/// `--model`, parsed.
+#[derive(Debug, Clone, PartialEq)]
+enum ModelSpec {
+    /// Hidden widths and activation; input and output widths come from the data.
+    Mlp {
+        hidden: Vec<usize>,
+        activation: Activation,
+    },
+    /// Output channels of the conv blocks.
+    Cnn { channels: Vec<usize> },
+    /// Residual blocks and their width.
+    ResNet { depth: usize, width: usize },
+    /// A TorchScript file.
+    Script(PathBuf),
+}
+
+impl ModelSpec {
+    fn is_mlp(&self) -> bool {
+        matches!(self, ModelSpec::Mlp { .. })
+    }
+}
+
+fn parse_list(key: &str, value: &str) -> Result<Vec<usize>, CliError> {
+    value
+        .split(',')
+        .map(|w| match parse_usize("--model", key, w.trim())? {
+            0 => Err(CliError::usage(format!("--model: {key} must be ≥ 1"))),
+            w if w > 100_000 => Err(CliError::usage(format!(
+                "--model: {key} {w} is above 100000"
+            ))),
+            w => Ok(w),
+        })
+        .collect()
+}
+
+/// Parses `--model`: `mlp:widths=64,64[,activation=tanh]`, `cnn[:channels=8,16]`,
+/// `resnet[:depth=8][,width=16]` or `PATH.pt`.
+fn parse_model(spec: &str) -> Result<ModelSpec, CliError> {
+    let spec = spec.trim();
+    if spec.ends_with(".pt") {
+        return Ok(ModelSpec::Script(PathBuf::from(spec)));
     }
     let (name, pairs) = parse_spec("--model", spec)?;
-    if name != "mlp" {
-        return Err(CliError::usage(format!(
-            "--model: unknown model `{name}`; expected mlp:widths=64,64 (or cnn, resnet:depth=8, PATH.pt with the torch feature)"
-        )));
-    }
-    let mut hidden = Vec::new();
-    let mut activation = Activation::Tanh;
-    for (key, value) in &pairs {
-        match key.as_str() {
-            "widths" => {
-                hidden = value
-                    .split(',')
-                    .map(|w| match parse_usize("--model", "widths", w.trim())? {
-                        0 => Err(CliError::usage("--model: widths must be ≥ 1")),
-                        w if w > 100_000 => Err(CliError::usage(format!(
-                            "--model: width {w} is above 100000"
-                        ))),
-                        w => Ok(w),
-                    })
-                    .collect::<Result<_, _>>()?;
+    let unknown = |key: &str, keys: &str| {
+        CliError::usage(format!("--model: unknown key `{key}` for {name} ({keys})"))
+    };
+    match name.as_str() {
+        "mlp" => {
+            let mut hidden = Vec::new();
+            let mut activation = Activation::Tanh;
+            for (key, value) in &pairs {
+                match key.as_str() {
+                    "widths" => hidden = parse_list("widths", value)?,
+                    "activation" => activation = value.parse()?,
+                    _ => return Err(unknown(key, "widths, activation")),
+                }
             }
-            "activation" => activation = value.parse()?,
-            _ => {
+            Ok(ModelSpec::Mlp { hidden, activation })
+        }
+        "cnn" => {
+            let mut channels = vec![8, 16];
+            for (key, value) in &pairs {
+                match key.as_str() {
+                    "channels" => channels = parse_list("channels", value)?,
+                    _ => return Err(unknown(key, "channels")),
+                }
+            }
+            Ok(ModelSpec::Cnn { channels })
+        }
+        "resnet" => {
+            let (mut depth, mut width) = (8, 16);
+            for (key, value) in &pairs {
+                match key.as_str() {
+                    "depth" => depth = parse_usize("--model", key, value)?,
+                    "width" => width = parse_list("width", value)?[0],
+                    _ => return Err(unknown(key, "depth, width")),
+                }
+            }
+            if depth > 1000 {
                 return Err(CliError::usage(format!(
-                    "--model: unknown key `{key}` for mlp (widths, activation)"
+                    "--model: depth {depth} is above 1000"
                 )));
             }
+            Ok(ModelSpec::ResNet { depth, width })
         }
+        _ => Err(CliError::usage(format!(
+            "--model: unknown model `{name}`; expected mlp:widths=64,64, cnn[:channels=8,16], resnet:depth=8[,width=16] or PATH.pt"
+        ))),
     }
-    let mut widths = vec![data.dim];
-    widths.extend(hidden);
+}
+
+/// The MLP architecture of `hidden` widths for `data`.
+fn build_mlp(hidden: &[usize], activation: Activation, data: &Dataset) -> Result<Mlp, CliError> {
+    let mut widths = vec![data.sample_len()];
+    widths.extend_from_slice(hidden);
     widths.push(n_outputs(data));
     Ok(Mlp::new(MlpConfig {
         widths,
@@ -463,16 +583,67 @@ fn build_mlp(common: &Common, data: &Dataset) -> Result<Mlp, CliError> {
     })?)
 }
 
+/// The backend that runs a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// The f64 MLP of `landscape-simulate`.
+    Native,
+    /// libtorch through tch.
+    Torch,
+}
+
+/// `--backend`: auto picks native for an MLP on the CPU and torch otherwise.
+fn resolve_backend(common: &Common, spec: &ModelSpec) -> Result<Engine, CliError> {
+    let cpu = common.device.trim() == "cpu";
+    let engine = match common.backend {
+        BackendName::Auto if spec.is_mlp() && cpu => Engine::Native,
+        BackendName::Auto | BackendName::Torch => Engine::Torch,
+        BackendName::Native if !spec.is_mlp() => {
+            return Err(CliError::usage(format!(
+                "--backend native serves mlp models only; --model {} needs --backend torch (or auto)",
+                common.model.trim()
+            )));
+        }
+        BackendName::Native if !cpu => {
+            return Err(CliError::usage(format!(
+                "--backend native runs on the cpu only; --device {} needs --backend torch (or auto)",
+                common.device.trim()
+            )));
+        }
+        BackendName::Native => Engine::Native,
+    };
+    if engine == Engine::Torch {
+        landscape_empirical::require_torch(format!(
+            "--model {} (backend torch)",
+            common.model.trim()
+        ))
+        .map_err(bad_input)?;
+    }
+    Ok(engine)
+}
+
+/// Without the torch feature only the CPU exists.
+#[cfg(not(feature = "torch"))]
 fn check_device(common: &Common) -> Result<(), CliError> {
-    match common.device.as_str() {
+    match common.device.trim() {
         "cpu" => Ok(()),
         d if d == "cuda" || d.starts_with("cuda:") => Err(CliError::usage(format!(
             "--device {d}: CUDA requires the torch feature (this build has the native CPU backend only)"
         ))),
         d => Err(CliError::usage(format!(
-            "--device {d}: expected cpu or cuda"
+            "--device {d}: expected cpu, cuda or cuda:N"
         ))),
     }
+}
+
+#[cfg(feature = "torch")]
+fn check_device(common: &Common) -> Result<(), CliError> {
+    common
+        .device
+        .trim()
+        .parse::<landscape_empirical::torch::DeviceSpec>()
+        .map(|_| ())
+        .map_err(bad_input)
 }
 
 fn build_loss(common: &Common) -> Result<Loss, CliError> {
@@ -486,24 +657,92 @@ fn build_loss(common: &Common) -> Result<Loss, CliError> {
     Ok(Loss::new(kind, reduction)?)
 }
 
-/// Data, and a model initialized from stream `INIT_STREAM + init_offset`.
-fn setup(common: &Common, init_offset: u64) -> Result<(NativeMlp, Dataset), CliError> {
-    check_device(common)?;
-    let loss = build_loss(common)?;
-    // Parse the model first: a torch-only model is refused before any data are generated.
-    if common.model.trim().ends_with(".pt") {
-        return Err(CliError::usage(format!(
-            "--model {} requires building with --features torch (libtorch; see scripts/setup-torch.sh)",
-            common.model.trim()
-        )));
-    }
-    let data = load_data(common, loss)?;
-    let mlp = build_mlp(common, &data)?;
-    let params = mlp.init(&mut task_rng(common.seed, INIT_STREAM + init_offset));
-    Ok((NativeMlp::new(mlp, params, loss)?, data))
+/// The initial parameters of an MLP from stream `INIT_STREAM + init_offset` (both backends draw the same).
+fn mlp_init(mlp: &Mlp, common: &Common, init_offset: u64) -> Vec<f64> {
+    mlp.init(&mut task_rng(common.seed, INIT_STREAM + init_offset))
 }
 
-fn load_params(model: &mut NativeMlp, path: &std::path::Path) -> Result<usize, CliError> {
+/// A native MLP for `data`, initialized from stream `INIT_STREAM + init_offset`.
+fn native_model(
+    common: &Common,
+    spec: &ModelSpec,
+    loss: Loss,
+    data: &Dataset,
+    init_offset: u64,
+) -> Result<NativeMlp, CliError> {
+    let ModelSpec::Mlp { hidden, activation } = spec else {
+        return Err(CliError::usage("--backend native serves mlp models only"));
+    };
+    let mlp = build_mlp(hidden, *activation, data)?;
+    let params = mlp_init(&mlp, common, init_offset);
+    Ok(NativeMlp::new(mlp, params, loss)?)
+}
+
+/// A libtorch model for `data` on `--device`, initialized from stream `INIT_STREAM + init_offset` (MLPs draw the
+/// native backend's initialization, so both backends start from the same weights), in `--mode`.
+#[cfg(feature = "torch")]
+fn torch_model(
+    common: &Common,
+    spec: &ModelSpec,
+    data: &Dataset,
+    init_offset: u64,
+) -> Result<landscape_empirical::torch::TorchNetwork, CliError> {
+    use landscape_empirical::torch::{
+        DeviceSpec, Loss as TorchLoss, Objective, Reduction as TorchReduction, TorchModel,
+        TorchNetwork,
+    };
+    let device: DeviceSpec = common.device.trim().parse().map_err(bad_input)?;
+    let seed = landscape_simulate::rng::derive_seed(common.seed, INIT_STREAM + init_offset);
+    let mut model = match spec {
+        ModelSpec::Mlp { hidden, activation } => {
+            let mlp = build_mlp(hidden, *activation, data)?;
+            let mut m =
+                TorchModel::mlp(mlp.widths(), *activation, seed, device).map_err(bad_input)?;
+            m.set_flat_parameters(&mlp_init(&mlp, common, init_offset))
+                .map_err(bad_input)?;
+            m
+        }
+        ModelSpec::Cnn { channels } => {
+            TorchModel::cnn(channels, data.sample_shape(), n_outputs(data), seed, device)
+                .map_err(bad_input)?
+        }
+        ModelSpec::ResNet { depth, width } => TorchModel::resnet(
+            *depth,
+            *width,
+            data.sample_shape(),
+            n_outputs(data),
+            seed,
+            device,
+        )
+        .map_err(bad_input)?,
+        ModelSpec::Script(path) => {
+            if init_offset > 0 {
+                return Err(CliError::usage(format!(
+                    "--model {}: connect needs two independently initialized models, a TorchScript file gives one",
+                    path.display()
+                )));
+            }
+            TorchModel::torchscript(path, device, common.mode.into()).map_err(bad_input)?
+        }
+    };
+    model.set_mode(common.mode.into());
+    let loss: TorchLoss = common.loss.parse().map_err(bad_input)?;
+    let reduction = match common.reduction.as_str() {
+        "mean" => TorchReduction::Mean,
+        "sum" => TorchReduction::Sum,
+        other => {
+            return Err(CliError::usage(format!(
+                "--reduction {other}: expected mean (the default) or sum"
+            )));
+        }
+    };
+    TorchNetwork::new(model, Objective { loss, reduction }, data).map_err(bad_input)
+}
+
+fn load_params<M: CurvatureModel>(
+    model: &mut M,
+    path: &std::path::Path,
+) -> Result<usize, CliError> {
     let saved = Checkpoint::load(path)?;
     if saved.params.len() != model.n_params() {
         return Err(CliError::usage(format!(
@@ -556,25 +795,38 @@ fn training_json(training: &Training) -> Value {
     })
 }
 
+/// What every output records about where it ran.
+#[derive(Debug, Clone)]
+struct RunInfo {
+    /// `"native"` or `"torch"`.
+    backend: &'static str,
+    /// `"cpu"` or `"cuda:N"`.
+    device: String,
+    /// Why the mode does or does not matter for this model.
+    mode_note: &'static str,
+}
+
 /// The fields every output carries.
-fn header(
+fn header<M: CurvatureModel>(
     command: &str,
     common: &Common,
-    model: &NativeMlp,
-    data: &Dataset,
+    run: &RunInfo,
+    model: &M,
+    data: &M::Data,
     config: Value,
 ) -> Value {
     json!({
         "command": format!("empirical {command}"),
         "version": env!("CARGO_PKG_VERSION"),
-        "backend": "native",
-        "device": "cpu",
+        "backend": run.backend,
+        "device": run.device,
         "seed": common.seed,
         "mode": model.mode().name(),
-        "mode_note": "the native MLP has no dropout or batch norm: train and eval mode compute the same function",
+        "mode_note": run.mode_note,
         "model": model.describe(),
         "n_params": model.n_params(),
-        "n_samples": data.n,
+        "n_outputs": model.n_outputs(),
+        "n_samples": data.n_samples(),
         "config": {
             "model": common.model,
             "data": common.data,
@@ -582,6 +834,8 @@ fn header(
             "reduction": common.reduction,
             "samples": common.samples,
             "device": common.device,
+            "backend": format!("{:?}", common.backend).to_lowercase(),
+            "mode": format!("{:?}", common.mode).to_lowercase(),
             "command": config,
         },
     })
@@ -619,8 +873,15 @@ fn path_json(path: &PathProfile) -> Value {
     })
 }
 
-pub fn run(args: EmpiricalArgs) -> CliResult {
-    match args.command {
+/// Runs one command on one backend: the bodies know only [`CurvatureModel`]. `build(i)` returns the model with
+/// the `i`-th initialization (the second model of `connect` is `build(1)`).
+fn execute<M: CurvatureModel>(
+    command: &EmpiricalCommand,
+    run: &RunInfo,
+    data: &M::Data,
+    build: &dyn Fn(u64) -> Result<M, CliError>,
+) -> CliResult {
+    match command.clone() {
         EmpiricalCommand::Hessian {
             common,
             operator,
@@ -633,7 +894,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             compare,
             params,
         } => {
-            let (mut model, data) = setup(&common, 0)?;
+            let mut model = build(0)?;
             let from_step = match &params {
                 Some(path) => Some(load_params(&mut model, path)?),
                 None => None,
@@ -649,13 +910,14 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 seed: common.seed,
                 compare,
             };
-            let report = curvature_spectrum(&model, &data, &config)?;
-            let loss = model.loss(&data)?;
+            let report = curvature_spectrum(&model, data, &config)?;
+            let loss = model.loss(data)?;
             let head = header(
                 "hessian",
                 &common,
+                run,
                 &model,
-                &data,
+                data,
                 json!({
                     "operator": report.operator.name(), "top_k": top_k, "bottom_k": bottom_k,
                     "lanczos_steps": lanczos_steps, "probes": probes, "steps": steps,
@@ -694,7 +956,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             training,
             checkpointing,
         } => {
-            let (mut model, data) = setup(&common, 0)?;
+            let mut model = build(0)?;
             let config = train_config(&training, common.seed)?;
             let ck = checkpointing
                 .checkpoint
@@ -707,14 +969,15 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             if checkpointing.resume && ck.is_none() {
                 return Err(CliError::usage("--resume needs --checkpoint PATH"));
             }
-            let initial_loss = model.loss(&data)?;
-            let outcome = train(&mut model, &data, &config, ck.as_ref(), &mut |_, _| Ok(()))?;
-            let final_loss = model.loss(&data).map_or(Value::Null, loss_value);
+            let initial_loss = model.loss(data)?;
+            let outcome = train(&mut model, data, &config, ck.as_ref(), &mut |_, _| Ok(()))?;
+            let final_loss = model.loss(data).map_or(Value::Null, loss_value);
             let head = header(
                 "train",
                 &common,
+                run,
                 &model,
-                &data,
+                data,
                 json!({
                     "training": training_json(&training),
                     "checkpoint": checkpointing.checkpoint.as_ref().map(|p| p.display().to_string()),
@@ -734,19 +997,20 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             lanczos_steps,
             operator,
         } => {
-            let (mut model, data) = setup(&common, 0)?;
+            let mut model = build(0)?;
             let config = SharpnessConfig {
                 train: train_config(&training, common.seed)?,
                 every,
                 lanczos_steps,
                 operator: operator.into(),
             };
-            let result = sharpness(&mut model, &data, &config, None)?;
+            let result = sharpness(&mut model, data, &config, None)?;
             let head = header(
                 "sharpness",
                 &common,
+                run,
                 &model,
-                &data,
+                data,
                 json!({
                     "training": training_json(&training), "every": every,
                     "lanczos_steps": lanczos_steps, "operator": config.operator.name(),
@@ -777,7 +1041,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             lanczos_steps,
             operator,
         } => {
-            let (mut model, data) = setup(&common, 0)?;
+            let mut model = build(0)?;
             let config = OverlapConfig {
                 train: train_config(&training, common.seed)?,
                 every,
@@ -785,12 +1049,13 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 lanczos_steps,
                 operator: operator.into(),
             };
-            let result = overlap(&mut model, &data, &config, None)?;
+            let result = overlap(&mut model, data, &config, None)?;
             let head = header(
                 "overlap",
                 &common,
+                run,
                 &model,
-                &data,
+                data,
                 json!({
                     "training": training_json(&training), "every": every, "k": k,
                     "lanczos_steps": lanczos_steps, "operator": config.operator.name(),
@@ -815,20 +1080,21 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             curve_lr,
             lambda_max_steps,
         } => {
-            let (mut a, data) = setup(&common, 0)?;
-            let (mut b, _) = setup(&common, 1)?;
+            let mut a = build(0)?;
+            let mut b = build(1)?;
             let config = ConnectConfig {
                 train: train_config(&training, common.seed)?,
                 curve_steps,
                 curve_learning_rate: curve_lr,
                 lambda_max_steps,
             };
-            let result = connect(&mut a, &mut b, &data, &config)?;
+            let result = connect(&mut a, &mut b, data, &config)?;
             let head = header(
                 "connect",
                 &common,
+                run,
                 &a,
-                &data,
+                data,
                 json!({
                     "training": training_json(&training), "curve_steps": curve_steps,
                     "curve_lr": curve_lr, "lambda_max_steps": lambda_max_steps,
@@ -837,7 +1103,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             Ok(merge(
                 head,
                 json!({
-                    "endpoint_losses": [a.loss(&data)?, b.loss(&data)?],
+                    "endpoint_losses": [a.loss(data)?, b.loss(data)?],
                     "distance": result.distance,
                     "linear": path_json(&result.linear),
                     "bezier": result.bezier.as_ref().map(path_json),
@@ -853,7 +1119,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             points,
             params,
         } => {
-            let (mut model, data) = setup(&common, 0)?;
+            let mut model = build(0)?;
             if let Some(path) = &params {
                 load_params(&mut model, path)?;
             }
@@ -862,14 +1128,14 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 points,
                 seed: common.seed,
             };
-            let center_loss = model.loss(&data)?;
+            let center_loss = model.loss(data)?;
             let body = match dims {
                 1 => {
-                    let s = slice_1d(&mut model, &data, &config)?;
+                    let s = slice_1d(&mut model, data, &config)?;
                     json!({"alphas": s.alphas, "losses": s.losses.iter().map(|&l| loss_value(l)).collect::<Vec<_>>()})
                 }
                 2 => {
-                    let s = slice_2d(&mut model, &data, &config)?;
+                    let s = slice_2d(&mut model, data, &config)?;
                     json!({
                         "alphas": s.alphas,
                         "losses": s.losses.iter().map(|row| row.iter().map(|&l| loss_value(l)).collect::<Vec<_>>()).collect::<Vec<_>>(),
@@ -882,8 +1148,9 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
             let head = header(
                 "slice",
                 &common,
+                run,
                 &model,
-                &data,
+                data,
                 json!({
                     "dims": dims, "radius": radius, "points": points,
                     "params": params.as_ref().map(|p| p.display().to_string()),
@@ -895,5 +1162,69 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 body,
             ))
         }
+    }
+}
+
+impl EmpiricalCommand {
+    fn common(&self) -> &Common {
+        match self {
+            EmpiricalCommand::Hessian { common, .. }
+            | EmpiricalCommand::Train { common, .. }
+            | EmpiricalCommand::Sharpness { common, .. }
+            | EmpiricalCommand::Overlap { common, .. }
+            | EmpiricalCommand::Connect { common, .. }
+            | EmpiricalCommand::Slice { common, .. } => common,
+        }
+    }
+}
+
+/// The native MLP's mode note.
+const NATIVE_MODE_NOTE: &str =
+    "the native MLP has no dropout or batch norm: train and eval mode compute the same function";
+
+pub fn run(args: EmpiricalArgs) -> CliResult {
+    let common = args.command.common();
+    check_device(common)?;
+    // Parse the model first: a torch-only model is refused before any data are generated.
+    let spec = parse_model(&common.model)?;
+    let engine = resolve_backend(common, &spec)?;
+    let loss = build_loss(common)?;
+    let data = load_data(common, loss.kind() == LossKind::Mse)?;
+    match engine {
+        Engine::Native => {
+            let native_data = data.to_native().map_err(bad_input)?;
+            let run = RunInfo {
+                backend: "native",
+                device: "cpu".into(),
+                mode_note: NATIVE_MODE_NOTE,
+            };
+            execute(&args.command, &run, &native_data, &|offset| {
+                native_model(common, &spec, loss, &data, offset)
+            })
+        }
+        #[cfg(feature = "torch")]
+        Engine::Torch => {
+            let device: landscape_empirical::torch::DeviceSpec =
+                common.device.trim().parse().map_err(bad_input)?;
+            let run = RunInfo {
+                backend: "torch",
+                device: device.to_string(),
+                mode_note: match spec {
+                    ModelSpec::Script(_) => {
+                        "the TorchScript module runs in --mode (module.eval() unless --mode train): dropout and batch norm follow it"
+                    }
+                    _ => {
+                        "the built-in model has no dropout or batch norm: train and eval mode compute the same function"
+                    }
+                },
+            };
+            execute(&args.command, &run, &data, &|offset| {
+                torch_model(common, &spec, &data, offset)
+            })
+        }
+        #[cfg(not(feature = "torch"))]
+        Engine::Torch => Err(CliError::Failure(
+            "the torch backend was selected in a build without it".into(),
+        )),
     }
 }

@@ -11,12 +11,14 @@ const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../data/digits.csv.gz");
 
 /// Pixels per sample.
 pub const N_PIXELS: usize = 64;
+/// Side of the square image (`SIDE² = N_PIXELS`).
+pub const SIDE: usize = 8;
 /// Samples in the vendored file.
 pub const N_SAMPLES: usize = 1797;
 /// Number of classes.
 pub const N_CLASSES: usize = 10;
 
-/// The vendored digits: inputs of shape `[64]` with raw pixel values 0..=16 (call [`Dataset::standardize`] or
+/// The vendored digits: one-channel images of shape `[1, 8, 8]` (64 pixels, row-major) with raw pixel values 0..=16 (call [`Dataset::standardize`] or
 /// scale them as the experiment states), labels 0..=9.
 ///
 /// # Errors
@@ -75,7 +77,7 @@ fn parse(gz: &[u8], path: &Path) -> Result<Dataset, EmpiricalError> {
     Dataset::new(
         "digits",
         inputs,
-        vec![N_PIXELS],
+        vec![1, SIDE, SIDE],
         Targets::Classes {
             labels,
             n_classes: N_CLASSES,
@@ -91,7 +93,7 @@ mod tests {
     fn vendored_digits_have_1797_samples_of_64_pixels_in_ten_classes() {
         let data = digits().unwrap();
         assert_eq!(data.n_samples(), N_SAMPLES);
-        assert_eq!(data.sample_shape(), &[N_PIXELS]);
+        assert_eq!(data.sample_shape(), &[1, SIDE, SIDE]);
         assert!(data.inputs().iter().all(|&v| (0.0..=16.0).contains(&v)));
         let Targets::Classes { labels, .. } = data.targets() else {
             panic!("digits must have class labels");

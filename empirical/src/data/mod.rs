@@ -285,6 +285,18 @@ impl Dataset {
     }
 }
 
+/// The crate's data sets as the training loops and experiments see them ([`crate::model::CurvatureModel::Data`]
+/// of the torch backend).
+impl crate::model::SampleSet for Dataset {
+    fn n_samples(&self) -> usize {
+        Dataset::n_samples(self)
+    }
+
+    fn subset(&self, indices: &[usize]) -> Result<Self, EmpiricalError> {
+        Dataset::subset(self, indices)
+    }
+}
+
 /// Per-coordinate means and standard deviations from [`Dataset::standardize`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardization {

@@ -128,7 +128,10 @@ impl<'a> Problem<'a> {
     }
 }
 
-fn check_loss_fits_targets(objective: Objective, data: &Dataset) -> Result<(), EmpiricalError> {
+pub(crate) fn check_loss_fits_targets(
+    objective: Objective,
+    data: &Dataset,
+) -> Result<(), EmpiricalError> {
     use super::Loss;
     match (objective.loss, data.n_classes()) {
         (Loss::CrossEntropy, None) => Err(EmpiricalError::invalid(
@@ -177,12 +180,20 @@ pub fn loss_and_gradient(
     data: &Dataset,
     objective: Objective,
 ) -> Result<(f64, Vec<f64>), EmpiricalError> {
-    let problem = Problem::new("gradient", model, data, objective)?;
-    let outputs = model.forward(&problem.inputs)?;
-    let loss = objective.eval(&outputs, &problem.targets)?;
-    let grads = grad(&loss, model.parameters(), false)?;
-    let mut g = vec![0.0; problem.info.n_params];
-    problem.write(grads, &mut g)?;
+    // One forward pass: the outputs are checked (shape, labels, finiteness) before the backward pass.
+    check_loss_fits_targets(objective, data)?;
+    let (inputs, targets) = model.tensors(data)?;
+    let outputs = model.forward(&inputs)?;
+    model.check_outputs(&outputs, data)?;
+    let loss = objective.eval(&outputs, &targets)?;
+    let params = model.parameters();
+    let grads = grad(&loss, params, false)?;
+    let filled: Vec<Tensor> = grads
+        .into_iter()
+        .zip(params)
+        .map(|(g, p)| if g.defined() { g } else { p.zeros_like() })
+        .collect();
+    let g = flatten(&filled)?;
     let value = loss.f_double_value(&[]).map_err(torch_err)?;
     Ok((value, g))
 }
@@ -216,17 +227,26 @@ impl<'a> TorchHessian<'a> {
     }
 
     fn product(&self, x: &[f64], y: &mut [f64]) -> Result<(), EmpiricalError> {
+        let v = self.problem.vector(x)?;
+        let hv = self.apply_tensors(&v)?;
+        self.problem.write(hv, y)
+    }
+
+    /// `Hv` on tensors shaped like the parameters and on their device, without the flat `f64` round trip through
+    /// the host (for GPU work and benchmarks). A returned tensor is undefined where `H` has a zero block row.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Torch`] when `v` does not match the parameters' shapes.
+    pub fn apply_tensors(&self, v: &[Tensor]) -> Result<Vec<Tensor>, EmpiricalError> {
         let p = &self.problem;
-        let v = p.vector(x)?;
         let params = p.model.parameters();
         let outputs = p.model.forward(&p.inputs)?;
         let loss = p.objective.eval(&outputs, &p.targets)?;
         let g = grad(&loss, params, true)?;
-        let hv = match dot(&g, &v) {
-            Some(gv) => grad(&gv, params, false)?,
-            None => params.iter().map(|_| Tensor::new()).collect(),
-        };
-        p.write(hv, y)
+        match dot(&g, v) {
+            Some(gv) => grad(&gv, params, false),
+            None => Ok(params.iter().map(|_| Tensor::new()).collect()),
+        }
     }
 }
 

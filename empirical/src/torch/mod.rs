@@ -5,16 +5,20 @@
 //! * [`loss`]: [`Objective`] = cross-entropy or mean squared error with mean (PyTorch's default) or sum reduction.
 //! * [`curvature`]: [`TorchHessian`] (double backward) and [`TorchGaussNewton`] (Jacobian-vector products) over an
 //!   explicit fixed data subset, as [`landscape_simulate::SymmetricOperator`]s on flat `f64` vectors.
+//! * [`network`]: [`TorchNetwork`], a model with its objective as a [`crate::model::CurvatureModel`], so the
+//!   training loops and experiments run on libtorch models unchanged.
 //!
 //! Everything runs in `f64` (`Kind::Double`): the curvature must agree with the native backend to ~1e-8.
 
 pub mod curvature;
 pub mod loss;
 pub mod model;
+pub mod network;
 
 pub use curvature::{CurvatureInfo, TorchGaussNewton, TorchHessian, loss_and_gradient};
 pub use loss::{Loss, Objective, Reduction};
 pub use model::{Activation, Mode, TorchModel};
+pub use network::TorchNetwork;
 
 use crate::{Doctor, EmpiricalError};
 

@@ -15,26 +15,24 @@ use tch::{Device, Kind, Tensor};
 /// the same network from one CLI name.
 pub use landscape_simulate::network::Activation;
 
-/// Whether modules run in training or evaluation mode (dropout, batch-norm statistics); stated in every output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `module.train()`
-    Train,
-    /// `module.eval()`
-    Eval,
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Train => "train",
-            Self::Eval => "eval",
-        })
-    }
-}
+/// Train or eval mode: the crate's one [`crate::model::Mode`].
+pub use crate::model::Mode;
 
 enum Architecture {
-    Mlp { activation: Activation },
+    Mlp {
+        activation: Activation,
+    },
+    /// Blocks of conv 3×3 (padding 1) + ReLU + (2×2 average pooling where `pools[i]`), then a linear head.
+    Cnn {
+        image: [usize; 3],
+        pools: Vec<bool>,
+    },
+    /// A conv 3×3 stem + ReLU, `depth` basic blocks `h ← relu(h + conv(relu(conv(h))))`, global average
+    /// pooling, a linear head.
+    ResNet {
+        image: [usize; 3],
+        depth: usize,
+    },
     Script(tch::CModule),
 }
 
@@ -42,6 +40,8 @@ impl std::fmt::Debug for Architecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Mlp { activation } => write!(f, "Mlp({})", activation.name()),
+            Self::Cnn { image, pools } => write!(f, "Cnn({image:?}, pools {pools:?})"),
+            Self::ResNet { image, depth } => write!(f, "ResNet({image:?}, depth {depth})"),
             Self::Script(_) => write!(f, "TorchScript"),
         }
     }
@@ -81,31 +81,125 @@ impl TorchModel {
             ));
         }
         let device = device.to_tch()?;
-        let mut rng = rng::seeded(seed);
-        let mut names = Vec::new();
-        let mut params = Vec::new();
+        let mut init = Init::new(seed, device);
         for (layer, pair) in widths.windows(2).enumerate() {
-            let (fan_in, fan_out) = (pair[0], pair[1]);
-            let bound = 1.0 / (fan_in as f64).sqrt();
-            let uniform = Uniform::new_inclusive(-bound, bound)
-                .map_err(|e| EmpiricalError::invalid("fan_in", fan_in, e.to_string()))?;
-            let weight: Vec<f64> = (0..fan_out * fan_in)
-                .map(|_| uniform.sample(&mut rng))
-                .collect();
-            let bias: Vec<f64> = (0..fan_out).map(|_| uniform.sample(&mut rng)).collect();
-            params.push(leaf(&weight, &[fan_out, fan_in], device)?);
-            params.push(leaf(&bias, &[fan_out], device)?);
             // The names nn.Sequential gives with activations between the linear layers.
-            names.push(format!("{}.weight", 2 * layer));
-            names.push(format!("{}.bias", 2 * layer));
+            init.layer(&format!("{}", 2 * layer), &[pair[1], pair[0]])?;
         }
+        let (names, params) = init.finish();
         Ok(Self {
             architecture: Architecture::Mlp { activation },
             names,
             params,
             device,
-            mode: Mode::Train,
+            // No dropout or batch norm: both modes compute the same function; report eval, as the native MLP.
+            mode: Mode::Eval,
             description: format!("mlp{widths:?} {}", activation.name()),
+        })
+    }
+
+    /// A small convolutional network on images of `input` shape (`[C, H, W]`, or `[H, W]` for one channel):
+    /// for each entry `c` of `channels` a block `Conv2d(c_prev, c, 3, padding=1)` + ReLU + `AvgPool2d(2)` (the
+    /// pooling only while both sides are at least 2), then `Flatten` and `Linear(·, n_outputs)`. Parameters in the
+    /// order and with the names of the equivalent `nn.Sequential`, initialised as PyTorch does
+    /// (`U(−1/√fan_in, 1/√fan_in)`, `fan_in = c_in·3·3` for a convolution) from [`rng::seeded`]`(seed)`.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] for no channels, a zero channel or output count;
+    /// [`EmpiricalError::Shape`] for an input shape that is not an image; [`EmpiricalError::CudaUnavailable`].
+    pub fn cnn(
+        channels: &[usize],
+        input: &[usize],
+        n_outputs: usize,
+        seed: u64,
+        device: DeviceSpec,
+    ) -> Result<Self, EmpiricalError> {
+        if channels.is_empty() || channels.contains(&0) || n_outputs == 0 {
+            return Err(EmpiricalError::invalid(
+                "channels",
+                format!("{channels:?} with {n_outputs} outputs"),
+                "at least one positive channel count and at least one output",
+            ));
+        }
+        let image = image_shape(input, "cnn")?;
+        let device = device.to_tch()?;
+        let mut init = Init::new(seed, device);
+        let (mut c_prev, mut h, mut w) = (image[0], image[1], image[2]);
+        let mut pools = Vec::new();
+        let mut index = 0;
+        for &c in channels {
+            init.layer(&format!("{index}"), &[c, c_prev, 3, 3])?;
+            let pool = h >= 2 && w >= 2;
+            pools.push(pool);
+            index += if pool { 3 } else { 2 };
+            if pool {
+                (h, w) = (h / 2, w / 2);
+            }
+            c_prev = c;
+        }
+        // Flatten takes one index of the Sequential, the head the next.
+        init.layer(&format!("{}", index + 1), &[n_outputs, c_prev * h * w])?;
+        let (names, params) = init.finish();
+        Ok(Self {
+            description: format!(
+                "cnn{channels:?} on {}x{}x{} images, {n_outputs} outputs",
+                image[0], image[1], image[2]
+            ),
+            architecture: Architecture::Cnn { image, pools },
+            names,
+            params,
+            device,
+            // No dropout or batch norm: both modes compute the same function.
+            mode: Mode::Eval,
+        })
+    }
+
+    /// A small residual network without batch normalization on images of `input` shape: a stem
+    /// `Conv2d(C, width, 3, padding=1)` + ReLU, `depth` basic blocks `h ← relu(h + conv2(relu(conv1(h))))` with
+    /// `conv1, conv2 = Conv2d(width, width, 3, padding=1)`, global average pooling and `Linear(width, n_outputs)`.
+    /// Parameter names are those of a module with attributes `stem`, `blocks` (a `ModuleList` of modules with
+    /// `conv1`, `conv2`) and `fc`; initialised as PyTorch does from [`rng::seeded`]`(seed)`.
+    ///
+    /// Batch norm is left out deliberately: its train-mode output depends on the whole batch, which would make
+    /// the curvature over `k` copies of a batch differ from that over the batch and the mode matter.
+    ///
+    /// # Errors
+    /// As [`TorchModel::cnn`].
+    pub fn resnet(
+        depth: usize,
+        width: usize,
+        input: &[usize],
+        n_outputs: usize,
+        seed: u64,
+        device: DeviceSpec,
+    ) -> Result<Self, EmpiricalError> {
+        if width == 0 || n_outputs == 0 {
+            return Err(EmpiricalError::invalid(
+                "width",
+                format!("{width} with {n_outputs} outputs"),
+                "a positive width and at least one output",
+            ));
+        }
+        let image = image_shape(input, "resnet")?;
+        let device = device.to_tch()?;
+        let mut init = Init::new(seed, device);
+        init.layer("stem", &[width, image[0], 3, 3])?;
+        for block in 0..depth {
+            init.layer(&format!("blocks.{block}.conv1"), &[width, width, 3, 3])?;
+            init.layer(&format!("blocks.{block}.conv2"), &[width, width, 3, 3])?;
+        }
+        init.layer("fc", &[n_outputs, width])?;
+        let (names, params) = init.finish();
+        Ok(Self {
+            description: format!(
+                "resnet(depth={depth}, width={width}) on {}x{}x{} images, {n_outputs} outputs",
+                image[0], image[1], image[2]
+            ),
+            architecture: Architecture::ResNet { image, depth },
+            names,
+            params,
+            device,
+            mode: Mode::Eval,
         })
     }
 
@@ -231,6 +325,12 @@ impl TorchModel {
                 index,
             });
         }
+        self.copy_flat(flat)
+    }
+
+    /// Overwrites all parameters from a flat vector of the right length, finite or not (training records a
+    /// non-finite loss as divergence).
+    pub(crate) fn copy_flat(&mut self, flat: &[f64]) -> Result<(), EmpiricalError> {
         let pieces = split(flat, &self.params, self.device)?;
         tch::no_grad(|| {
             for (p, src) in self.params.iter_mut().zip(&pieces) {
@@ -274,6 +374,46 @@ impl TorchModel {
                 }
                 Ok(h)
             }
+            Architecture::Cnn { image, pools } => {
+                let mut h = as_images(inputs, image).map_err(shape_err)?;
+                let blocks = pools.len();
+                for (wb, &pool) in self.params.chunks_exact(2).take(blocks).zip(pools) {
+                    h = conv3x3(&h, wb)
+                        .map_err(shape_err)?
+                        .f_relu()
+                        .map_err(torch_err)?;
+                    if pool {
+                        h = h
+                            .f_avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None)
+                            .map_err(torch_err)?;
+                    }
+                }
+                let n = h.size()[0];
+                let head = &self.params[2 * blocks..];
+                h.f_reshape([n, -1])
+                    .and_then(|h| h.f_linear(&head[0], Some(&head[1])))
+                    .map_err(shape_err)
+            }
+            Architecture::ResNet { image, depth } => {
+                let x = as_images(inputs, image).map_err(shape_err)?;
+                let p = &self.params;
+                let mut h = conv3x3(&x, &p[0..2])
+                    .map_err(shape_err)?
+                    .f_relu()
+                    .map_err(torch_err)?;
+                for block in 0..*depth {
+                    let at = 2 + 4 * block;
+                    let branch = conv3x3(&h, &p[at..at + 2])
+                        .and_then(|t| t.f_relu())
+                        .and_then(|t| conv3x3(&t, &p[at + 2..at + 4]))
+                        .map_err(torch_err)?;
+                    h = (h + branch).f_relu().map_err(torch_err)?;
+                }
+                let at = 2 + 4 * depth;
+                h.f_mean_dim([2i64, 3].as_slice(), false, Kind::Double)
+                    .and_then(|h| h.f_linear(&p[at], Some(&p[at + 1])))
+                    .map_err(torch_err)
+            }
             Architecture::Script(module) => module.forward_ts(&[inputs]).map_err(shape_err),
         }
     }
@@ -285,6 +425,26 @@ impl TorchModel {
     /// [`EmpiricalError::Shape`] when the data does not fit the model; [`EmpiricalError::LabelOutOfRange`] for a
     /// label not below the number of outputs; [`EmpiricalError::NonFinite`] when the outputs are not finite.
     pub fn batch(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
+        let (inputs, targets, _) = self.batch_and_width(data)?;
+        Ok((inputs, targets))
+    }
+
+    /// As [`TorchModel::batch`], also returning the model's output width `d` on this data.
+    ///
+    /// # Errors
+    /// As [`TorchModel::batch`].
+    pub fn batch_and_width(
+        &self,
+        data: &Dataset,
+    ) -> Result<(Tensor, Tensor, usize), EmpiricalError> {
+        let (inputs, targets) = self.tensors(data)?;
+        let outputs = tch::no_grad(|| self.forward(&inputs))?;
+        let width = self.check_outputs(&outputs, data)?;
+        Ok((inputs, targets, width))
+    }
+
+    /// The inputs and targets of `data` as tensors on this model's device, unchecked against the model.
+    pub(crate) fn tensors(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
         let mut shape = vec![data.n_samples() as i64];
         shape.extend(data.sample_shape().iter().map(|&d| d as i64));
         let inputs = Tensor::from_slice(data.inputs())
@@ -292,21 +452,6 @@ impl TorchModel {
             .and_then(|t| t.f_to_kind(Kind::Double))
             .and_then(|t| t.f_to_device(self.device))
             .map_err(torch_err)?;
-        let outputs = tch::no_grad(|| self.forward(&inputs))?;
-        let out_shape = outputs.size();
-        let [n, d] = out_shape[..] else {
-            return Err(EmpiricalError::Shape(format!(
-                "{} returns outputs of shape {out_shape:?}; expected [samples, outputs]",
-                self.description
-            )));
-        };
-        if n != shape[0] {
-            return Err(EmpiricalError::Shape(format!(
-                "{} returns {n} outputs for {} samples",
-                self.description, shape[0]
-            )));
-        }
-        data.check_outputs(usize::try_from(d).unwrap_or(0))?;
         let targets = match data.targets() {
             Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
             Targets::Values { values, dim } => Tensor::from_slice(values)
@@ -315,14 +460,115 @@ impl TorchModel {
                 .and_then(|t| t.f_to_device(self.device)),
         }
         .map_err(torch_err)?;
-        let flat_out = flatten(&[outputs])?;
+        Ok((inputs, targets))
+    }
+
+    /// Checks the model's `outputs` on `data`: shape `[n, d]`, labels below `d` (or targets of length `d`), all
+    /// finite. Returns `d`.
+    pub(crate) fn check_outputs(
+        &self,
+        outputs: &Tensor,
+        data: &Dataset,
+    ) -> Result<usize, EmpiricalError> {
+        let out_shape = outputs.size();
+        let [n, d] = out_shape[..] else {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns outputs of shape {out_shape:?}; expected [samples, outputs]",
+                self.description
+            )));
+        };
+        if usize::try_from(n).ok() != Some(data.n_samples()) {
+            return Err(EmpiricalError::Shape(format!(
+                "{} returns {n} outputs for {} samples",
+                self.description,
+                data.n_samples()
+            )));
+        }
+        let width = usize::try_from(d).unwrap_or(0);
+        data.check_outputs(width)?;
+        let flat_out = flatten(std::slice::from_ref(outputs))?;
         if let Some(index) = flat_out.iter().position(|v| !v.is_finite()) {
             return Err(EmpiricalError::NonFinite {
                 what: "model outputs",
                 index,
             });
         }
-        Ok((inputs, targets))
+        Ok(width)
+    }
+}
+
+/// `[C, H, W]` from a data set's sample shape: `[C, H, W]` as is, `[H, W]` as one channel.
+fn image_shape(input: &[usize], model: &str) -> Result<[usize; 3], EmpiricalError> {
+    match *input {
+        [c, h, w] if c > 0 && h > 0 && w > 0 => Ok([c, h, w]),
+        [h, w] if h > 0 && w > 0 => Ok([1, h, w]),
+        _ => Err(EmpiricalError::Shape(format!(
+            "{model} needs image samples of shape [C, H, W] or [H, W]; the data have samples of shape {input:?}"
+        ))),
+    }
+}
+
+/// The batch as `[n, C, H, W]` images (a sample of any shape with `C·H·W` values is accepted).
+fn as_images(inputs: &Tensor, image: &[usize; 3]) -> Result<Tensor, tch::TchError> {
+    let n = inputs.size().first().copied().unwrap_or(0);
+    let per_sample: i64 = inputs.size().iter().skip(1).product();
+    let expected = (image[0] * image[1] * image[2]) as i64;
+    if per_sample != expected {
+        return Err(tch::TchError::Shape(format!(
+            "samples of {per_sample} values, the model expects {}x{}x{} = {expected}",
+            image[0], image[1], image[2]
+        )));
+    }
+    inputs.f_reshape([n, image[0] as i64, image[1] as i64, image[2] as i64])
+}
+
+/// `Conv2d(·, ·, 3, padding=1)` with `wb = [weight, bias]`.
+fn conv3x3(h: &Tensor, wb: &[Tensor]) -> Result<Tensor, tch::TchError> {
+    h.f_conv2d(&wb[0], Some(&wb[1]), [1, 1], [1, 1], [1, 1], 1)
+}
+
+/// Parameters drawn as PyTorch's default initialization of `nn.Linear`/`nn.Conv2d` does, in parameter order:
+/// weight then bias of each layer, each `U(−1/√fan_in, 1/√fan_in)` with `fan_in` = the product of the weight's
+/// trailing dimensions, row-major, from one [`rng::seeded`] stream.
+struct Init {
+    rng: rng::Rng,
+    device: Device,
+    names: Vec<String>,
+    params: Vec<Tensor>,
+}
+
+impl Init {
+    fn new(seed: u64, device: Device) -> Self {
+        Self {
+            rng: rng::seeded(seed),
+            device,
+            names: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds `{prefix}.weight` of `shape` (`[out, fan_in…]`) and `{prefix}.bias` of `[out]`.
+    fn layer(&mut self, prefix: &str, shape: &[usize]) -> Result<(), EmpiricalError> {
+        let fan_out = shape[0];
+        let fan_in: usize = shape[1..].iter().product();
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        let uniform = Uniform::new_inclusive(-bound, bound)
+            .map_err(|e| EmpiricalError::invalid("fan_in", fan_in, e.to_string()))?;
+        let weight: Vec<f64> = (0..fan_out * fan_in)
+            .map(|_| uniform.sample(&mut self.rng))
+            .collect();
+        let bias: Vec<f64> = (0..fan_out)
+            .map(|_| uniform.sample(&mut self.rng))
+            .collect();
+        self.params.push(leaf(&weight, shape, self.device)?);
+        self.params.push(leaf(&bias, &[fan_out], self.device)?);
+        self.names.push(format!("{prefix}.weight"));
+        self.names.push(format!("{prefix}.bias"));
+        Ok(())
+    }
+
+    fn finish(self) -> (Vec<String>, Vec<Tensor>) {
+        (self.names, self.params)
     }
 }
 
