@@ -56,7 +56,8 @@ struct Common {
     /// module; its outputs must cover the labels). cnn, resnet and PATH.pt need the torch feature.
     #[arg(long, default_value = "mlp:widths=64,64")]
     model: String,
-    /// digits (UCI handwritten digits, standardised), PATH.npz (x float32 [n, ...], y int64 labels or float
+    /// digits[:whiten=true,normalize=true] (UCI handwritten digits, standardised; or PCA-whitened to 61
+    /// dimensions, optionally each sample rescaled to ‖x‖² = dim), PATH.npz (x float32 [n, ...], y int64 labels or float
     /// targets), or gaussian-mixture:classes=10,dim=32,n=2000[,separation=2].
     #[arg(long, default_value = "gaussian-mixture:classes=10,dim=32,n=2000")]
     data: String,
@@ -164,6 +165,18 @@ struct Checkpointing {
     resume: bool,
 }
 
+/// What `empirical hessian --compare` compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CompareWith {
+    /// The other operator (G against H).
+    Operator,
+    /// The NTK law of the architecture (MLPs).
+    Ntk,
+}
+
+/// The largest `n·outputs` for `--compare ntk` (a dense eigendecomposition of that size: ~30 s at 4000).
+const NTK_COMPARE_MAX: usize = 4000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OperatorName {
     /// The loss Hessian.
@@ -215,9 +228,11 @@ Output: {\"n_params\", \"operator\", \"mode\", \"top_eigenvalues\", \"residuals\
         /// Hutch++ budget of products.
         #[arg(long, default_value_t = 60)]
         trace_matvecs: usize,
-        /// Also report the other operator's top eigenvalues and trace (G against H).
-        #[arg(long)]
-        compare: bool,
+        /// `--compare` (or `--compare operator`): also report the other operator's top eigenvalues and trace (G
+        /// against H). `--compare ntk`: compare the Gauss–Newton spectrum with the NTK law predicted for the MLP
+        /// (KS, W1, edge errors, outliers; dense, so n·outputs ≤ 4000 — use --samples).
+        #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "operator")]
+        compare: Option<CompareWith>,
         /// Take the parameters from a training checkpoint (`empirical train --checkpoint`).
         #[arg(long)]
         params: Option<PathBuf>,
@@ -433,9 +448,39 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
             .map_err(bad_input)?
         }
         "digits" => {
-            // The UCI digits (embedded in the binary), 1×8×8 images, pixels standardised per feature.
+            // The UCI digits (embedded in the binary), 1×8×8 images, pixels standardised per feature; or
+            // PCA-whitened on their 61-dimensional nonzero-variance subspace (the isotropic inputs the CK/NTK
+            // laws assume), optionally with every sample rescaled to ‖x‖² = dim.
+            let (mut whiten, mut normalize) = (false, false);
+            for (key, value) in &pairs {
+                let flag = match value.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => {
+                        return Err(CliError::usage(format!(
+                            "--data: digits {key}={value}: expected true or false"
+                        )));
+                    }
+                };
+                match key.as_str() {
+                    "whiten" => whiten = flag,
+                    "normalize" => normalize = flag,
+                    _ => {
+                        return Err(CliError::usage(format!(
+                            "--data: unknown key `{key}` for digits (whiten, normalize)"
+                        )));
+                    }
+                }
+            }
             let mut digits = landscape_empirical::data::digits::digits().map_err(bad_input)?;
-            digits.standardize();
+            if whiten {
+                digits = digits.pca_whiten().map_err(bad_input)?.0;
+            } else {
+                digits.standardize();
+            }
+            if normalize {
+                digits = normalize_samples(&digits)?;
+            }
             digits
         }
         other if other.ends_with(".npz") => {
@@ -444,7 +489,7 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
         }
         other => {
             return Err(CliError::usage(format!(
-                "--data: unknown data set `{other}`; expected digits, PATH.npz or gaussian-mixture:classes=C,dim=D,n=N"
+                "--data: unknown data set `{other}`; expected digits[:whiten=true,normalize=true], PATH.npz or gaussian-mixture:classes=C,dim=D,n=N"
             )));
         }
     };
@@ -469,6 +514,28 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
         .map_err(bad_input);
     }
     Ok(data)
+}
+
+/// Every sample rescaled to `‖x‖² = dim` (the norm the NTK law of `--compare ntk` assumes for isotropic inputs).
+fn normalize_samples(data: &Dataset) -> Result<Dataset, CliError> {
+    let dim = data.sample_len();
+    let mut inputs = data.inputs().to_vec();
+    for sample in inputs.chunks_exact_mut(dim) {
+        let norm2: f64 = sample.iter().map(|&v| f64::from(v).powi(2)).sum();
+        if norm2 > 0.0 {
+            let scale = (dim as f64 / norm2).sqrt();
+            sample
+                .iter_mut()
+                .for_each(|v| *v = (f64::from(*v) * scale) as f32);
+        }
+    }
+    Dataset::new(
+        format!("{} (normalized)", data.name()),
+        inputs,
+        data.sample_shape().to_vec(),
+        data.targets().clone(),
+    )
+    .map_err(bad_input)
 }
 
 /// The number of outputs the data need: the classes, or the target length.
@@ -796,21 +863,59 @@ fn training_json(training: &Training) -> Value {
 }
 
 /// What every output records about where it ran.
-#[derive(Debug, Clone)]
-struct RunInfo {
+struct RunInfo<'a> {
     /// `"native"` or `"torch"`.
     backend: &'static str,
     /// `"cpu"` or `"cuda:N"`.
     device: String,
     /// Why the mode does or does not matter for this model.
     mode_note: &'static str,
+    /// `--compare ntk`: the comparison at the given flat parameters (PyTorch layout, as both backends use), or why
+    /// there is none for this model.
+    ntk: NtkHook<'a>,
+}
+
+impl std::fmt::Debug for RunInfo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunInfo")
+            .field("backend", &self.backend)
+            .field("device", &self.device)
+            .field("ntk", &self.ntk.as_ref().map(|_| "hook"))
+            .finish()
+    }
+}
+
+/// The NTK comparison of `--compare ntk` at a parameter vector, or the one-line reason it does not apply.
+type NtkHook<'a> = Result<Box<dyn Fn(&[f64]) -> Result<Value, CliError> + 'a>, String>;
+
+/// The `--compare ntk` hook for `spec` on `data`: MLPs only, `n·outputs ≤` [`NTK_COMPARE_MAX`].
+fn ntk_hook<'a>(spec: &ModelSpec, data: &'a Dataset, loss: Loss) -> Result<NtkHook<'a>, CliError> {
+    let ModelSpec::Mlp { hidden, activation } = spec else {
+        return Ok(Err(
+            "--compare ntk: the NTK law is predicted for MLPs (--model mlp:widths=...), not for this model".into(),
+        ));
+    };
+    let mlp = build_mlp(hidden, *activation, data)?;
+    let size = data.n_samples() * mlp.n_outputs();
+    if size > NTK_COMPARE_MAX {
+        return Ok(Err(format!(
+            "--compare ntk: n·outputs = {} × {} = {size} is above {NTK_COMPARE_MAX} (the Gauss–Newton spectrum is computed densely); use --samples N",
+            data.n_samples(),
+            mlp.n_outputs()
+        )));
+    }
+    let native = data.to_native().map_err(bad_input)?;
+    Ok(Ok(Box::new(move |params: &[f64]| {
+        crate::simulation::gauss_newton_vs_ntk(&mlp, params, &native, loss)
+            .map_err(|e| CliError::Failure(format!("--compare ntk: {e}")))
+    })))
 }
 
 /// The fields every output carries.
 fn header<M: CurvatureModel>(
     command: &str,
     common: &Common,
-    run: &RunInfo,
+    run: &RunInfo<'_>,
     model: &M,
     data: &M::Data,
     config: Value,
@@ -877,7 +982,7 @@ fn path_json(path: &PathProfile) -> Value {
 /// the `i`-th initialization (the second model of `connect` is `build(1)`).
 fn execute<M: CurvatureModel>(
     command: &EmpiricalCommand,
-    run: &RunInfo,
+    run: &RunInfo<'_>,
     data: &M::Data,
     build: &dyn Fn(u64) -> Result<M, CliError>,
 ) -> CliResult {
@@ -894,11 +999,17 @@ fn execute<M: CurvatureModel>(
             compare,
             params,
         } => {
+            let ntk = match (compare, &run.ntk) {
+                (Some(CompareWith::Ntk), Err(why)) => return Err(CliError::usage(why.clone())),
+                (Some(CompareWith::Ntk), Ok(hook)) => Some(hook),
+                _ => None,
+            };
             let mut model = build(0)?;
             let from_step = match &params {
                 Some(path) => Some(load_params(&mut model, path)?),
                 None => None,
             };
+            let ntk = ntk.map(|hook| hook(model.params())).transpose()?;
             let config = SpectrumConfig {
                 operator: operator.into(),
                 top_k,
@@ -908,7 +1019,7 @@ fn execute<M: CurvatureModel>(
                 slq_steps: steps,
                 trace_matvecs,
                 seed: common.seed,
-                compare,
+                compare: compare == Some(CompareWith::Operator),
             };
             let report = curvature_spectrum(&model, data, &config)?;
             let loss = model.loss(data)?;
@@ -921,7 +1032,8 @@ fn execute<M: CurvatureModel>(
                 json!({
                     "operator": report.operator.name(), "top_k": top_k, "bottom_k": bottom_k,
                     "lanczos_steps": lanczos_steps, "probes": probes, "steps": steps,
-                    "trace_matvecs": trace_matvecs, "compare": compare,
+                    "trace_matvecs": trace_matvecs,
+                    "compare": compare.map(|c| match c { CompareWith::Operator => "operator", CompareWith::Ntk => "ntk" }),
                     "params": params.as_ref().map(|p| p.display().to_string()), "params_step": from_step,
                 }),
             );
@@ -947,6 +1059,7 @@ fn execute<M: CurvatureModel>(
                         "residuals": c.top.residuals,
                         "trace": {"estimate": c.trace.estimate, "stderr": c.trace.stderr},
                     })),
+                    "ntk_comparison": ntk,
                     "n_matvecs": report.n_matvecs,
                 }),
             ))
@@ -1190,6 +1303,18 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
     let engine = resolve_backend(common, &spec)?;
     let loss = build_loss(common)?;
     let data = load_data(common, loss.kind() == LossKind::Mse)?;
+    let wants_ntk = matches!(
+        &args.command,
+        EmpiricalCommand::Hessian {
+            compare: Some(CompareWith::Ntk),
+            ..
+        }
+    );
+    let ntk = if wants_ntk {
+        ntk_hook(&spec, &data, loss)?
+    } else {
+        Err("--compare ntk was not asked for".into())
+    };
     match engine {
         Engine::Native => {
             let native_data = data.to_native().map_err(bad_input)?;
@@ -1197,6 +1322,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 backend: "native",
                 device: "cpu".into(),
                 mode_note: NATIVE_MODE_NOTE,
+                ntk,
             };
             execute(&args.command, &run, &native_data, &|offset| {
                 native_model(common, &spec, loss, &data, offset)
@@ -1217,6 +1343,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                         "the built-in model has no dropout or batch norm: train and eval mode compute the same function"
                     }
                 },
+                ntk,
             };
             execute(&args.command, &run, &data, &|offset| {
                 torch_model(common, &spec, &data, offset)
