@@ -29,13 +29,12 @@ use landscape_simulate::operator::apply_checked;
 use landscape_simulate::rng::{derive_seed, task_rng};
 use landscape_simulate::trace::ProbeKind;
 
-use crate::checkpoint::Checkpoint;
 use crate::error::EmpiricalError;
 use crate::experiments::eigenpairs::{End, extreme_eigenpairs};
 use crate::model::{CurvatureKind, CurvatureModel, SampleSet, from_simulate};
 use crate::train::{
-    CheckpointConfig, MINIBATCH_STREAM, Observer, Optimizer, StepRecord, TrainConfig, TrainOutcome,
-    minibatch_indices,
+    CheckpointConfig, MINIBATCH_STREAM, Observer, Optimizer, Run, TrainConfig, TrainOutcome,
+    diverges, run_steps, step_batch,
 };
 
 /// Curvature measurements draw from streams starting here (after the minibatch streams).
@@ -187,128 +186,47 @@ pub fn train_adaptive<M: CurvatureModel>(
         config.seed,
         model.describe()
     );
-    let len = state_len(&config.rule, n_params);
-    let mut state = vec![0.0; len];
-    let mut losses = Vec::with_capacity(config.steps);
-    let mut start = 0;
-    let mut resumed_from = None;
-    let mut diverged_at = None;
-    if let Some(ck) = checkpoint {
-        if ck.every == 0 {
-            return Err(EmpiricalError::invalid("checkpoint-every", 0, "at least 1"));
-        }
-        if ck.resume && ck.path.exists() {
-            let saved = Checkpoint::load(&ck.path)?;
-            if saved.fingerprint != fingerprint {
-                return Err(EmpiricalError::invalid(
-                    "checkpoint",
-                    ck.path.display(),
-                    format!(
-                        "a checkpoint of this run ({fingerprint}); it holds {}",
-                        saved.fingerprint
-                    ),
-                ));
-            }
-            if saved.params.len() != n_params || saved.optimizer_state.len() != len {
-                return Err(EmpiricalError::format(
-                    &ck.path,
-                    "checkpoint",
-                    "parameter or state length does not match the model",
-                ));
-            }
-            model.set_params(&saved.params)?;
-            state = saved.optimizer_state;
-            losses = saved.losses;
-            start = saved.step;
-            diverged_at = saved.diverged_at;
-            resumed_from = Some(saved.step);
-        }
-    }
-    let save = |model: &M, step: usize, state: &[f64], losses: &[f64], div: Option<usize>| {
-        checkpoint.map_or(Ok(()), |ck| {
-            Checkpoint {
-                fingerprint: fingerprint.clone(),
-                step,
-                diverged_at: div,
-                params: model.params().to_vec(),
-                optimizer_state: state.to_vec(),
-                losses: losses.to_vec(),
-            }
-            .save(&ck.path)
-        })
+    let run = Run {
+        steps: config.steps,
+        checkpoint,
+        fingerprint,
+        state_len: state_len(&config.rule, n_params),
     };
     let mut measurements = Vec::new();
-    let mut params = model.params().to_vec();
-    let mut step = start;
-    while step < config.steps && diverged_at.is_none() {
-        let batch = match config.batch_size {
-            Some(b) if b < data.n_samples() => {
-                Some(data.subset(&minibatch_indices(data.n_samples(), b, config.seed, step))?)
+    let outcome = run_steps(
+        model,
+        run,
+        observer,
+        |model, step, state| {
+            let batch = step_batch(data, config.batch_size, config.seed, step)?;
+            let batch_data = batch.as_ref().unwrap_or(data);
+            let Some((loss, gradient)) = diverges(model.loss_and_gradient(batch_data))? else {
+                return Ok(None);
+            };
+            if step.is_multiple_of(config.every) {
+                let Some(m) = diverges(measure(model, batch_data, config, step, state))? else {
+                    return Ok(None);
+                };
+                measurements.push((step, m.0, m.1));
             }
-            _ => None,
-        };
-        let batch_data = batch.as_ref().unwrap_or(data);
-        let (loss, gradient) = match model.loss_and_gradient(batch_data) {
-            Ok(v) => v,
-            Err(EmpiricalError::NonFinite { .. }) => {
-                diverged_at = Some(step);
-                break;
-            }
-            Err(e) => return Err(e),
-        };
-        if step.is_multiple_of(config.every) {
-            match measure(model, batch_data, config, step, &mut state) {
-                Ok(m) => measurements.push((step, m.0, m.1)),
-                Err(EmpiricalError::NonFinite { .. }) => {
-                    diverged_at = Some(step);
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
-        observer(
-            &StepRecord {
-                step,
-                loss,
-                gradient_norm,
-            },
-            model,
-        )?;
-        match config.rule {
+            Ok(Some((loss, gradient)))
+        },
+        |_step, gradient, params, state| match config.rule {
             StepRule::InverseSharpness { .. } | StepRule::InverseTrace { .. } => {
                 let eta = state[0];
-                for (p, g) in params.iter_mut().zip(&gradient) {
+                for (p, g) in params.iter_mut().zip(gradient) {
                     *p -= eta * g;
                 }
             }
             StepRule::GaussNewtonDiagonal { .. } => {
-                for ((p, g), d) in params.iter_mut().zip(&gradient).zip(&state) {
+                for ((p, g), d) in params.iter_mut().zip(gradient).zip(&*state) {
                     *p -= config.scale * g / d;
                 }
             }
-        }
-        if params.iter().any(|v| !v.is_finite()) {
-            diverged_at = Some(step);
-            break;
-        }
-        model.set_params(&params)?;
-        losses.push(loss);
-        step += 1;
-        if let Some(ck) = checkpoint
-            && step % ck.every == 0
-        {
-            save(model, step, &state, &losses, None)?;
-        }
-    }
-    save(model, step, &state, &losses, diverged_at)?;
-    Ok(AdaptiveOutcome {
-        outcome: TrainOutcome {
-            steps_done: step,
-            losses,
-            diverged_at,
-            resumed_from,
         },
+    )?;
+    Ok(AdaptiveOutcome {
+        outcome,
         measurements,
     })
 }
@@ -409,27 +327,14 @@ fn measure<M: CurvatureModel>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::native::fixtures::tanh_mixture_mlp;
     use crate::native::{NativeMlp, NoData, Quadratic};
-    use landscape_simulate::network::{
-        Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, data,
-    };
-    use landscape_simulate::rng::seeded;
+    use crate::train::StepRecord;
+    use landscape_simulate::network::Dataset;
     use std::path::PathBuf;
 
     fn mixture_mlp(seed: u64) -> (NativeMlp, Dataset) {
-        let data = data::gaussian_mixture(3, 6, 40, 3.0, &mut seeded(100)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![6, 10, 3],
-            activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(seed));
-        (
-            NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
-            data,
-        )
+        tanh_mixture_mlp(10, 40, 3.0, seed)
     }
 
     fn none<M>() -> impl FnMut(&StepRecord, &M) -> Result<(), EmpiricalError> {

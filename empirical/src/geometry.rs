@@ -495,9 +495,9 @@ fn norm(v: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::{NativeMlp, NoData, Quadratic};
+    use crate::native::fixtures::tanh_mixture_mlp;
+    use crate::native::{NoData, Quadratic};
     use landscape_simulate::dense::DenseSymmetric;
-    use landscape_simulate::network::{Activation, Loss, Mlp, MlpConfig, Parameterization, data};
     use landscape_simulate::rng::seeded;
 
     /// Round-off of sums of a few products of O(10) numbers, with a wide margin.
@@ -610,16 +610,7 @@ mod tests {
 
     #[test]
     fn network_one_step_prediction_error_scales_as_eta_cubed() {
-        let data = data::gaussian_mixture(3, 6, 40, 2.0, &mut seeded(100)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![6, 10, 3],
-            activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(4));
-        let mut model = NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap();
+        let (mut model, data) = tanh_mixture_mlp(10, 40, 2.0, 4);
         let (_, g) = model.loss_and_gradient(&data).unwrap();
         let etas = [0.05, 0.1, 0.2, 0.4];
         let (slope, steps) = prediction_error_slope(&mut model, &data, &g, &etas).unwrap();

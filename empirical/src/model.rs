@@ -168,6 +168,40 @@ pub trait CurvatureModel {
     ) -> Result<Box<dyn SymmetricOperator + 'a>, EmpiricalError>;
 }
 
+/// Checks that `params` has the model's length `P = n_params`: the error every [`CurvatureModel::set_params`]
+/// returns for a wrong-length vector.
+///
+/// # Errors
+/// [`EmpiricalError::InvalidArgument`] naming `params.len()`.
+pub(crate) fn check_params_len(n_params: usize, params: &[f64]) -> Result<(), EmpiricalError> {
+    if params.len() != n_params {
+        return Err(EmpiricalError::invalid(
+            "params.len()",
+            params.len(),
+            format!("P = {n_params}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Rejects a non-finite loss or gradient, as [`CurvatureModel::loss_and_gradient`] must (index 0 for the loss,
+/// the first bad coordinate for the gradient).
+pub(crate) fn finite(loss: f64, gradient: &[f64]) -> Result<(), EmpiricalError> {
+    if !loss.is_finite() {
+        return Err(EmpiricalError::NonFinite {
+            what: "loss",
+            index: 0,
+        });
+    }
+    if let Some(index) = gradient.iter().position(|v| !v.is_finite()) {
+        return Err(EmpiricalError::NonFinite {
+            what: "gradient",
+            index,
+        });
+    }
+    Ok(())
+}
+
 /// Maps an error of the simulate crate into this crate's error type.
 pub fn from_simulate(err: landscape_simulate::SimulateError) -> EmpiricalError {
     use landscape_simulate::SimulateError as S;

@@ -10,7 +10,10 @@ use landscape_simulate::network::{
 };
 
 use crate::error::EmpiricalError;
-use crate::model::{CurvatureKind, CurvatureModel, Mode, ParamGroup, SampleSet, from_simulate};
+use crate::model::{
+    CurvatureKind, CurvatureModel, Mode, ParamGroup, SampleSet, check_params_len, finite,
+    from_simulate,
+};
 
 impl SampleSet for Dataset {
     fn n_samples(&self) -> usize {
@@ -76,13 +79,7 @@ impl NativeMlp {
 }
 
 fn check_params(n_params: usize, params: &[f64]) -> Result<(), EmpiricalError> {
-    if params.len() != n_params {
-        return Err(EmpiricalError::invalid(
-            "params.len()",
-            params.len(),
-            format!("P = {n_params}"),
-        ));
-    }
+    check_params_len(n_params, params)?;
     if let Some(index) = params.iter().position(|v| !v.is_finite()) {
         return Err(EmpiricalError::NonFinite {
             what: "parameters",
@@ -104,13 +101,7 @@ impl CurvatureModel for NativeMlp {
     }
 
     fn set_params(&mut self, params: &[f64]) -> Result<(), EmpiricalError> {
-        if params.len() != self.params.len() {
-            return Err(EmpiricalError::invalid(
-                "params.len()",
-                params.len(),
-                format!("P = {}", self.params.len()),
-            ));
-        }
+        check_params_len(self.params.len(), params)?;
         self.params.copy_from_slice(params);
         Ok(())
     }
@@ -177,23 +168,6 @@ impl CurvatureModel for NativeMlp {
             ),
         })
     }
-}
-
-/// Rejects a non-finite loss or gradient.
-pub(crate) fn finite(loss: f64, gradient: &[f64]) -> Result<(), EmpiricalError> {
-    if !loss.is_finite() {
-        return Err(EmpiricalError::NonFinite {
-            what: "loss",
-            index: 0,
-        });
-    }
-    if let Some(index) = gradient.iter().position(|v| !v.is_finite()) {
-        return Err(EmpiricalError::NonFinite {
-            what: "gradient",
-            index,
-        });
-    }
-    Ok(())
 }
 
 /// The data of a [`Quadratic`]: it has none, only a sample count so that minibatches are defined.
@@ -274,13 +248,7 @@ impl CurvatureModel for Quadratic {
     }
 
     fn set_params(&mut self, params: &[f64]) -> Result<(), EmpiricalError> {
-        if params.len() != self.params.len() {
-            return Err(EmpiricalError::invalid(
-                "params.len()",
-                params.len(),
-                format!("P = {}", self.params.len()),
-            ));
-        }
+        check_params_len(self.params.len(), params)?;
         self.params.copy_from_slice(params);
         Ok(())
     }
@@ -333,16 +301,26 @@ impl CurvatureModel for Quadratic {
     }
 }
 
+/// Models and data shared by this crate's unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use landscape_simulate::network::{Activation, MlpConfig, Parameterization, data};
+pub(crate) mod fixtures {
+    use super::NativeMlp;
+    use landscape_simulate::network::{
+        Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, data,
+    };
     use landscape_simulate::rng::seeded;
 
-    pub(crate) fn tiny_mlp(seed: u64) -> (NativeMlp, Dataset) {
-        let data = data::gaussian_mixture(3, 6, 30, 3.0, &mut seeded(100)).unwrap();
+    /// A 3-class Gaussian mixture in 6 dimensions (`n` samples, class separation `separation`, data seed 100)
+    /// and a `[6, hidden, 3]` tanh MLP with biases, PyTorch's default init from seed `seed` and cross-entropy.
+    pub(crate) fn tanh_mixture_mlp(
+        hidden: usize,
+        n: usize,
+        separation: f64,
+        seed: u64,
+    ) -> (NativeMlp, Dataset) {
+        let data = data::gaussian_mixture(3, 6, n, separation, &mut seeded(100)).unwrap();
         let mlp = Mlp::new(MlpConfig {
-            widths: vec![6, 8, 3],
+            widths: vec![6, hidden, 3],
             activation: Activation::Tanh,
             parameterization: Parameterization::TorchDefault,
             bias: true,
@@ -353,6 +331,15 @@ mod tests {
             NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
             data,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_mlp(seed: u64) -> (NativeMlp, Dataset) {
+        fixtures::tanh_mixture_mlp(8, 30, 3.0, seed)
     }
 
     #[test]

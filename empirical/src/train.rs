@@ -199,13 +199,26 @@ pub fn batch_loss_and_gradient<M: CurvatureModel>(
     config: &TrainConfig,
     step: usize,
 ) -> Result<(f64, Vec<f64>), EmpiricalError> {
-    match config.batch_size {
-        None => model.loss_and_gradient(data),
-        Some(b) if b >= data.n_samples() => model.loss_and_gradient(data),
-        Some(b) => {
-            let batch = data.subset(&minibatch_indices(data.n_samples(), b, config.seed, step))?;
-            model.loss_and_gradient(&batch)
-        }
+    let batch = step_batch(data, config.batch_size, config.seed, step)?;
+    model.loss_and_gradient(batch.as_ref().unwrap_or(data))
+}
+
+/// Step `step`'s minibatch of `data` ([`minibatch_indices`]), or `None` where the step uses all of `data`
+/// (`batch_size` `None` or at least the number of samples).
+///
+/// # Errors
+/// As [`SampleSet::subset`].
+pub(crate) fn step_batch<D: SampleSet>(
+    data: &D,
+    batch_size: Option<usize>,
+    seed: u64,
+    step: usize,
+) -> Result<Option<D>, EmpiricalError> {
+    match batch_size {
+        Some(b) if b < data.n_samples() => data
+            .subset(&minibatch_indices(data.n_samples(), b, seed, step))
+            .map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -241,8 +254,78 @@ pub fn train<M: CurvatureModel>(
         Optimizer::HeavyBall { .. } => n_params,
         Optimizer::Adam { .. } => 2 * n_params,
     };
+    let run = Run {
+        steps: config.steps,
+        checkpoint,
+        fingerprint,
+        state_len,
+    };
+    run_steps(
+        model,
+        run,
+        observer,
+        |model, step, _state| diverges(batch_loss_and_gradient(model, data, config, step)),
+        |step, gradient, params, state| {
+            update(
+                &config.optimizer,
+                config.learning_rate,
+                step,
+                gradient,
+                params,
+                state,
+            );
+        },
+    )
+}
+
+/// A resumable training loop's settings besides the model and the update rule (see [`run_steps`]).
+pub(crate) struct Run<'c> {
+    /// The total number of steps.
+    pub steps: usize,
+    /// Where and how often to checkpoint, if at all.
+    pub checkpoint: Option<&'c CheckpointConfig>,
+    /// The configuration and model description; resuming from a checkpoint of another fingerprint is refused.
+    pub fingerprint: String,
+    /// The length of the update rule's state vector (checkpointed beside the parameters).
+    pub state_len: usize,
+}
+
+/// `Ok(None)` for [`EmpiricalError::NonFinite`] (divergence), other errors unchanged.
+pub(crate) fn diverges<T>(result: Result<T, EmpiricalError>) -> Result<Option<T>, EmpiricalError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(EmpiricalError::NonFinite { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The step loop shared by [`train`] and [`crate::adaptive::train_adaptive`], with its checkpointing.
+///
+/// With a checkpoint configuration and `resume`, an existing file is loaded first (refused if its fingerprint or
+/// its parameter or state length differ) and the run continues from its step. At every step `t`, `evaluate(model,
+/// t, state)` returns the batch loss and gradient at `θ_t` (`None`: a non-finite value, recorded as divergence;
+/// it may also update the state), the observer sees the step, and `update(t, g, params, state)` moves the
+/// parameters; non-finite parameters are divergence too (the model keeps the last finite ones). The state is
+/// written every `every` completed steps and at the end.
+///
+/// # Errors
+/// `checkpoint-every` 0, checkpoint I/O or mismatch, and the errors of `evaluate`, the observer and the model.
+pub(crate) fn run_steps<M: CurvatureModel>(
+    model: &mut M,
+    run: Run<'_>,
+    observer: &mut Observer<'_, M>,
+    mut evaluate: impl FnMut(&M, usize, &mut [f64]) -> Result<Option<(f64, Vec<f64>)>, EmpiricalError>,
+    mut update: impl FnMut(usize, &[f64], &mut [f64], &mut [f64]),
+) -> Result<TrainOutcome, EmpiricalError> {
+    let Run {
+        steps,
+        checkpoint,
+        fingerprint,
+        state_len,
+    } = run;
+    let n_params = model.n_params();
     let mut state = vec![0.0; state_len];
-    let mut losses = Vec::with_capacity(config.steps);
+    let mut losses = Vec::with_capacity(steps);
     let mut start = 0;
     let mut resumed_from = None;
     let mut diverged_at = None;
@@ -292,14 +375,10 @@ pub fn train<M: CurvatureModel>(
     };
     let mut params = model.params().to_vec();
     let mut step = start;
-    while step < config.steps && diverged_at.is_none() {
-        let (loss, gradient) = match batch_loss_and_gradient(model, data, config, step) {
-            Ok(v) => v,
-            Err(EmpiricalError::NonFinite { .. }) => {
-                diverged_at = Some(step);
-                break;
-            }
-            Err(e) => return Err(e),
+    while step < steps && diverged_at.is_none() {
+        let Some((loss, gradient)) = evaluate(model, step, &mut state)? else {
+            diverged_at = Some(step);
+            break;
         };
         let gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
         observer(
@@ -310,14 +389,7 @@ pub fn train<M: CurvatureModel>(
             },
             model,
         )?;
-        update(
-            &config.optimizer,
-            config.learning_rate,
-            step,
-            &gradient,
-            &mut params,
-            &mut state,
-        );
+        update(step, &gradient, &mut params, &mut state);
         if params.iter().any(|v| !v.is_finite()) {
             diverged_at = Some(step);
             break;
@@ -382,26 +454,12 @@ fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::native::fixtures::tanh_mixture_mlp;
     use crate::native::{NativeMlp, NoData, Quadratic};
-    use landscape_simulate::network::{
-        Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, data,
-    };
-    use landscape_simulate::rng::seeded;
+    use landscape_simulate::network::Dataset;
 
     fn mixture_mlp(seed: u64) -> (NativeMlp, Dataset) {
-        let data = data::gaussian_mixture(3, 6, 40, 3.0, &mut seeded(100)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![6, 10, 3],
-            activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(seed));
-        (
-            NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
-            data,
-        )
+        tanh_mixture_mlp(10, 40, 3.0, seed)
     }
 
     fn no_observer<M>() -> impl FnMut(&StepRecord, &M) -> Result<(), EmpiricalError> {

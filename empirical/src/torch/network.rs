@@ -14,8 +14,7 @@ use super::curvature::{
 use super::{Objective, TorchModel};
 use crate::EmpiricalError;
 use crate::data::Dataset;
-use crate::model::{CurvatureKind, CurvatureModel, Mode, ParamGroup};
-use crate::native::finite;
+use crate::model::{CurvatureKind, CurvatureModel, Mode, ParamGroup, check_params_len, finite};
 
 /// A [`TorchModel`] with its objective and a cached flat copy of its parameters.
 #[derive(Debug)]
@@ -78,13 +77,7 @@ impl CurvatureModel for TorchNetwork {
     }
 
     fn set_params(&mut self, params: &[f64]) -> Result<(), EmpiricalError> {
-        if params.len() != self.params.len() {
-            return Err(EmpiricalError::invalid(
-                "params.len()",
-                params.len(),
-                format!("P = {}", self.params.len()),
-            ));
-        }
+        check_params_len(self.params.len(), params)?;
         self.model.copy_flat(params)?;
         self.params.copy_from_slice(params);
         Ok(())
