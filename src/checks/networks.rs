@@ -8,16 +8,10 @@ use landscape_empirical::model::CurvatureKind;
 use landscape_empirical::native::NativeMlp;
 use landscape_empirical::train::{Optimizer, TrainConfig};
 use landscape_reports::{Curve, Figure, Legend, Marker, PathFigure, TrajectoryFigure};
-use landscape_simulate::network::{
-    Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, Targets, data,
-};
-use landscape_simulate::rng::task_rng;
+use landscape_simulate::network::{Dataset, Loss};
 
+use super::common::{err, mixture_problem};
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
-
-fn err(e: impl std::fmt::Display) -> CheckError {
-    e.to_string()
-}
 
 pub fn checks() -> Vec<Check> {
     vec![
@@ -70,39 +64,13 @@ pub fn checks() -> Vec<Check> {
     ]
 }
 
-/// A 16-32-4 tanh MLP on a 4-class Gaussian mixture (400 samples, separation 0.7), seeded from the context.
+/// The checks' mixture problem ([`mixture_problem`]): data from stream 600, initialization from 601 + `init_offset`.
 fn problem(
     ctx: &Context,
     loss: Loss,
     init_offset: u64,
 ) -> Result<(NativeMlp, Dataset), CheckError> {
-    let mlp = Mlp::new(MlpConfig {
-        widths: vec![16, 32, 4],
-        activation: Activation::Tanh,
-        parameterization: Parameterization::TorchDefault,
-        bias: true,
-    })
-    .map_err(err)?;
-    let mut dataset =
-        data::gaussian_mixture(4, 16, 400, 0.7, &mut task_rng(ctx.seed, 600)).map_err(err)?;
-    if matches!(loss.kind(), landscape_simulate::network::LossKind::Mse) {
-        // MSE against one-hot targets.
-        if let Targets::Classes(labels) = &dataset.targets {
-            let mut y = vec![0.0; labels.len() * 4];
-            for (i, &c) in labels.iter().enumerate() {
-                y[i * 4 + c] = 1.0;
-            }
-            dataset = Dataset::new(
-                dataset.x.clone(),
-                dataset.n,
-                dataset.dim,
-                Targets::Real(y, 4),
-            )
-            .map_err(err)?;
-        }
-    }
-    let params = mlp.init(&mut task_rng(ctx.seed, 601 + init_offset));
-    Ok((NativeMlp::new(mlp, params, loss).map_err(err)?, dataset))
+    mixture_problem(ctx.seed, loss, 600, 601 + init_offset)
 }
 
 /// Cohen et al. report λ_max "hovering right at, or just above" 2/η; the band [0.9, 1.2] (centre 1.05, half-width
