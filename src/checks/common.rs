@@ -25,17 +25,17 @@ pub(super) fn tanh_mlp(widths: Vec<usize>) -> Result<Mlp, CheckError> {
 }
 
 /// A 16-32-4 tanh MLP on a 4-class Gaussian mixture (16 dimensions, 400 samples, separation 0.7) with `loss`; MSE
-/// regresses one-hot targets. The data are drawn from stream `data_stream` of `seed`, the initial parameters from
-/// stream `init_stream`.
+/// regresses one-hot targets. The data are drawn from stream `streams` of `seed`, the initial parameters from
+/// stream `streams + 1 + init` (so `init` = 0, 1, … give independent initializations on the same data).
 pub(super) fn mixture_problem(
     seed: u64,
+    streams: u64,
+    init: u64,
     loss: Loss,
-    data_stream: u64,
-    init_stream: u64,
 ) -> Result<(NativeMlp, Dataset), CheckError> {
     let mlp = tanh_mlp(vec![16, 32, 4])?;
     let mut dataset =
-        data::gaussian_mixture(4, 16, 400, 0.7, &mut task_rng(seed, data_stream)).map_err(err)?;
+        data::gaussian_mixture(4, 16, 400, 0.7, &mut task_rng(seed, streams)).map_err(err)?;
     if matches!(loss.kind(), LossKind::Mse)
         && let Targets::Classes(labels) = &dataset.targets
     {
@@ -51,6 +51,6 @@ pub(super) fn mixture_problem(
         )
         .map_err(err)?;
     }
-    let params = mlp.init(&mut task_rng(seed, init_stream));
+    let params = mlp.init(&mut task_rng(seed, streams + 1 + init));
     Ok((NativeMlp::new(mlp, params, loss).map_err(err)?, dataset))
 }

@@ -5,10 +5,9 @@ use serde_json::json;
 use landscape_empirical::experiments::connect::{ConnectConfig, connect};
 use landscape_empirical::experiments::sharpness::{SharpnessConfig, sharpness};
 use landscape_empirical::model::CurvatureKind;
-use landscape_empirical::native::NativeMlp;
 use landscape_empirical::train::{Optimizer, TrainConfig};
 use landscape_reports::{Curve, Figure, Legend, Marker, PathFigure, TrajectoryFigure};
-use landscape_simulate::network::{Dataset, Loss};
+use landscape_simulate::network::Loss;
 
 use super::common::{err, mixture_problem};
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
@@ -64,14 +63,8 @@ pub fn checks() -> Vec<Check> {
     ]
 }
 
-/// The checks' mixture problem ([`mixture_problem`]): data from stream 600, initialization from 601 + `init_offset`.
-fn problem(
-    ctx: &Context,
-    loss: Loss,
-    init_offset: u64,
-) -> Result<(NativeMlp, Dataset), CheckError> {
-    mixture_problem(ctx.seed, loss, 600, 601 + init_offset)
-}
+/// Streams of this group's [`mixture_problem`]: the data from 600, initializations from 601 on.
+const PROBLEM_STREAMS: u64 = 600;
 
 /// Cohen et al. report λ_max "hovering right at, or just above" 2/η; the band [0.9, 1.2] (centre 1.05, half-width
 /// 0.15) is the acceptance band of the theory notes §4. Measured here: 1.03 (GD, η = 2) and 1.01 (momentum β = ½, η = 2).
@@ -79,7 +72,7 @@ const EOS_CENTRE: f64 = 1.05;
 const EOS_HALF_WIDTH: f64 = 0.15;
 
 fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Outcome, CheckError> {
-    let (mut model, dataset) = problem(ctx, Loss::mse(), 0)?;
+    let (mut model, dataset) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 0, Loss::mse())?;
     let steps = ctx.scale.pick(1500, 3000);
     let config = SharpnessConfig {
         train: TrainConfig {
@@ -152,8 +145,8 @@ fn optimizer_name(optimizer: Optimizer) -> String {
 const BARRIER_RATIO_BOUND: f64 = 0.5;
 
 fn mode_connectivity(ctx: &Context) -> Result<Outcome, CheckError> {
-    let (mut a, dataset) = problem(ctx, Loss::cross_entropy(), 0)?;
-    let (mut b, _) = problem(ctx, Loss::cross_entropy(), 1)?;
+    let (mut a, dataset) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 0, Loss::cross_entropy())?;
+    let (mut b, _) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 1, Loss::cross_entropy())?;
     let config = ConnectConfig {
         train: TrainConfig {
             optimizer: Optimizer::HeavyBall { beta: 0.9 },
