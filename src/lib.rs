@@ -12,3 +12,4 @@ pub mod optimize;
 pub mod report;
 pub mod simulation;
 pub mod sweep;
+pub mod toml_config;

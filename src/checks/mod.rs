@@ -6,6 +6,7 @@
 //! [`Scale::Quick`]; the report runs the same checks and draws their figures, so a figure and a test cannot
 //! disagree.
 
+mod common;
 pub(crate) mod figures;
 mod networks;
 mod optimizers;

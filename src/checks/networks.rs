@@ -5,19 +5,12 @@ use serde_json::json;
 use landscape_empirical::experiments::connect::{ConnectConfig, connect};
 use landscape_empirical::experiments::sharpness::{SharpnessConfig, sharpness};
 use landscape_empirical::model::CurvatureKind;
-use landscape_empirical::native::NativeMlp;
 use landscape_empirical::train::{Optimizer, TrainConfig};
 use landscape_reports::{Curve, Figure, Legend, Marker, PathFigure, TrajectoryFigure};
-use landscape_simulate::network::{
-    Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, Targets, data,
-};
-use landscape_simulate::rng::task_rng;
+use landscape_simulate::network::Loss;
 
+use super::common::{err, mixture_problem};
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
-
-fn err(e: impl std::fmt::Display) -> CheckError {
-    e.to_string()
-}
 
 pub fn checks() -> Vec<Check> {
     vec![
@@ -70,40 +63,8 @@ pub fn checks() -> Vec<Check> {
     ]
 }
 
-/// A 16-32-4 tanh MLP on a 4-class Gaussian mixture (400 samples, separation 0.7), seeded from the context.
-fn problem(
-    ctx: &Context,
-    loss: Loss,
-    init_offset: u64,
-) -> Result<(NativeMlp, Dataset), CheckError> {
-    let mlp = Mlp::new(MlpConfig {
-        widths: vec![16, 32, 4],
-        activation: Activation::Tanh,
-        parameterization: Parameterization::TorchDefault,
-        bias: true,
-    })
-    .map_err(err)?;
-    let mut dataset =
-        data::gaussian_mixture(4, 16, 400, 0.7, &mut task_rng(ctx.seed, 600)).map_err(err)?;
-    if matches!(loss.kind(), landscape_simulate::network::LossKind::Mse) {
-        // MSE against one-hot targets.
-        if let Targets::Classes(labels) = &dataset.targets {
-            let mut y = vec![0.0; labels.len() * 4];
-            for (i, &c) in labels.iter().enumerate() {
-                y[i * 4 + c] = 1.0;
-            }
-            dataset = Dataset::new(
-                dataset.x.clone(),
-                dataset.n,
-                dataset.dim,
-                Targets::Real(y, 4),
-            )
-            .map_err(err)?;
-        }
-    }
-    let params = mlp.init(&mut task_rng(ctx.seed, 601 + init_offset));
-    Ok((NativeMlp::new(mlp, params, loss).map_err(err)?, dataset))
-}
+/// Streams of this group's [`mixture_problem`]: the data from 600, initializations from 601 on.
+const PROBLEM_STREAMS: u64 = 600;
 
 /// Cohen et al. report λ_max "hovering right at, or just above" 2/η; the band [0.9, 1.2] (centre 1.05, half-width
 /// 0.15) is the acceptance band of the theory notes §4. Measured here: 1.03 (GD, η = 2) and 1.01 (momentum β = ½, η = 2).
@@ -111,7 +72,7 @@ const EOS_CENTRE: f64 = 1.05;
 const EOS_HALF_WIDTH: f64 = 0.15;
 
 fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Outcome, CheckError> {
-    let (mut model, dataset) = problem(ctx, Loss::mse(), 0)?;
+    let (mut model, dataset) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 0, Loss::mse())?;
     let steps = ctx.scale.pick(1500, 3000);
     let config = SharpnessConfig {
         train: TrainConfig {
@@ -184,8 +145,8 @@ fn optimizer_name(optimizer: Optimizer) -> String {
 const BARRIER_RATIO_BOUND: f64 = 0.5;
 
 fn mode_connectivity(ctx: &Context) -> Result<Outcome, CheckError> {
-    let (mut a, dataset) = problem(ctx, Loss::cross_entropy(), 0)?;
-    let (mut b, _) = problem(ctx, Loss::cross_entropy(), 1)?;
+    let (mut a, dataset) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 0, Loss::cross_entropy())?;
+    let (mut b, _) = mixture_problem(ctx.seed, PROBLEM_STREAMS, 1, Loss::cross_entropy())?;
     let config = ConnectConfig {
         train: TrainConfig {
             optimizer: Optimizer::HeavyBall { beta: 0.9 },

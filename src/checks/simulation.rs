@@ -11,15 +11,12 @@ use landscape_theory::expr::parse;
 use landscape_theory::pennington_bahri::{PenningtonBahri, critical_energy};
 use landscape_theory::{SpikedCovariance, SpikedWigner};
 
+use super::common::err;
 use super::figures;
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
 use crate::compare::{eigenvalue_distances, ensemble_for};
 use crate::laws::build_law;
 use crate::simulation::{self, NetworkConfig, OperatorKind, SpikeModel};
-
-fn err(e: impl std::fmt::Display) -> CheckError {
-    e.to_string()
-}
 
 pub fn checks() -> Vec<Check> {
     vec![

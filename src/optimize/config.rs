@@ -41,7 +41,6 @@
 //! Unknown keys, wrong types, an unknown optimizer or task, a non-positive step size and a missing data file are
 //! errors naming the file, line, column and field.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -51,24 +50,15 @@ use landscape_empirical::adaptive::StepRule;
 use landscape_empirical::model::CurvatureKind;
 use landscape_simulate::network::Activation;
 
+use crate::toml_config::{self, ConfigError, List, Source};
+
 /// What can go wrong in `landscape optimize`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptimizeError {
     /// The configuration is wrong; names the file, line, column and field.
-    #[error("{}:{line}:{column}: {field}: {message}", file.display())]
-    Config {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The offending key or table.
-        field: String,
-        /// What is wrong and what is valid.
-        message: String,
-    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Other bad input (an unreadable configuration).
     #[error("{0}")]
     Usage(String),
@@ -80,7 +70,7 @@ pub enum OptimizeError {
 impl OptimizeError {
     /// Whether the error is the user's (exit code 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Self::Config { .. } | Self::Usage(_))
+        matches!(self, Self::Config(_) | Self::Usage(_))
     }
 }
 
@@ -161,6 +151,11 @@ impl MethodSpec {
     pub fn is_adaptive(&self) -> bool {
         matches!(self.kind, MethodKind::Adaptive { .. })
     }
+
+    /// The name of its grid's parameter: `c` (adaptive rules) or `lr` (baselines).
+    pub fn parameter(&self) -> &'static str {
+        if self.is_adaptive() { "c" } else { "lr" }
+    }
 }
 
 /// A parsed configuration.
@@ -199,8 +194,6 @@ pub struct OptimizeConfig {
     /// Hidden-width lists of the architecture study (empty: none).
     pub architectures: Vec<Vec<usize>>,
 }
-
-type List<T> = Spanned<Vec<Spanned<T>>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -296,202 +289,88 @@ struct RawArchitecture {
     hidden: List<Vec<i64>>,
 }
 
-/// Locates errors in the source text (as the sweep configuration does).
-struct Source<'a> {
-    file: &'a Path,
-    text: &'a str,
-}
-
-impl Source<'_> {
-    fn error(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> OptimizeError {
-        let start = span.start.min(self.text.len());
-        let before = &self.text[..start];
-        OptimizeError::Config {
-            file: self.file.to_path_buf(),
-            line: before.matches('\n').count() + 1,
-            column: before
-                .rsplit('\n')
-                .next()
-                .map_or(1, |l| l.chars().count() + 1),
-            field: field.to_string(),
-            message: message.into(),
-        }
-    }
-
-    /// The key on the line holding `offset`, or the nearest table header above.
-    fn field_at(&self, offset: usize) -> String {
-        let offset = offset.min(self.text.len());
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        let line = self.text[line_start..line_end].trim();
-        if line.starts_with('[') {
-            return line.to_string();
-        }
-        if let Some((key, _)) = line.split_once('=') {
-            return key.trim().to_string();
-        }
-        self.text[..line_start]
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| l.starts_with('['))
-            .map_or_else(|| "(top level)".to_string(), str::to_string)
-    }
-
-    fn int(
-        &self,
-        v: Option<&Spanned<i64>>,
-        field: &str,
-        default: u64,
-        lo: u64,
-        hi: u64,
-    ) -> Result<u64, OptimizeError> {
-        let Some(v) = v else { return Ok(default) };
-        u64::try_from(*v.get_ref())
-            .ok()
-            .filter(|x| (lo..=hi).contains(x))
-            .ok_or_else(|| {
-                self.error(
-                    v.span(),
-                    field,
-                    format!("{} is not an integer in {lo}..={hi}", v.get_ref()),
-                )
-            })
-    }
-
-    fn real(
-        &self,
-        v: Option<&Spanned<f64>>,
-        field: &str,
-        default: f64,
-        valid: &str,
-        ok: impl Fn(f64) -> bool,
-    ) -> Result<f64, OptimizeError> {
-        let Some(v) = v else { return Ok(default) };
-        let x = *v.get_ref();
-        if x.is_finite() && ok(x) {
-            Ok(x)
-        } else {
-            Err(self.error(v.span(), field, format!("{x} is not {valid}")))
-        }
-    }
-
-    /// A non-empty grid of finite positive step sizes.
-    fn grid(&self, list: &List<f64>, field: &str) -> Result<Vec<f64>, OptimizeError> {
-        if list.get_ref().is_empty() {
-            return Err(self.error(list.span(), field, "empty list: give at least one value"));
-        }
-        list.get_ref()
-            .iter()
-            .map(|item| {
-                let v = *item.get_ref();
-                if v.is_finite() && v > 0.0 {
-                    Ok(v)
-                } else {
-                    Err(self.error(
-                        item.span(),
-                        field,
-                        format!("{v} is not a valid step size: expected a finite number > 0"),
-                    ))
-                }
-            })
-            .collect()
-    }
-}
-
 /// Reads and parses the configuration at `path`.
 ///
 /// # Errors
 /// [`OptimizeError::Usage`] if it cannot be read, [`OptimizeError::Config`] if it is invalid.
 pub fn load(path: &Path) -> Result<OptimizeConfig, OptimizeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        OptimizeError::Usage(format!(
-            "{}: cannot read the configuration: {e}",
-            path.display()
-        ))
-    })?;
+    let text = toml_config::read(path).map_err(OptimizeError::Usage)?;
     parse(path, &text)
 }
 
 const UNIT: &str = "a number in [0, 1)";
+const POSITIVE: &str = "a finite number > 0";
+const NON_NEGATIVE: &str = "a finite number ≥ 0";
 
 /// Parses a configuration; `file` names it in errors, and relative `.npz` paths are taken relative to its folder.
 ///
 /// # Errors
 /// [`OptimizeError::Config`] naming the file, line, column and field.
 pub fn parse(file: &Path, text: &str) -> Result<OptimizeConfig, OptimizeError> {
-    let src = Source { file, text };
-    let raw: Raw = toml::from_str(text).map_err(|err| {
-        let span = err.span().unwrap_or(0..0);
-        let field = src.field_at(span.start);
-        src.error(span, &field, err.message().trim().to_string())
-    })?;
-    let seed = src.int(raw.seed.as_ref(), "seed", 0, 0, u64::MAX >> 1)?;
-    let seeds = src.int(raw.seeds.as_ref(), "seeds", 3, 1, 100)? as usize;
-    let steps = src.int(Some(&raw.steps), "steps", 0, 1, 1_000_000)? as usize;
+    Ok(parse_located(&Source::new(file, text))?)
+}
+
+fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
+    let (file, text) = (src.file, src.text);
+    let raw: Raw = src.parse()?;
+    let count = |v: Option<&Spanned<i64>>, field: &str, default: u64, lo: u64, hi: u64| {
+        src.int_or(v, field, default, lo, hi).map(|x| x as usize)
+    };
+    let seed = src.int_or(raw.seed.as_ref(), "seed", 0, 0, u64::MAX >> 1)?;
+    let seeds = count(raw.seeds.as_ref(), "seeds", 3, 1, 100)?;
+    let steps = src.int(&raw.steps, "steps", 1, 1_000_000)? as usize;
     let batch_size = match &raw.batch_size {
         None => None,
-        Some(b) => Some(src.int(Some(b), "batch_size", 0, 1, 10_000_000)? as usize),
+        Some(b) => Some(src.int(b, "batch_size", 1, 10_000_000)? as usize),
     };
-    let eval_every = src.int(raw.eval_every.as_ref(), "eval_every", 10, 1, 1_000_000)? as usize;
-    let loss_target = src.real(
-        Some(&raw.loss_target),
-        "loss_target",
-        0.0,
-        "a finite number > 0",
-        |x| x > 0.0,
-    )?;
-    let input_noise = src.real(
+    let eval_every = count(raw.eval_every.as_ref(), "eval_every", 10, 1, 1_000_000)?;
+    let loss_target = src.real(&raw.loss_target, "loss_target", POSITIVE, |x| x > 0.0)?;
+    let input_noise = src.real_or(
         raw.input_noise.as_ref(),
         "input_noise",
         0.5,
-        "a finite number ≥ 0",
+        NON_NEGATIVE,
         |x| x >= 0.0,
     )?;
-    let weight_noise = src.real(
+    let weight_noise = src.real_or(
         raw.weight_noise.as_ref(),
         "weight_noise",
         0.1,
-        "a finite number ≥ 0",
+        NON_NEGATIVE,
         |x| x >= 0.0,
     )?;
-    let perturbation_draws = src.int(
+    let perturbation_draws = count(
         raw.perturbation_draws.as_ref(),
         "perturbation_draws",
         5,
         1,
         1000,
-    )? as usize;
+    )?;
     let mix = raw.mixture.as_ref();
     let mixture = TaskSpec::Mixture {
-        classes: src.int(mix.and_then(|m| m.classes.as_ref()), "classes", 4, 2, 1000)? as usize,
-        dim: src.int(mix.and_then(|m| m.dim.as_ref()), "dim", 16, 1, 100_000)? as usize,
-        samples: src.int(
+        classes: count(mix.and_then(|m| m.classes.as_ref()), "classes", 4, 2, 1000)?,
+        dim: count(mix.and_then(|m| m.dim.as_ref()), "dim", 16, 1, 100_000)?,
+        samples: count(
             mix.and_then(|m| m.samples.as_ref()),
             "samples",
             600,
             10,
             1_000_000,
-        )? as usize,
-        separation: src.real(
+        )?,
+        separation: src.real_or(
             mix.and_then(|m| m.separation.as_ref()),
             "separation",
             1.0,
-            "a finite number > 0",
+            POSITIVE,
             |x| x > 0.0,
         )?,
     };
-    if raw.tasks.get_ref().is_empty() {
-        return Err(src.error(
-            raw.tasks.span(),
-            "tasks",
-            "empty list: give at least one of digits, mixture, PATH.npz",
-        ));
-    }
     let mut tasks = Vec::new();
-    for item in raw.tasks.get_ref() {
+    for item in src.non_empty(
+        &raw.tasks,
+        "tasks",
+        "empty list: give at least one of digits, mixture, PATH.npz",
+    )? {
         let name = item.get_ref().trim();
         let task = match name {
             "digits" => TaskSpec::Digits,
@@ -522,14 +401,13 @@ pub fn parse(file: &Path, text: &str) -> Result<OptimizeConfig, OptimizeError> {
         };
         tasks.push(task);
     }
-    let widths = |list: &[Spanned<i64>], field: &str| -> Result<Vec<usize>, OptimizeError> {
-        list.iter()
-            .map(|w| Ok(src.int(Some(w), field, 0, 1, 100_000)? as usize))
-            .collect()
-    };
     let hidden = match &raw.hidden {
         None => vec![32],
-        Some(h) => widths(h.get_ref(), "hidden")?,
+        Some(h) => src
+            .ints(h.get_ref(), "hidden", 1, 100_000)?
+            .into_iter()
+            .map(|w| w as usize)
+            .collect(),
     };
     let activation = match &raw.activation {
         None => Activation::Tanh,
@@ -544,33 +422,26 @@ pub fn parse(file: &Path, text: &str) -> Result<OptimizeConfig, OptimizeError> {
             )
         })?,
     };
-    let methods = methods(&src, &raw.optimizers)?;
+    let methods = methods(src, &raw.optimizers)?;
     let architectures = match &raw.architecture {
         None => Vec::new(),
-        Some(a) => {
-            if a.hidden.get_ref().is_empty() {
-                return Err(src.error(a.hidden.span(), "hidden", "empty list"));
-            }
-            a.hidden
-                .get_ref()
-                .iter()
-                .map(|h| {
-                    let w: Vec<usize> = h
-                        .get_ref()
-                        .iter()
-                        .map(|&w| {
-                            usize::try_from(w)
-                                .ok()
-                                .filter(|w| (1..=100_000).contains(w))
-                        })
-                        .collect::<Option<_>>()
-                        .ok_or_else(|| {
-                            src.error(h.span(), "hidden", "widths must be integers in 1..=100000")
-                        })?;
-                    Ok(w)
-                })
-                .collect::<Result<_, OptimizeError>>()?
-        }
+        Some(a) => src
+            .non_empty(&a.hidden, "hidden", "empty list")?
+            .iter()
+            .map(|h| {
+                h.get_ref()
+                    .iter()
+                    .map(|&w| {
+                        usize::try_from(w)
+                            .ok()
+                            .filter(|w| (1..=100_000).contains(w))
+                    })
+                    .collect::<Option<Vec<usize>>>()
+                    .ok_or_else(|| {
+                        src.error(h.span(), "hidden", "widths must be integers in 1..=100000")
+                    })
+            })
+            .collect::<Result<_, ConfigError>>()?,
     };
     Ok(OptimizeConfig {
         file: file.to_path_buf(),
@@ -592,7 +463,7 @@ pub fn parse(file: &Path, text: &str) -> Result<OptimizeConfig, OptimizeError> {
     })
 }
 
-fn operator(src: &Source<'_>, v: Option<&Spanned<String>>) -> Result<CurvatureKind, OptimizeError> {
+fn operator(src: &Source<'_>, v: Option<&Spanned<String>>) -> Result<CurvatureKind, ConfigError> {
     match v.map(|s| (s, s.get_ref().trim().to_ascii_lowercase())) {
         None => Ok(CurvatureKind::GaussNewton),
         Some((_, name)) if name == "ggn" || name == "gauss-newton" => {
@@ -610,98 +481,98 @@ fn operator(src: &Source<'_>, v: Option<&Spanned<String>>) -> Result<CurvatureKi
     }
 }
 
-fn methods(
-    src: &Source<'_>,
-    raw: &Spanned<RawOptimizers>,
-) -> Result<Vec<MethodSpec>, OptimizeError> {
+/// A non-empty grid of finite positive step sizes.
+fn grid(src: &Source<'_>, list: &List<f64>, field: &str) -> Result<Vec<f64>, ConfigError> {
+    let items = src.non_empty(list, field, "empty list: give at least one value")?;
+    src.reals(
+        items,
+        field,
+        "a valid step size: expected a finite number > 0",
+        |v| v > 0.0,
+    )
+}
+
+fn methods(src: &Source<'_>, raw: &Spanned<RawOptimizers>) -> Result<Vec<MethodSpec>, ConfigError> {
+    let unit = |v: Option<&Spanned<f64>>, field: &str, default: f64| {
+        src.real_or(v, field, default, UNIT, |x| (0.0..1.0).contains(&x))
+    };
+    let positive = |v: Option<&Spanned<f64>>, field: &str, default: f64| {
+        src.real_or(v, field, default, "a number > 0", |x| x > 0.0)
+    };
+    let count = |v: Option<&Spanned<i64>>, field: &str, default: u64, lo: u64, hi: u64| {
+        src.int_or(v, field, default, lo, hi).map(|x| x as usize)
+    };
+    // Fields in the order a reader checks them: the rule's own settings, `every`, `operator`, then the grid.
+    let adaptive = |name: &'static str,
+                    rule: StepRule,
+                    every: Option<&Spanned<i64>>,
+                    operator_name: Option<&Spanned<String>>,
+                    c: &List<f64>| {
+        Ok::<_, ConfigError>(MethodSpec {
+            name,
+            kind: MethodKind::Adaptive {
+                rule,
+                every: count(every, "every", 10, 1, 1_000_000)?,
+                operator: operator(src, operator_name)?,
+            },
+            grid: grid(src, c, "c")?,
+        })
+    };
     let o = raw.get_ref();
     let mut out = Vec::new();
     if let Some(s) = &o.sgd {
         out.push(MethodSpec {
             name: "sgd",
             kind: MethodKind::Sgd,
-            grid: src.grid(&s.lr, "lr")?,
+            grid: grid(src, &s.lr, "lr")?,
         });
     }
     if let Some(m) = &o.momentum {
         out.push(MethodSpec {
             name: "momentum",
             kind: MethodKind::Momentum {
-                beta: src.real(m.beta.as_ref(), "beta", 0.9, UNIT, |x| {
-                    (0.0..1.0).contains(&x)
-                })?,
+                beta: unit(m.beta.as_ref(), "beta", 0.9)?,
             },
-            grid: src.grid(&m.lr, "lr")?,
+            grid: grid(src, &m.lr, "lr")?,
         });
     }
     if let Some(a) = &o.adam {
         out.push(MethodSpec {
             name: "adam",
             kind: MethodKind::Adam {
-                beta1: src.real(a.beta1.as_ref(), "beta1", 0.9, UNIT, |x| {
-                    (0.0..1.0).contains(&x)
-                })?,
-                beta2: src.real(a.beta2.as_ref(), "beta2", 0.999, UNIT, |x| {
-                    (0.0..1.0).contains(&x)
-                })?,
-                epsilon: src.real(a.epsilon.as_ref(), "epsilon", 1e-8, "a number > 0", |x| {
-                    x > 0.0
-                })?,
+                beta1: unit(a.beta1.as_ref(), "beta1", 0.9)?,
+                beta2: unit(a.beta2.as_ref(), "beta2", 0.999)?,
+                epsilon: positive(a.epsilon.as_ref(), "epsilon", 1e-8)?,
             },
-            grid: src.grid(&a.lr, "lr")?,
+            grid: grid(src, &a.lr, "lr")?,
         });
     }
     if let Some(s) = &o.inverse_sharpness {
-        out.push(MethodSpec {
-            name: "inverse_sharpness",
-            kind: MethodKind::Adaptive {
-                rule: StepRule::InverseSharpness {
-                    lanczos_steps: src.int(
-                        s.lanczos_steps.as_ref(),
-                        "lanczos_steps",
-                        10,
-                        1,
-                        1000,
-                    )? as usize,
-                },
-                every: src.int(s.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
-                operator: operator(src, s.operator.as_ref())?,
-            },
-            grid: src.grid(&s.c, "c")?,
-        });
+        let lanczos_steps = count(s.lanczos_steps.as_ref(), "lanczos_steps", 10, 1, 1000)?;
+        out.push(adaptive(
+            "inverse_sharpness",
+            StepRule::InverseSharpness { lanczos_steps },
+            s.every.as_ref(),
+            s.operator.as_ref(),
+            &s.c,
+        )?);
     }
     if let Some(t) = &o.inverse_trace {
-        out.push(MethodSpec {
-            name: "inverse_trace",
-            kind: MethodKind::Adaptive {
-                rule: StepRule::InverseTrace {
-                    probes: src.int(t.probes.as_ref(), "probes", 4, 1, 10_000)? as usize,
-                },
-                every: src.int(t.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
-                operator: CurvatureKind::GaussNewton,
-            },
-            grid: src.grid(&t.c, "c")?,
-        });
+        let probes = count(t.probes.as_ref(), "probes", 4, 1, 10_000)?;
+        out.push(adaptive(
+            "inverse_trace",
+            StepRule::InverseTrace { probes },
+            t.every.as_ref(),
+            None,
+            &t.c,
+        )?);
     }
     if let Some(d) = &o.gn_diagonal {
-        out.push(MethodSpec {
-            name: "gn_diagonal",
-            kind: MethodKind::Adaptive {
-                rule: StepRule::GaussNewtonDiagonal {
-                    probes: src.int(d.probes.as_ref(), "probes", 8, 0, 10_000)? as usize,
-                    damping: src.real(
-                        d.damping.as_ref(),
-                        "damping",
-                        0.01,
-                        "a number > 0",
-                        |x| x > 0.0,
-                    )?,
-                },
-                every: src.int(d.every.as_ref(), "every", 10, 1, 1_000_000)? as usize,
-                operator: CurvatureKind::GaussNewton,
-            },
-            grid: src.grid(&d.c, "c")?,
-        });
+        let rule = StepRule::GaussNewtonDiagonal {
+            probes: count(d.probes.as_ref(), "probes", 8, 0, 10_000)?,
+            damping: positive(d.damping.as_ref(), "damping", 0.01)?,
+        };
+        out.push(adaptive("gn_diagonal", rule, d.every.as_ref(), None, &d.c)?);
     }
     if out.is_empty() {
         return Err(src.error(

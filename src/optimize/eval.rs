@@ -585,18 +585,7 @@ pub fn evaluate_method(
 ) -> Result<MethodResult, OptimizeError> {
     let mut tuning = Vec::new();
     for &value in &method.grid {
-        let mut m = model(task, &config.hidden, config.activation, tuning_seed)?;
-        let traj = run_method(
-            &mut m,
-            &task.train,
-            method,
-            value,
-            config.steps,
-            config.batch_size,
-            config.eval_every,
-            tuning_seed,
-        )
-        .map_err(fail)?;
+        let (m, traj) = train_fresh(config, task, method, value, tuning_seed)?;
         let validation_loss = if traj.diverged_at.is_some() {
             None
         } else {
@@ -630,7 +619,7 @@ pub fn evaluate_method(
     Ok(MethodResult {
         name: method.name.to_string(),
         adaptive: method.is_adaptive(),
-        parameter: if method.is_adaptive() { "c" } else { "lr" },
+        parameter: method.parameter(),
         tuning,
         chosen,
         chosen_at_grid_edge,
@@ -639,13 +628,15 @@ pub fn evaluate_method(
     })
 }
 
-fn evaluate_seed(
+/// A fresh model of `config`'s architecture, initialized from `seed` and trained on the task's training split with
+/// `method` at grid value `value` (minibatches from `seed`).
+fn train_fresh(
     config: &OptimizeConfig,
     task: &TaskData,
     method: &MethodSpec,
     value: f64,
     seed: u64,
-) -> Result<SeedRun, OptimizeError> {
+) -> Result<(NativeMlp, Trajectory), OptimizeError> {
     let mut m = model(task, &config.hidden, config.activation, seed)?;
     let traj = run_method(
         &mut m,
@@ -658,6 +649,17 @@ fn evaluate_seed(
         seed,
     )
     .map_err(fail)?;
+    Ok((m, traj))
+}
+
+fn evaluate_seed(
+    config: &OptimizeConfig,
+    task: &TaskData,
+    method: &MethodSpec,
+    value: f64,
+    seed: u64,
+) -> Result<SeedRun, OptimizeError> {
+    let (m, traj) = train_fresh(config, task, method, value, seed)?;
     let reached = traj
         .points
         .iter()
@@ -852,11 +854,7 @@ pub fn architecture_study(
             hidden: hidden.clone(),
             depth: hidden.len(),
             n_params: m.n_params(),
-            trained_with: format!(
-                "{} {} = {value}",
-                first.name,
-                if first.is_adaptive() { "c" } else { "lr" }
-            ),
+            trained_with: format!("{} {} = {value}", first.name, first.parameter()),
             init: geometry_json(&init),
             trained,
             test_accuracy,
@@ -899,6 +897,18 @@ mod tests {
         }
     }
 
+    /// A method with two converged runs of (test accuracy, steps to target) `a` and `b`.
+    fn two_seeds(name: &str, adaptive: bool, a: (f64, usize), b: (f64, usize)) -> MethodResult {
+        method(
+            name,
+            adaptive,
+            vec![
+                run(1, Some(a.0), Some(a.1), false),
+                run(2, Some(b.0), Some(b.1), false),
+            ],
+        )
+    }
+
     #[test]
     fn diverged_runs_are_counted_and_never_averaged() {
         let s = summarize(&[
@@ -916,49 +926,21 @@ mod tests {
     #[test]
     fn the_finding_says_when_an_adaptive_rule_does_not_beat_the_baseline() {
         // Two runs per method: t_{0.975,1} = 12.7, so separated intervals need tightly clustered values.
-        let base = method(
-            "adam",
-            false,
-            vec![
-                run(1, Some(0.95), Some(20), false),
-                run(2, Some(0.951), Some(20), false),
-            ],
-        );
-        let worse = method(
-            "inverse_sharpness",
-            true,
-            vec![
-                run(1, Some(0.80), Some(40), false),
-                run(2, Some(0.81), Some(40), false),
-            ],
-        );
+        let base = two_seeds("adam", false, (0.95, 20), (0.951, 20));
+        let worse = two_seeds("inverse_sharpness", true, (0.80, 40), (0.81, 40));
         let text = finding(&[base.clone(), worse]);
         assert!(
             text.contains("inverse_sharpness (0.8050 ± ")
                 && text.contains(") is worse than the best tuned baseline adam"),
             "{text}"
         );
-        let overlapping = method(
-            "gn_diagonal",
-            true,
-            vec![
-                run(1, Some(0.94), Some(10), false),
-                run(2, Some(0.97), Some(30), false),
-            ],
-        );
+        let overlapping = two_seeds("gn_diagonal", true, (0.94, 10), (0.97, 30));
         let text = finding(&[base.clone(), overlapping]);
         assert!(
             text.contains("does not beat (95% intervals overlap)"),
             "{text}"
         );
-        let better = method(
-            "gn_diagonal",
-            true,
-            vec![
-                run(1, Some(0.99), Some(5), false),
-                run(2, Some(0.991), Some(5), false),
-            ],
-        );
+        let better = two_seeds("gn_diagonal", true, (0.99, 5), (0.991, 5));
         let text = finding(&[base.clone(), better]);
         assert!(
             text.contains(") beats the best tuned baseline adam"),

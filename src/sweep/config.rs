@@ -17,7 +17,6 @@
 //! are errors that name the file, line, column and field.
 
 use std::collections::BTreeSet;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -28,6 +27,7 @@ use landscape_theory::expr::LawExpr;
 use super::error::SweepError;
 use super::hash::{point_seed, stable_hash};
 use crate::simulation::{MAX_DENSE_N, Method, OperatorKind, SpikeModel};
+use crate::toml_config::{self, ConfigError, List, Source};
 
 /// The experiments a sweep can run.
 pub const EXPERIMENTS: &[&str] = &["simulate.esd", "simulate.spiked", "simulate.network"];
@@ -168,8 +168,6 @@ struct RawSimulate {
     network: Option<Spanned<RawNetwork>>,
 }
 
-type List<T> = Spanned<Vec<Spanned<T>>>;
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEsd {
@@ -198,164 +196,70 @@ struct RawNetwork {
     operator: Option<List<String>>,
 }
 
-/// Locates errors in the source text.
-struct Source<'a> {
-    file: &'a Path,
-    text: &'a str,
+/// What an empty grid list says.
+const EMPTY_GRID: &str = "empty list: a grid parameter needs at least one value";
+
+/// A list of names parsed by `parse`, with `valid` listing the accepted names.
+fn names<T>(
+    src: &Source<'_>,
+    list: Option<&List<String>>,
+    field: &str,
+    default: &str,
+    valid: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<(T, String)>, SweepError> {
+    let Some(list) = list else {
+        let value = parse(default).ok_or_else(|| {
+            SweepError::Failure(format!(
+                "internal error: default {field} `{default}` is invalid"
+            ))
+        })?;
+        return Ok(vec![(value, default.to_string())]);
+    };
+    Ok(src
+        .non_empty(list, field, EMPTY_GRID)?
+        .iter()
+        .map(|item| {
+            let name = item.get_ref().trim().to_ascii_lowercase();
+            parse(&name).map(|v| (v, name)).ok_or_else(|| {
+                src.error(
+                    item.span(),
+                    field,
+                    format!("`{}` is not valid; expected {valid}", item.get_ref()),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?)
 }
 
-impl Source<'_> {
-    fn error(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> SweepError {
-        let start = span.start.min(self.text.len());
-        let before = &self.text[..start];
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(1, |l| l.chars().count() + 1);
-        SweepError::Config {
-            file: self.file.to_path_buf(),
-            line,
-            column,
-            field: field.to_string(),
-            message: message.into(),
-        }
-    }
+/// A non-empty list of integers in `lo..=hi`.
+fn int_list(
+    src: &Source<'_>,
+    list: &List<i64>,
+    field: &str,
+    lo: u64,
+    hi: u64,
+) -> Result<Vec<u64>, ConfigError> {
+    src.ints(src.non_empty(list, field, EMPTY_GRID)?, field, lo, hi)
+}
 
-    /// The key written on the line holding `offset` (`n = [1, 2]` gives `n`), or the nearest table header above.
-    fn field_at(&self, offset: usize) -> String {
-        let offset = offset.min(self.text.len());
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        let line = self.text[line_start..line_end].trim();
-        if line.starts_with('[') {
-            return line.to_string();
-        }
-        if let Some((key, _)) = line.split_once('=') {
-            return key.trim().to_string();
-        }
-        self.text[..line_start]
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| l.starts_with('['))
-            .map_or_else(|| "(top level)".to_string(), str::to_string)
-    }
-
-    /// A list that must not be empty.
-    fn non_empty<'l, T>(
-        &self,
-        list: &'l List<T>,
-        field: &str,
-    ) -> Result<&'l [Spanned<T>], SweepError> {
-        if list.get_ref().is_empty() {
-            return Err(self.error(
-                list.span(),
-                field,
-                "empty list: a grid parameter needs at least one value",
-            ));
-        }
-        Ok(list.get_ref())
-    }
-
-    /// A list of names parsed by `parse`, with `valid` listing the accepted names.
-    fn names<T>(
-        &self,
-        list: Option<&List<String>>,
-        field: &str,
-        default: &str,
-        valid: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Vec<(T, String)>, SweepError> {
-        let Some(list) = list else {
-            let value = parse(default).ok_or_else(|| {
-                SweepError::Failure(format!(
-                    "internal error: default {field} `{default}` is invalid"
-                ))
-            })?;
-            return Ok(vec![(value, default.to_string())]);
-        };
-        self.non_empty(list, field)?
-            .iter()
-            .map(|item| {
-                let name = item.get_ref().trim().to_ascii_lowercase();
-                parse(&name).map(|v| (v, name)).ok_or_else(|| {
-                    self.error(
-                        item.span(),
-                        field,
-                        format!("`{}` is not valid; expected {valid}", item.get_ref()),
-                    )
-                })
-            })
-            .collect()
-    }
-
-    fn ints(
-        &self,
-        list: &List<i64>,
-        field: &str,
-        lo: u64,
-        hi: u64,
-    ) -> Result<Vec<u64>, SweepError> {
-        self.non_empty(list, field)?
-            .iter()
-            .map(|item| {
-                let v = *item.get_ref();
-                u64::try_from(v)
-                    .ok()
-                    .filter(|v| (lo..=hi).contains(v))
-                    .ok_or_else(|| {
-                        self.error(
-                            item.span(),
-                            field,
-                            format!("{v} is not an integer in {lo}..={hi}"),
-                        )
-                    })
-            })
-            .collect()
-    }
-
-    fn reals(&self, list: &List<f64>, field: &str) -> Result<Vec<f64>, SweepError> {
-        self.non_empty(list, field)?
-            .iter()
-            .map(|item| {
-                let v = *item.get_ref();
-                if v.is_finite() && v > 0.0 {
-                    Ok(v)
-                } else {
-                    Err(self.error(
-                        item.span(),
-                        field,
-                        format!("{v} is not a finite number > 0"),
-                    ))
-                }
-            })
-            .collect()
-    }
+/// A non-empty list of finite numbers > 0.
+fn real_list(src: &Source<'_>, list: &List<f64>, field: &str) -> Result<Vec<f64>, ConfigError> {
+    let items = src.non_empty(list, field, EMPTY_GRID)?;
+    src.reals(items, field, "a finite number > 0", |v| v > 0.0)
 }
 
 /// Reads and expands the configuration at `path`.
 pub fn load(path: &Path) -> Result<SweepConfig, SweepError> {
     // A configuration that cannot be read is the user's mistake (a wrong path), so exit code 2.
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        SweepError::Usage(format!(
-            "{}: cannot read the configuration: {e}",
-            path.display()
-        ))
-    })?;
+    let text = toml_config::read(path).map_err(SweepError::Usage)?;
     parse(path, &text)
 }
 
 /// Parses and expands a configuration; `file` is only used in error messages.
 pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
-    let src = Source { file, text };
-    let raw: RawConfig = toml::from_str(text).map_err(|err| {
-        let span = err.span().unwrap_or(0..0);
-        let field = src.field_at(span.start);
-        src.error(span, &field, err.message().trim().to_string())
-    })?;
+    let src = Source::new(file, text);
+    let raw: RawConfig = src.parse()?;
     let seed = match &raw.seed {
         None => 0,
         Some(s) => u64::try_from(*s.get_ref())
@@ -364,11 +268,13 @@ pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
     let replicates = replicates(&src, raw.seeds.as_ref())?;
     let whole = 0..text.len();
     let Some(simulate) = raw.simulate else {
-        return Err(src.error(
-            whole,
-            "(top level)",
-            format!("no experiment table; add one of {}", tables()),
-        ));
+        return Err(src
+            .error(
+                whole,
+                "(top level)",
+                format!("no experiment table; add one of {}", tables()),
+            )
+            .into());
     };
     let sim_span = simulate.span();
     let sim = simulate.into_inner();
@@ -381,14 +287,14 @@ pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
     .filter(|&&b| b)
     .count();
     if count != 1 {
-        return Err(src.error(
+        return Err(SweepError::from(src.error(
             sim_span,
             "[simulate]",
             format!(
                 "exactly one experiment table is needed, found {count}; one of {}",
                 tables()
             ),
-        ));
+        )));
     }
     let (experiment, grid) = if let Some(esd) = sim.esd {
         ("simulate.esd", esd_grid(&src, esd.get_ref())?)
@@ -448,7 +354,7 @@ fn tables() -> String {
 fn replicates(
     src: &Source<'_>,
     seeds: Option<&Spanned<toml::Value>>,
-) -> Result<Vec<u64>, SweepError> {
+) -> Result<Vec<u64>, ConfigError> {
     /// More replicates than this is a typo, not a sweep.
     const MAX_REPLICATES: i64 = 1_000_000;
     let Some(seeds) = seeds else {
@@ -517,7 +423,7 @@ fn product<T: Clone>(axes: &[Vec<T>]) -> Vec<Vec<T>> {
 
 fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
     let mut laws = Vec::new();
-    for item in src.non_empty(&raw.law, "law")? {
+    for item in src.non_empty(&raw.law, "law", EMPTY_GRID)? {
         let expr = landscape_theory::expr::parse(item.get_ref())
             .map_err(|e| src.error(item.span(), "law", e.to_string()))?;
         crate::compare::ensemble_for(&expr, 1000)
@@ -525,8 +431,9 @@ fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
         crate::laws::build_law(&expr).map_err(|e| src.error(item.span(), "law", e.to_string()))?;
         laws.push(expr);
     }
-    let ns = src.ints(&raw.n, "n", 2, MAX_DENSE_N as u64)?;
-    let methods = src.names(
+    let ns = int_list(src, &raw.n, "n", 2, MAX_DENSE_N as u64)?;
+    let methods = names(
+        src,
         raw.method.as_ref(),
         "method",
         "dense",
@@ -561,17 +468,22 @@ fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
 fn spiked_grid(src: &Source<'_>, raw: &Spanned<RawSpiked>) -> Result<Grid, SweepError> {
     let table = raw.span();
     let raw = raw.get_ref();
-    let models = src.names(Some(&raw.model), "model", "", "wishart or wigner", |s| {
-        <SpikeModel as clap::ValueEnum>::from_str(s, false).ok()
-    })?;
-    let ns = src.ints(&raw.n, "n", 2, MAX_DENSE_N as u64)?;
-    let spikes = src.reals(&raw.spike, "spike")?;
+    let models = names(
+        src,
+        Some(&raw.model),
+        "model",
+        "",
+        "wishart or wigner",
+        |s| <SpikeModel as clap::ValueEnum>::from_str(s, false).ok(),
+    )?;
+    let ns = int_list(src, &raw.n, "n", 2, MAX_DENSE_N as u64)?;
+    let spikes = real_list(src, &raw.spike, "spike")?;
     let variances = match &raw.variance {
-        Some(list) => src.reals(list, "variance")?,
+        Some(list) => real_list(src, list, "variance")?,
         None => vec![1.0],
     };
     let ratios = match &raw.ratio {
-        Some(list) => Some(src.reals(list, "ratio")?),
+        Some(list) => Some(real_list(src, list, "ratio")?),
         None => None,
     };
     let mut grid = Vec::new();
@@ -579,11 +491,11 @@ fn spiked_grid(src: &Source<'_>, raw: &Spanned<RawSpiked>) -> Result<Grid, Sweep
         let model_ratios: Vec<Option<f64>> = match (model, &ratios) {
             (SpikeModel::Wishart, Some(r)) => r.iter().copied().map(Some).collect(),
             (SpikeModel::Wishart, None) => {
-                return Err(src.error(
+                return Err(SweepError::from(src.error(
                     table.clone(),
                     "ratio",
                     "model wishart needs `ratio = [...]` (p/n > 0)",
-                ));
+                )));
             }
             // The ratio does not apply to the Wigner model: its points have no ratio coordinate.
             (SpikeModel::Wigner, _) => vec![None],
@@ -635,18 +547,19 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
     /// Widths beyond this are a typo: a dense layer of 10⁶ × 10⁶ does not fit in memory.
     const MAX_WIDTH: i64 = 1_000_000;
     let mut widths = Vec::new();
-    for item in src.non_empty(&raw.widths, "widths")? {
+    for item in src.non_empty(&raw.widths, "widths", EMPTY_GRID)? {
         let w = item.get_ref();
         if w.len() < 2 || w.iter().any(|&v| !(1..=MAX_WIDTH).contains(&v)) {
-            return Err(src.error(
+            return Err(SweepError::from(src.error(
                 item.span(),
                 "widths",
                 format!("{w:?} is not a list of at least two widths in 1..={MAX_WIDTH}, input first, e.g. [16, 32, 4]"),
-            ));
+            )));
         }
         widths.push(w.iter().map(|&v| v as u64).collect::<Vec<u64>>());
     }
-    let activations = src.names(
+    let activations = names(
+        src,
         raw.activation.as_ref(),
         "activation",
         "tanh",
@@ -657,7 +570,8 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
                 .map(|_| ())
         },
     )?;
-    let losses = src.names(
+    let losses = names(
+        src,
         raw.loss.as_ref(),
         "loss",
         "cross_entropy",
@@ -668,8 +582,9 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
                 .map(|_| ())
         },
     )?;
-    let samples = src.ints(&raw.samples, "samples", 1, 10_000_000)?;
-    let operators = src.names(
+    let samples = int_list(src, &raw.samples, "samples", 1, 10_000_000)?;
+    let operators = names(
+        src,
         raw.operator.as_ref(),
         "operator",
         "hessian",
@@ -715,12 +630,12 @@ mod tests {
 
     fn config_error(text: &str) -> (usize, String, String) {
         match parse_str(text) {
-            Err(SweepError::Config {
+            Err(SweepError::Config(ConfigError {
                 line,
                 field,
                 message,
                 ..
-            }) => (line, field, message),
+            })) => (line, field, message),
             other => panic!("expected a config error for\n{text}\ngot {other:?}"),
         }
     }

@@ -2,24 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::toml_config::ConfigError;
+
 /// An error of a sweep command.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SweepError {
     /// The configuration file is wrong; names the file, line, column and field.
-    #[error("{}:{line}:{column}: {field}: {message}", file.display())]
-    Config {
-        /// The configuration file.
-        file: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The offending field (a key, or a table such as `[simulate.esd]`).
-        field: String,
-        /// What is wrong and what is valid.
-        message: String,
-    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Any other bad input: a shard spec, an output folder holding another configuration's results.
     #[error("{0}")]
     Usage(String),
@@ -49,7 +40,7 @@ pub enum SweepError {
 impl SweepError {
     /// Whether the error is the user's (exit code 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Self::Config { .. } | Self::Usage(_))
+        matches!(self, Self::Config(_) | Self::Usage(_))
     }
 
     /// An I/O error on `path`.
