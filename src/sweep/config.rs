@@ -13,7 +13,7 @@
 //! Every parameter is a list; the grid is their Cartesian product (the first parameter of the experiment's
 //! documented order outermost, replicates innermost). A point's canonical key names the experiment and every
 //! coordinate in a fixed order with canonical values (laws as the theory crate prints them), and its seed is
-//! [`point_seed`](super::hash::point_seed)`(seed, key)`. Unknown keys, wrong types, empty lists and invalid values
+//! `point_seed(seed, key)` ([`super::hash::point_seed`]). Unknown keys, wrong types, empty lists and invalid values
 //! are errors that name the file, line, column and field.
 
 use std::collections::BTreeSet;
