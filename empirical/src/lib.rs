@@ -46,7 +46,7 @@ pub fn require_torch(what: impl Into<String>) -> Result<(), EmpiricalError> {
 /// What a build of this crate can do, for `landscape doctor`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doctor {
-    /// `"tch"` with the `torch` feature, `"native"` without.
+    /// `"torch"` (libtorch through tch) with the `torch` feature, `"native"` without — the names `--backend` takes.
     pub backend: &'static str,
     /// libtorch's version as the linked library reports it; `None` without the feature.
     pub torch_version: Option<String>,

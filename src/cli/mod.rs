@@ -72,9 +72,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run every check and write the PDF/SVG report, results.json and the plotted data (the main job).
     Report(report::ReportArgs),
-    /// Print the backend (native or tch), the torch version, CUDA devices and threads.
+    /// Print the backend (native or torch, the names `--backend` takes), the torch version, CUDA devices and threads.
     #[command(
-        after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"tch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
+        after_help = "Example:\n  landscape doctor\nOutput: {\"backend\": \"native\"|\"torch\", \"torch_version\": ..., \"cuda_available\": ..., \"cuda_device_count\": ..., \"threads\": ..., \"version\": ..., \"commit\": ...}"
     )]
     Doctor,
     /// Curvature, training and landscape experiments on trained networks (native backend; torch with --features torch).

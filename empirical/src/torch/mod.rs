@@ -97,7 +97,7 @@ pub const LIBTORCH_VERSION: &str = match option_env!("LANDSCAPE_LIBTORCH_VERSION
 /// Backend, libtorch version, CUDA availability and thread count.
 pub fn doctor() -> Doctor {
     Doctor {
-        backend: "tch",
+        backend: "torch",
         torch_version: Some(LIBTORCH_VERSION.to_string()),
         cuda_available: tch::Cuda::is_available(),
         cuda_device_count: usize::try_from(tch::Cuda::device_count()).unwrap_or(0),
@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn doctor_reports_the_tch_backend_and_version() {
         let d = doctor();
-        assert_eq!(d.backend, "tch");
+        assert_eq!(d.backend, "torch");
         assert!(
             d.torch_version.as_deref().unwrap().starts_with("2.13.0"),
             "{d:?}"
