@@ -310,27 +310,60 @@ pub(crate) mod fixtures {
     };
     use landscape_simulate::rng::seeded;
 
-    /// A 3-class Gaussian mixture in 6 dimensions (`n` samples, class separation `separation`, data seed 100)
-    /// and a `[6, hidden, 3]` tanh MLP with biases, PyTorch's default init from seed `seed` and cross-entropy.
+    /// A 3-class Gaussian mixture of `n` samples in `dim` dimensions (class separation `separation`, data seed
+    /// `data_seed`) and a `[dim, hidden, 3]` MLP with biases, PyTorch's default init and cross-entropy.
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) struct Mixture {
+        pub dim: usize,
+        pub hidden: usize,
+        pub n: usize,
+        pub separation: f64,
+        pub data_seed: u64,
+        pub activation: Activation,
+    }
+
+    impl Mixture {
+        /// The data and the model initialised from seed `init_seed`.
+        pub(crate) fn build(self, init_seed: u64) -> (NativeMlp, Dataset) {
+            let data = data::gaussian_mixture(
+                3,
+                self.dim,
+                self.n,
+                self.separation,
+                &mut seeded(self.data_seed),
+            )
+            .unwrap();
+            let mlp = Mlp::new(MlpConfig {
+                widths: vec![self.dim, self.hidden, 3],
+                activation: self.activation,
+                parameterization: Parameterization::TorchDefault,
+                bias: true,
+            })
+            .unwrap();
+            let params = mlp.init(&mut seeded(init_seed));
+            (
+                NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
+                data,
+            )
+        }
+    }
+
+    /// [`Mixture`] in 6 dimensions with data seed 100 and a tanh hidden layer of `hidden`, initialised from `seed`.
     pub(crate) fn tanh_mixture_mlp(
         hidden: usize,
         n: usize,
         separation: f64,
         seed: u64,
     ) -> (NativeMlp, Dataset) {
-        let data = data::gaussian_mixture(3, 6, n, separation, &mut seeded(100)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![6, hidden, 3],
+        Mixture {
+            dim: 6,
+            hidden,
+            n,
+            separation,
+            data_seed: 100,
             activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(seed));
-        (
-            NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
-            data,
-        )
+        }
+        .build(seed)
     }
 }
 

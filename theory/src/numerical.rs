@@ -785,7 +785,12 @@ pub fn solve_self_map(
     // repelling the root is (a double root splits like a square root, and so does |φ'| − 1), and keep a restart
     // that converges to an attracting fixed point. Otherwise keep the root: this never turns a success into a
     // failure (at an edge |φ'| = 1 up to the finite difference's error).
+    // Spurious roots sit within O(η) of the axis, so only near-axis fixed points pay for the two extra map
+    // evaluations of the derivative.
     let w = f; // φ(ω) = ω at the fixed point, to the tolerance.
+    if w.im > NEAR_AXIS * w.norm().max(scale) {
+        return Ok(f);
+    }
     let excess = derivative_norm(&phi, w, scale) - 1.0;
     if excess > SELF_MAP_DERIVATIVE_SLACK {
         let size = w.norm().max(scale);
@@ -801,6 +806,10 @@ pub fn solve_self_map(
     }
     Ok(f)
 }
+
+/// Fixed points with `Im ω` above this fraction of `max(|ω|, scale)` are not checked for being attracting: a
+/// spurious real root is `O(η)` ≈ 1e-13 of the scale from the axis; genuine points of the support are far above.
+const NEAR_AXIS: f64 = 1e-6;
 
 /// How far above 1 `|φ'(ω)|` may be before a fixed point counts as repelling: at an edge the fixed point is a
 /// double root with `φ' = 1`, which the finite difference of [`derivative_norm`] resolves to ~1e-6.

@@ -226,25 +226,22 @@ pub fn connect<M: CurvatureModel>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::NativeMlp;
+    use crate::native::fixtures::Mixture;
     use crate::train::Optimizer;
-    use landscape_simulate::network::{Activation, Loss, Mlp, MlpConfig, Parameterization, data};
-    use landscape_simulate::rng::seeded;
+    use landscape_simulate::network::Activation;
 
     #[test]
     fn bezier_curve_lowers_the_barrier_of_the_straight_line_between_two_minima() {
-        let data = data::gaussian_mixture(3, 4, 60, 1.5, &mut seeded(8)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![4, 12, 3],
+        let problem = Mixture {
+            dim: 4,
+            hidden: 12,
+            n: 60,
+            separation: 1.5,
+            data_seed: 8,
             activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let mut a =
-            NativeMlp::new(mlp.clone(), mlp.init(&mut seeded(1)), Loss::cross_entropy()).unwrap();
-        let mut b =
-            NativeMlp::new(mlp.clone(), mlp.init(&mut seeded(2)), Loss::cross_entropy()).unwrap();
+        };
+        let (mut a, data) = problem.build(1);
+        let (mut b, _) = problem.build(2);
         let config = ConnectConfig {
             train: TrainConfig {
                 optimizer: Optimizer::HeavyBall { beta: 0.9 },

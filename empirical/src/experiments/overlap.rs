@@ -129,10 +129,10 @@ pub fn overlap<M: CurvatureModel>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::{NativeMlp, NoData, Quadratic};
+    use crate::native::fixtures::Mixture;
+    use crate::native::{NoData, Quadratic};
     use crate::train::Optimizer;
-    use landscape_simulate::network::{Activation, Loss, Mlp, MlpConfig, Parameterization, data};
-    use landscape_simulate::rng::seeded;
+    use landscape_simulate::network::Activation;
 
     #[test]
     fn overlap_on_a_quadratic_equals_the_top_coordinates_share_of_the_gradient() {
@@ -166,16 +166,15 @@ mod tests {
 
     #[test]
     fn at_the_edge_of_stability_the_gradient_lies_mostly_in_the_top_class_subspace() {
-        let data = data::gaussian_mixture(3, 8, 150, 0.7, &mut seeded(4)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![8, 16, 3],
+        let (mut model, data) = Mixture {
+            dim: 8,
+            hidden: 16,
+            n: 150,
+            separation: 0.7,
+            data_seed: 4,
             activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(2));
-        let mut model = NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap();
+        }
+        .build(2);
         let config = OverlapConfig {
             train: TrainConfig {
                 optimizer: Optimizer::GradientDescent,

@@ -122,10 +122,10 @@ pub fn sharpness<M: CurvatureModel>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::{NativeMlp, NoData, Quadratic};
+    use crate::native::fixtures::Mixture;
+    use crate::native::{NoData, Quadratic};
     use crate::train::Optimizer;
-    use landscape_simulate::network::{Activation, Loss, Mlp, MlpConfig, Parameterization, data};
-    use landscape_simulate::rng::seeded;
+    use landscape_simulate::network::Activation;
 
     fn run_quadratic(a_max: f64, optimizer: Optimizer, lr: f64) -> SharpnessResult {
         let mut model = Quadratic::new(vec![a_max, 0.5, 0.1], vec![1.0, 1.0, 1.0]).unwrap();
@@ -179,16 +179,15 @@ mod tests {
 
     #[test]
     fn sharpness_of_a_small_mlp_is_measured_with_small_residuals() {
-        let data = data::gaussian_mixture(3, 8, 60, 2.0, &mut seeded(4)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![8, 16, 3],
+        let (mut model, data) = Mixture {
+            dim: 8,
+            hidden: 16,
+            n: 60,
+            separation: 2.0,
+            data_seed: 4,
             activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(1));
-        let mut model = NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap();
+        }
+        .build(1);
         let config = SharpnessConfig {
             train: TrainConfig {
                 optimizer: Optimizer::GradientDescent,

@@ -178,25 +178,19 @@ pub fn slice_2d<M: CurvatureModel>(
 mod tests {
     use super::*;
     use crate::native::NativeMlp;
-    use landscape_simulate::network::{
-        Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, data,
-    };
-    use landscape_simulate::rng::seeded;
+    use crate::native::fixtures::Mixture;
+    use landscape_simulate::network::{Activation, Dataset};
 
     fn model() -> (NativeMlp, Dataset) {
-        let data = data::gaussian_mixture(3, 5, 30, 2.0, &mut seeded(3)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![5, 7, 3],
+        Mixture {
+            dim: 5,
+            hidden: 7,
+            n: 30,
+            separation: 2.0,
+            data_seed: 3,
             activation: Activation::Relu,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(4));
-        (
-            NativeMlp::new(mlp, params, Loss::cross_entropy()).unwrap(),
-            data,
-        )
+        }
+        .build(4)
     }
 
     #[test]

@@ -235,25 +235,22 @@ pub fn curvature_spectrum<M: CurvatureModel>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::NativeMlp;
+    use crate::native::fixtures::Mixture;
     use landscape_simulate::dense::DenseSymmetric;
-    use landscape_simulate::network::{
-        Activation, CurvaturePoint, Loss, Mlp, MlpConfig, Parameterization, data,
-    };
-    use landscape_simulate::rng::seeded;
+    use landscape_simulate::network::{Activation, CurvaturePoint, Loss};
 
     #[test]
     fn spectrum_of_a_small_mlp_matches_its_dense_hessian() {
-        let data = data::gaussian_mixture(3, 4, 40, 2.0, &mut seeded(5)).unwrap();
-        let mlp = Mlp::new(MlpConfig {
-            widths: vec![4, 6, 3],
+        let (model, data) = Mixture {
+            dim: 4,
+            hidden: 6,
+            n: 40,
+            separation: 2.0,
+            data_seed: 5,
             activation: Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = mlp.init(&mut seeded(6));
-        let model = NativeMlp::new(mlp.clone(), params.clone(), Loss::cross_entropy()).unwrap();
+        }
+        .build(6);
+        let (mlp, params) = (model.mlp(), model.params());
         let p = model.n_params();
         let config = SpectrumConfig {
             operator: CurvatureKind::Hessian,
@@ -267,7 +264,7 @@ mod tests {
             compare: true,
         };
         let report = curvature_spectrum(&model, &data, &config).unwrap();
-        let point = CurvaturePoint::new(&mlp, &params, &data, Loss::cross_entropy()).unwrap();
+        let point = CurvaturePoint::new(mlp, params, &data, Loss::cross_entropy()).unwrap();
         let dense = DenseSymmetric::from_row_major(p, &point.hessian_dense()).unwrap();
         let exact = dense.eigenvalues().unwrap();
         let trace: f64 = (0..p).map(|i| point.hessian_dense()[i * p + i]).sum();
