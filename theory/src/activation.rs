@@ -143,7 +143,19 @@ impl Activation {
 
     /// The constants of `x ↦ φ(√q x)` centred and normalised: `mean = E φ(√q ξ)`, `variance = Var φ(√q ξ)`,
     /// `b = √q E φ'(√q ξ)/sd`, `a = q E φ'(√q ξ)²/variance`.
+    ///
+    /// For the linear map these are exact: `E √q ξ = 0`, `Var √q ξ = q`, and `φ' ≡ 1` gives `b = a = 1`. Quadrature
+    /// would give `b² = 1 − 2e-16`, and the kernel laws branch on `b² = 1` (a linear layer carries the rank of the
+    /// layer below, so the atom at 0 and the support depend on it).
     fn scaled_constants(self, q: f64) -> ActivationConstants {
+        if self == Activation::Linear {
+            return ActivationConstants {
+                mean: 0.0,
+                variance: q,
+                b: 1.0,
+                a: 1.0,
+            };
+        }
         let s = q.sqrt();
         let mean = self.gaussian_expectation(|x| self.value(s * x));
         let second = self.gaussian_expectation(|x| self.value(s * x).powi(2));
@@ -262,6 +274,16 @@ pub fn raw_layer_constants(
     let mut s = input_second_moment;
     for _ in 0..depth {
         let q = weight_variance * s;
+        if activation == Activation::Linear {
+            // Exact, as in `Activation::scaled_constants`: φ(√q ξ) has mean 0 and variance q, and φ' ≡ 1.
+            s = q;
+            out.b.push(1.0);
+            out.a.push(1.0);
+            out.mean.push(0.0);
+            out.variance.push(q);
+            out.second_moment.push(q);
+            continue;
+        }
         let r = q.sqrt();
         let mean = activation.gaussian_expectation(|x| activation.value(r * x));
         s = activation.gaussian_expectation(|x| activation.value(r * x).powi(2));
@@ -331,10 +353,15 @@ mod tests {
     }
 
     #[test]
-    fn linear_is_its_own_normalisation() {
+    // Exact by Stein's lemma: the kernel laws branch on b² = 1, so these must not be 1 − 2e-16.
+    #[allow(clippy::float_cmp)]
+    fn linear_is_its_own_normalisation_exactly() {
         let c = Activation::Linear.constants();
-        assert!((c.mean).abs() < 1e-15 && (c.variance - 1.0).abs() < 1e-13);
-        assert!((c.b - 1.0).abs() < 1e-13 && (c.a - 1.0).abs() < 1e-13);
+        assert_eq!((c.mean, c.variance, c.b, c.a), (0.0, 1.0, 1.0, 1.0));
+        let raw = raw_layer_constants(Activation::Linear, 2.0, 0.5, 3).unwrap();
+        assert_eq!(raw.b, vec![1.0; 3]);
+        assert_eq!(raw.a, vec![1.0; 3]);
+        assert_eq!(raw.variance, vec![1.0, 2.0, 4.0]);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Arguments are named, in any order, with free whitespace and any float syntax Rust accepts (`1`, `0.5`, `.5`,
-//! `5e-1`, `+2E3`); `inf` and `NaN` are rejected. Every law's [`std::fmt::Display`] prints this syntax, and
+//! `5e-1`, `+2E3`); `inf` and `NaN` are rejected. Laws nest at most [`MAX_NESTING`] calls deep (the depth of
+//! `free_sum(free_product(mp(ratio=1), mp(ratio=2)), semicircle())` is 3); deeper expressions are a parse error,
+//! since every level costs a numerical solve inside the one below it. Every law's [`std::fmt::Display`] prints this syntax, and
 //! `parse(law.to_string())` gives the same law back.
 //!
 //! | expression | law |
@@ -104,6 +106,11 @@ fn err<T>(message: impl Into<String>) -> Result<T, ExprError> {
 /// The names `parse` accepts, for error messages.
 pub const LAW_NAMES: &str = "mp, semicircle, free_sum, free_product, fuss_catalan, pennington_bahri, random_features, tracy_widom, ck, ntk";
 
+/// The deepest nesting of law calls `parse` accepts (a bare law has depth 1). Far beyond any law used in practice
+/// (every level of `free_sum`/`free_product` nests a numerical solver inside the one below), yet it bounds the
+/// parser's recursion and the cost of building a law.
+pub const MAX_NESTING: usize = 64;
+
 /// Parses a law expression.
 ///
 /// ```
@@ -115,7 +122,11 @@ pub const LAW_NAMES: &str = "mp, semicircle, free_sum, free_product, fuss_catala
 /// assert!(parse("mp(ratio=0.5, ratio=1)").unwrap_err().to_string().contains("repeated"));
 /// ```
 pub fn parse(text: &str) -> Result<LawExpr, ExprError> {
-    let mut parser = Parser { text, pos: 0 };
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let call = parser.call()?;
     parser.skip_ws();
     if parser.pos != text.len() {
@@ -159,6 +170,8 @@ impl fmt::Display for Value {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Law calls open at `pos`.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -208,6 +221,19 @@ impl Parser<'_> {
     }
 
     fn call(&mut self) -> Result<Call, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return err(format!(
+                "laws nested deeper than {MAX_NESTING} calls at byte {}; nest at most {MAX_NESTING} laws",
+                self.pos
+            ));
+        }
+        let call = self.call_body();
+        self.depth -= 1;
+        call
+    }
+
+    fn call_body(&mut self) -> Result<Call, ExprError> {
         let name = self.word();
         if name.is_empty() {
             return err(format!(
@@ -613,6 +639,34 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// `free_sum(` nested `depth − 1` times around `mp(ratio=1)`, with `semicircle()` as every second argument:
+    /// an expression whose nesting depth is exactly `depth`.
+    fn deep_sum(depth: usize) -> String {
+        let mut text = "mp(ratio=1)".to_string();
+        for _ in 1..depth {
+            text = format!("free_sum({text}, semicircle())");
+        }
+        text
+    }
+
+    #[test]
+    fn nesting_up_to_the_documented_depth_parses_and_beyond_it_is_one_line_error() {
+        let at_limit = parse(&deep_sum(MAX_NESTING)).unwrap();
+        assert_eq!(parse(&at_limit.to_string()).unwrap(), at_limit);
+        let beyond = parse(&deep_sum(MAX_NESTING + 1)).unwrap_err().to_string();
+        assert!(
+            beyond.contains("nested deeper than 64") && !beyond.contains('\n'),
+            "{beyond}"
+        );
+        let started = std::time::Instant::now();
+        let message = parse(&format!("{}{}", "free_sum(".repeat(3000), ")".repeat(3000)))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("nested deeper than 64"), "{message}");
+        // A linear-time parse of 30 kB; the bound is 10⁴ times what it takes, so only a hang fails it.
+        assert!(started.elapsed().as_secs_f64() < 1.0);
     }
 
     #[test]

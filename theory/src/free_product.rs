@@ -7,7 +7,10 @@
 //! `η_{μ₁⊠μ₂}(z) = η_{μ₁}(ω₁(z))`. To get `G` at `w ∈ C⁺` take `z = 1/w̄ ∈ C⁺` (where `arg ω₁ ≥ arg z`), so
 //! `G(w̄) = z/(1 − η)` and `G(w) = conj G(w̄)`. Equivalently `S_{μ₁⊠μ₂} = S_{μ₁} S_{μ₂}`.
 //!
-//! **Atom** (Belinschi 2003): `(μ₁ ⊠ μ₂)({0}) = max(μ₁({0}), μ₂({0}))`; no other atoms for these laws.
+//! **Atoms** (Belinschi 2003; Bercovici–Voiculescu 1998 for the analogue in `⊞`): `(μ₁ ⊠ μ₂)({0}) =
+//! max(μ₁({0}), μ₂({0}))`, and for `a, b > 0` the product has an atom at `ab` iff `μ₁({a}) + μ₂({b}) > 1`, with mass
+//! `μ₁({a}) + μ₂({b}) − 1` (Belinschi, *Math. Z.* 2008 / Bercovici–Voiculescu's Thm 7.4 transported by `S`); there
+//! are no others. All of them are passed to the engine as known atoms.
 
 use std::fmt;
 use std::sync::Arc;
@@ -91,7 +94,16 @@ impl FreeProduct {
     pub fn new(a: Arc<dyn SpectralLaw>, b: Arc<dyn SpectralLaw>) -> Result<Self, LawError> {
         let mut zero_mass: f64 = 0.0;
         let mut top = 1.0;
-        for law in [&a, &b] {
+        let mut positive_atoms: [Vec<Atom>; 2] = [Vec::new(), Vec::new()];
+        for (idx, law) in [&a, &b].into_iter().enumerate() {
+            if !law.has_compact_support() {
+                return Err(LawError::Unsupported {
+                    law: "free_product",
+                    reason: format!(
+                        "{law} lives on the whole line; ⊠ needs laws with compact support in [0, ∞)"
+                    ),
+                });
+            }
             let (lo, hi) = hull(law.as_ref());
             if !(lo.is_finite() && hi.is_finite()) {
                 return Err(LawError::Unsupported {
@@ -121,15 +133,30 @@ impl FreeProduct {
                 .map(|x| x.mass)
                 .sum::<f64>();
             zero_mass = zero_mass.max(m0);
+            positive_atoms[idx] = law
+                .atoms()
+                .into_iter()
+                .filter(|x| x.location > 0.0)
+                .collect();
         }
-        let atoms = if zero_mass > ATOM_FLOOR {
-            vec![Atom {
+        let mut atoms = Vec::new();
+        if zero_mass > ATOM_FLOOR {
+            atoms.push(Atom {
                 location: 0.0,
                 mass: zero_mass,
-            }]
-        } else {
-            Vec::new()
-        };
+            });
+        }
+        for x in &positive_atoms[0] {
+            for y in &positive_atoms[1] {
+                let mass = x.mass + y.mass - 1.0;
+                if mass > ATOM_FLOOR {
+                    atoms.push(Atom {
+                        location: x.location * y.location,
+                        mass,
+                    });
+                }
+            }
+        }
         let name = format!("free_product({a}, {b})");
         let config = NumericalConfig {
             search: Interval::new(0.0, top),
@@ -263,6 +290,9 @@ impl SpectralLaw for WithZeroAtom {
     }
     fn support(&self) -> Support {
         self.law.support()
+    }
+    fn has_compact_support(&self) -> bool {
+        self.law.has_compact_support()
     }
     fn atoms(&self) -> Vec<Atom> {
         self.atoms.clone()

@@ -63,8 +63,21 @@ pub enum FreeSumKind {
     },
 }
 
+///
+/// `Im h(w) ≥ 0` on `C⁺` (the reciprocal Cauchy transform satisfies `Im F(w) ≥ Im w`), which keeps the
+/// subordination map inside the half-plane `Im ω ≥ Im z`. Next to the real axis (`Im w` ~1e-13 of the scale, at
+/// tiny or huge scales of one operand) rounding can break that inequality by a few ulps of `|F(w)|` and walk the
+/// iteration out of its domain, so the sign is enforced.
 fn h(law: &dyn SpectralLaw, w: Complex64) -> Complex64 {
-    1.0 / law.cauchy(w) - w
+    let v = 1.0 / law.cauchy(w) - w;
+    Complex64::new(v.re, v.im.max(0.0))
+}
+
+/// `G_μ(w)` with `Im G ≤ 0`, which holds exactly on `C⁺` and which rounding can break by ulps next to the real
+/// axis (see [`h`]); the Pastur map `ω ↦ z − v G(ω)` then stays in `Im ω ≥ Im z`.
+fn nevanlinna_cauchy(law: &dyn SpectralLaw, w: Complex64) -> Complex64 {
+    let g = law.cauchy(w);
+    Complex64::new(g.re, g.im.min(0.0))
 }
 
 impl CauchySolver for FreeSumSolver {
@@ -89,7 +102,7 @@ impl CauchySolver for FreeSumSolver {
                 Ok((a.cauchy(omega), omega))
             }
             FreeSumKind::Pastur { mu, variance } => {
-                let phi = |w: Complex64| z - *variance * mu.cauchy(w);
+                let phi = |w: Complex64| z - *variance * nevanlinna_cauchy(mu.as_ref(), w);
                 let omega =
                     solve_self_map(phi, start, in_domain, scale, "free_sum Pastur equation")?;
                 Ok((mu.cauchy(omega), omega))
@@ -140,6 +153,16 @@ impl FreeSum {
         b: Arc<dyn SpectralLaw>,
         method: FreeSumMethod,
     ) -> Result<Self, LawError> {
+        for law in [&a, &b] {
+            if !law.has_compact_support() {
+                return Err(LawError::Unsupported {
+                    law: "free_sum",
+                    reason: format!(
+                        "{law} lives on the whole line; ⊞ here needs laws with compact support"
+                    ),
+                });
+            }
+        }
         let (alo, ahi) = hull(a.as_ref());
         let (blo, bhi) = hull(b.as_ref());
         if !(alo.is_finite() && ahi.is_finite() && blo.is_finite() && bhi.is_finite()) {

@@ -38,6 +38,12 @@ const PHI_TOL: f64 = 1e-15;
 /// Rounding level of `ln x(φ)`, per unit of `(L+1)(1 + |ln x|)`: it is a sum of terms `(L+1)·ln sin(…)`.
 const LN_X_NOISE: f64 = 8.0 * f64::EPSILON;
 
+/// A Newton residual within this many ulps of the terms of `w^{L+1} − z(w − 1)` is at the rounding floor.
+const NEWTON_RESIDUAL_ULPS: f64 = 8.0;
+/// At the rounding floor a near-double root still moves by up to `~√ε` relative per step; a step larger than this
+/// fraction of `|w|` means the iterate is not at the root but at a near-flat point of `f`.
+const NEAR_DOUBLE_STEP: f64 = 1e-6;
+
 /// Continuation of `G` along a path: each step moves at most this fraction of the distance to the support, so the
 /// corrector always starts inside the basin of the right root.
 const CONTINUATION_STEP: f64 = 0.25;
@@ -376,13 +382,23 @@ impl FussCatalan {
     }
 
     /// Newton on `f(w) = w^{L+1} − z(w − 1)` from `w`; `None` if it does not settle in 30 steps.
+    ///
+    /// Next to the top edge the root is nearly double (`f' → 0`), where Newton converges only linearly and the
+    /// root is determined only to `~√ε` relative: a residual at the rounding floor of `f` (a few ulps of its
+    /// terms `|w|^{L+1}` and `|z(w − 1)|`) also counts as converged, as it does for
+    /// [`crate::random_features`]. Without that the continuation towards `z` near the top edge stalls.
     fn newton_w(&self, z: Complex64, mut w: Complex64) -> Option<Complex64> {
         let l = self.depth as i32;
         for _ in 0..30 {
             let wl = w.powi(l);
             let f = wl * w - z * (w - 1.0);
+            let floor =
+                NEWTON_RESIDUAL_ULPS * f64::EPSILON * ((wl * w).norm() + (z * (w - 1.0)).norm());
             let df = f64::from(self.depth + 1) * wl - z;
             let step = f / df;
+            if f.norm() <= floor && step.is_finite() && step.norm() <= NEAR_DOUBLE_STEP * w.norm() {
+                return Some(w - step);
+            }
             w -= step;
             if !w.is_finite() {
                 return None;

@@ -100,6 +100,13 @@ pub trait SpectralLaw: fmt::Display + fmt::Debug + Send + Sync {
     /// The support of the absolutely continuous part (atoms are in [`SpectralLaw::atoms`]).
     fn support(&self) -> Support;
 
+    /// Whether [`SpectralLaw::support`] is the whole support (compact), as the free convolutions need: `false` for
+    /// a law on the whole line that reports an effective support (Tracy–Widom), whose Cauchy transform is also
+    /// only accurate away from the real axis. Defaults to `true`.
+    fn has_compact_support(&self) -> bool {
+        true
+    }
+
     /// Point masses, sorted by location. Empty for most laws.
     fn atoms(&self) -> Vec<Atom> {
         Vec::new()

@@ -133,6 +133,22 @@ impl MarchenkoPastur {
         Complex64::from(self.variance) / (1.0 - self.ratio * self.variance * w)
     }
 
+    /// `(x − λ₋, λ₊ − x)`, clamped at 0. For `√λ ≤ 1/2` they are formed from `d = x − σ²` and
+    /// `λ± − σ² = σ²√λ(±2 + √λ)`: `d` is exact inside the support by Sterbenz's lemma, so the rounding of the edges
+    /// themselves (`ε·σ²`, which is `ε/(4√λ)` of the support's width `4√λσ²`: 6e-11 at λ = 1e-12) does not enter
+    /// the density or the cdf. Otherwise the direct differences are as good (and exact next to a lower edge at 0).
+    fn edge_distances(&self, x: f64) -> (f64, f64) {
+        let a = self.ratio.sqrt();
+        if a > SERIES_RATIO_ROOT {
+            return ((x - self.lower).max(0.0), (self.upper - x).max(0.0));
+        }
+        let d = x - self.variance;
+        (
+            (d + self.variance * a * (2.0 - a)).max(0.0),
+            (self.variance * a * (2.0 + a) - d).max(0.0),
+        )
+    }
+
     /// S-transform `S(z) = 1 / (σ²(1 + λ z))` (convention of the crate docs: `ψ(z) = Σ m_k z^k`, `χ = ψ⁻¹`,
     /// `S = χ(1+z)/z`).
     ///
@@ -156,17 +172,50 @@ impl fmt::Display for MarchenkoPastur {
     }
 }
 
+/// The cdf uses the Chebyshev series when `√λ ≤ 1/2` or `√λ ≥ 2`: its terms shrink at least like `2⁻ⁿ`, so at most
+/// ~60 terms reach `ε`, and the closed form's `ε/λ` cancellation error is at most `4ε` in between.
+const SERIES_RATIO_ROOT: f64 = 0.5;
+
+/// `(2/π) ∫₀^θ sin²t / (1 + a² − 2a cos t) dt` for `0 ≤ a ≤ 1/2` by the term-wise integral of
+/// `sin t/(1 + a² − 2a cos t) = Σ_{n≥0} aⁿ sin((n+1)t)` (the generating function of the Chebyshev polynomials of
+/// the second kind): `(1/π)[θ − sin 2θ/2 + Σ_{n≥1} aⁿ(sin nθ/n − sin (n+2)θ/(n+2))]`. Each term is bounded by
+/// `2aⁿ/n`, so the sum stops once `aⁿ` is below `ε/4` of the leading term's scale.
+fn chebyshev_cdf_series(a: f64, theta: f64) -> f64 {
+    let mut sum = theta - 0.5 * (2.0 * theta).sin();
+    let mut power = 1.0;
+    let mut n = 1.0_f64;
+    loop {
+        power *= a;
+        if power < 0.25 * f64::EPSILON {
+            break;
+        }
+        sum += power * ((n * theta).sin() / n - ((n + 2.0) * theta).sin() / (n + 2.0));
+        n += 1.0;
+    }
+    sum / PI
+}
+
 impl SpectralLaw for MarchenkoPastur {
     /// `ρ(x) = √((λ₊ − x)(x − λ₋)) / (2π σ² λ x)` for `λ₋ < x < λ₊`, 0 elsewhere (the atom is not in the pdf).
     fn pdf(&self, x: f64) -> f64 {
         if !(x > self.lower && x < self.upper) {
             return 0.0;
         }
-        ((self.upper - x) * (x - self.lower)).sqrt() / (2.0 * PI * self.variance * self.ratio * x)
+        let (from_lower, to_upper) = self.edge_distances(x);
+        (to_upper * from_lower).sqrt() / (2.0 * PI * self.variance * self.ratio * x)
     }
 
-    /// Closed form (Mathematica `CDF[MarchenkoPasturDistribution]`, also Distributions.jl), with `xs = x/σ²` and
-    /// `R = √(4λ − (xs − 1 − λ)²)`, verified against quadrature in `tests/reference`.
+    /// With `a = √λ` and the angle `θ ∈ [0, π]` of `x = σ²(1 + a² − 2a cos θ)`, the continuous part is
+    /// `(2/π) ∫₀^θ sin²t / (1 + a² − 2a cos t) dt`. Two evaluations of it, each accurate to a few ulps where used:
+    ///
+    /// * `a ≤ 1/2` or `a ≥ 2`: the Chebyshev series `sin t/(1 + a² − 2a cos t) = Σₙ aⁿ sin((n+1)t)` integrated
+    ///   term by term, `(1/π)[θ − sin 2θ/2 + Σ_{n≥1} aⁿ(sin nθ/n − sin (n+2)θ/(n+2))]`, in `1/a` (times `1/a²`)
+    ///   when `a ≥ 2`. This keeps full absolute accuracy as `λ → 0` or `λ → ∞`, where the closed form below
+    ///   cancels to an error of `~ε/λ` (every digit is lost at `λ = 1e-12`).
+    /// * otherwise the closed form (Mathematica `CDF[MarchenkoPasturDistribution]`, also Distributions.jl) with
+    ///   `xs = x/σ²` and `R = √(4λ − (xs − 1 − λ)²)`, whose cancellation error `~ε/λ` is below `4ε` there.
+    ///
+    /// Both are checked against mpmath quadrature in `tests/reference/closed_forms.py`.
     fn cdf(&self, x: f64) -> f64 {
         let lam = self.ratio;
         if x.is_nan() {
@@ -181,16 +230,32 @@ impl SpectralLaw for MarchenkoPastur {
         if x >= self.upper {
             return 1.0;
         }
-        let xs = x / self.variance;
-        let d = xs - 1.0 - lam;
-        let r = (4.0 * lam - d * d).max(0.0).sqrt();
-        let y2 = -(lam - 1.0) * (lam - 1.0) + xs * (1.0 + lam);
-        let value = if lam <= 1.0 {
-            (PI * lam + r - (1.0 + lam) * (-d).atan2(r) - (1.0 - lam) * y2.atan2((1.0 - lam) * r))
-                / (2.0 * PI * lam)
+        let a = lam.sqrt();
+        let value = if a <= SERIES_RATIO_ROOT || a >= 1.0 / SERIES_RATIO_ROOT {
+            // x − λ₋ = 4aσ² sin²(θ/2) and λ₊ − x = 4aσ² cos²(θ/2).
+            let (from_lower, to_upper) = self.edge_distances(x);
+            let theta = 2.0 * from_lower.sqrt().atan2(to_upper.sqrt());
+            if a < 1.0 {
+                chebyshev_cdf_series(a, theta)
+            } else {
+                self.atom_mass() + chebyshev_cdf_series(1.0 / a, theta) / lam
+            }
         } else {
-            1.0 + (-PI + r - (1.0 + lam) * (-d).atan2(r) - (lam - 1.0) * y2.atan2((lam - 1.0) * r))
-                / (2.0 * PI * lam)
+            let xs = x / self.variance;
+            let d = xs - 1.0 - lam;
+            let r = (4.0 * lam - d * d).max(0.0).sqrt();
+            let y2 = -(lam - 1.0) * (lam - 1.0) + xs * (1.0 + lam);
+            if lam <= 1.0 {
+                (PI * lam + r
+                    - (1.0 + lam) * (-d).atan2(r)
+                    - (1.0 - lam) * y2.atan2((1.0 - lam) * r))
+                    / (2.0 * PI * lam)
+            } else {
+                1.0 + (-PI + r
+                    - (1.0 + lam) * (-d).atan2(r)
+                    - (lam - 1.0) * y2.atan2((lam - 1.0) * r))
+                    / (2.0 * PI * lam)
+            }
         };
         value.clamp(self.atom_mass(), 1.0)
     }

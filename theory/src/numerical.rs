@@ -37,7 +37,9 @@
 //! value on the wrong branch (`Im G ≥ 0`); the engine then retries with a cold continuation. For fixed points of
 //! holomorphic self-maps of a half-plane, [`solve_self_map`] is a ready damped Newton iteration.
 
+use std::cell::Cell;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use crate::LawError;
 use crate::law::{Atom, Complex64, Interval, SpectralLaw, Support};
@@ -80,6 +82,97 @@ pub const MASS_TOLERANCE: f64 = 1e-7;
 const CONTINUATION_FACTOR: f64 = 0.1;
 /// Bisection steps for an edge (the bracket starts at one grid spacing, ~1e-3 of the scale).
 const EDGE_BISECTIONS: usize = 60;
+
+/// Most Cauchy-transform solves one construction ([`NumericalLaw::from_solver`]) may spend, counting the solves
+/// of already-built operands that its own solves call. A construction that succeeds costs 5·10³–3·10⁴ solves
+/// (scan 2000, edge bisection ~120 per edge, the table ~1300 per support interval plus adaptive refinement, the
+/// contour 128, atom zooms 1600 each) plus up to ~10² operand solves per solve for nested free convolutions;
+/// beyond this the construction is stuck in refinement or continuation and reports so instead of running on.
+pub const BUILD_SOLVE_BUDGET: usize = 20_000_000;
+/// Wall-clock limit of one construction, the backstop of [`BUILD_SOLVE_BUDGET`] for solves that are individually
+/// slow (nested free convolutions). Successful constructions of the laws in this crate take ≤ 5 s in release
+/// builds and up to ~4× that in the test profile on a loaded machine.
+pub const BUILD_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// What is left of the budget of the construction running on this thread.
+#[derive(Debug, Clone, Copy)]
+struct BuildBudget {
+    solves_left: usize,
+    deadline: Instant,
+    timed_out: bool,
+}
+
+thread_local! {
+    static BUILD_BUDGET: Cell<Option<BuildBudget>> = const { Cell::new(None) };
+}
+
+/// Charges one solve to the running construction, if any; an error once its solves or time are spent.
+fn charge_build_budget(name: &str) -> Result<(), LawError> {
+    BUILD_BUDGET.with(|cell| {
+        let Some(mut budget) = cell.get() else {
+            return Ok(());
+        };
+        if budget.solves_left == 0 {
+            return Err(LawError::NoConvergence {
+                what: "law construction",
+                detail: format!(
+                    "{name}: gave up after {BUILD_SOLVE_BUDGET} Cauchy-transform solves without a converged table"
+                ),
+            });
+        }
+        budget.solves_left -= 1;
+        // Reading the clock costs ~20 ns; every 256th solve is often enough for a limit of seconds.
+        if budget.timed_out || (budget.solves_left % 256 == 0 && Instant::now() > budget.deadline) {
+            budget.timed_out = true;
+            cell.set(Some(budget));
+            return Err(LawError::NoConvergence {
+                what: "law construction",
+                detail: format!(
+                    "{name}: gave up after {} s (the construction time limit) without a converged table",
+                    BUILD_TIME_LIMIT.as_secs()
+                ),
+            });
+        }
+        cell.set(Some(budget));
+        Ok(())
+    })
+}
+
+/// Replaces the quadrature mass of the panel touching an edge by its geometric extrapolation.
+///
+/// `breaks = [e, b₁, b₂, b₃]` are the edge and the next three graded breaks going inwards (`|b_{k+1} − e| =
+/// |b_k − e|/GRADING_RATIO`). Next to an edge the density is `c|x − e|^{−α}` to any accuracy that matters
+/// (`|b₁ − e|` is ~1e-36 of the width), so the masses of successive graded panels form a geometric series with
+/// ratio `R = m₃/m₂ = GRADING_RATIO^{α−1}`, and the panel `[e, b₁]` holds `m₂/(R − 1)`. Gauss–Legendre cannot
+/// integrate the singularity inside that panel: for `α` near 1 (`x^{−6/7}` at 0 in `FC₆ = FC₃ ⊠ FC₃`) the panel
+/// holds ~1e-5 of the mass and the quadrature loses a good part of it, which failed the mass balance. For a soft
+/// edge (`α = −1/2`) the panel's mass is ~1e-54 either way. The correction is skipped unless the two reference
+/// panels are positive and `R > 1` (an integrable, geometric tail); the split of the panel into leaves keeps its
+/// proportions.
+fn extrapolate_end_panel<T>(leaves: &mut [(f64, f64, T)], breaks: [f64; 4]) {
+    let [edge, b1, b2, b3] = breaks;
+    let within = |x: f64, a: f64, b: f64| (a.min(b)..a.max(b)).contains(&x);
+    let mass_between = |leaves: &[(f64, f64, T)], a: f64, b: f64| -> f64 {
+        leaves
+            .iter()
+            .filter(|(lo, _, _)| within(*lo, a, b))
+            .map(|(_, m, _)| *m)
+            .sum()
+    };
+    let (m1, m2, m3) = (
+        mass_between(leaves, edge, b1),
+        mass_between(leaves, b1, b2),
+        mass_between(leaves, b2, b3),
+    );
+    if !(m2 > 0.0 && m3 > m2 && m1 > 0.0) {
+        return;
+    }
+    let extrapolated = m2 / (m3 / m2 - 1.0);
+    let factor = extrapolated / m1;
+    for leaf in leaves.iter_mut().filter(|(lo, _, _)| within(*lo, edge, b1)) {
+        leaf.1 *= factor;
+    }
+}
 
 /// Solves the equation that defines a law's Cauchy transform at one point of the upper half-plane.
 pub trait CauchySolver: fmt::Debug + Send + Sync {
@@ -195,6 +288,21 @@ impl<S: CauchySolver> NumericalLaw<S> {
     /// the padded search interval, or if the masses do not add up to 1 within [`MASS_TOLERANCE`] after atom
     /// detection.
     pub fn from_solver(name: String, solver: S, config: NumericalConfig) -> Result<Self, LawError> {
+        let outer = BUILD_BUDGET.with(|b| {
+            b.replace(Some(BuildBudget {
+                solves_left: BUILD_SOLVE_BUDGET,
+                deadline: Instant::now() + BUILD_TIME_LIMIT,
+                timed_out: false,
+            }))
+        });
+        let built = Self::build(name, solver, config);
+        // Operands are built before the law that uses them, each with its own budget; a construction that runs
+        // inside another one's solves (none does in this crate) would restore the outer budget as it found it.
+        BUILD_BUDGET.with(|b| b.set(outer));
+        built
+    }
+
+    fn build(name: String, solver: S, config: NumericalConfig) -> Result<Self, LawError> {
         let search = config.search;
         let width = search.width();
         let scale = width.max(search.lo.abs()).max(search.hi.abs()).max(1e-300);
@@ -267,14 +375,14 @@ impl<S: CauchySolver> NumericalLaw<S> {
     fn solve_cold(&self, z: Complex64) -> Result<(Complex64, S::State), LawError> {
         let top = 4.0 * self.scale.max(z.re.abs());
         if z.im >= top {
-            return self.solver.solve(z, None);
+            return self.solve_counted(z, None);
         }
-        let (_, mut state) = self.solver.solve(Complex64::new(z.re, top), None)?;
+        let (_, mut state) = self.solve_counted(Complex64::new(z.re, top), None)?;
         let mut y = top;
         let mut factor = CONTINUATION_FACTOR;
         loop {
             let next = (y * factor).max(z.im);
-            match self.solver.solve(Complex64::new(z.re, next), Some(&state)) {
+            match self.solve_counted(Complex64::new(z.re, next), Some(&state)) {
                 Ok((g, st)) => {
                     if next <= z.im {
                         return Ok((g, st));
@@ -294,6 +402,17 @@ impl<S: CauchySolver> NumericalLaw<S> {
         }
     }
 
+    /// One solve, charged to the construction budget when a construction is running on this thread (see
+    /// [`BUILD_SOLVE_BUDGET`]).
+    fn solve_counted(
+        &self,
+        z: Complex64,
+        warm: Option<&S::State>,
+    ) -> Result<(Complex64, S::State), LawError> {
+        charge_build_budget(&self.name)?;
+        self.solver.solve(z, warm)
+    }
+
     /// Solve at `z` from a warm state, falling back to a cold continuation.
     fn solve_warm(
         &self,
@@ -305,8 +424,7 @@ impl<S: CauchySolver> NumericalLaw<S> {
         }
         match warm {
             Some(state) => self
-                .solver
-                .solve(z, Some(state))
+                .solve_counted(z, Some(state))
                 .or_else(|_| self.solve_cold(z)),
             None => self.solve_cold(z),
         }
@@ -461,6 +579,12 @@ impl<S: CauchySolver> NumericalLaw<S> {
             let (lo, hi) = (w[0], w[1]);
             let (whole, _) = self.integrate(&interval, lo, hi, &state)?;
             state = self.refine(&interval, lo, hi, whole, state, ADAPTIVE_DEPTH, &mut leaves)?;
+        }
+        if breaks.len() >= 6 {
+            extrapolate_end_panel(&mut leaves, [breaks[0], breaks[1], breaks[2], breaks[3]]);
+            let n = breaks.len();
+            let mirrored = [breaks[n - 1], breaks[n - 2], breaks[n - 3], breaks[n - 4]];
+            extrapolate_end_panel(&mut leaves, mirrored);
         }
         let mut panels = Vec::with_capacity(leaves.len());
         let mut cum = mass_before;

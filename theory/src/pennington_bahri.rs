@@ -63,7 +63,12 @@ impl CauchySolver for PenningtonBahriSolver {
         };
         let v = 2.0 * self.energy;
         let omega = solve_self_map(
-            |w| z - v * mp_cauchy(self.phi, w),
+            // Im G ≤ 0 on C⁺ exactly; rounding breaks it by ulps next to the axis at tiny ε or huge φ, and the
+            // map would then leave Im ω ≥ Im z/2 ("map left its domain").
+            |w| {
+                let g = mp_cauchy(self.phi, w);
+                z - v * Complex64::new(g.re, g.im.min(0.0))
+            },
             start,
             |w| w.im >= 0.5 * z.im,
             (1.0 + phi_scale(self.phi)) + z.norm(),
@@ -145,6 +150,28 @@ impl PenningtonBahri {
         let (phi, e2) = (self.phi, 2.0 * self.energy);
         e2 * phi * g * g * g - (e2 + z * phi) * g * g + (z - 1.0 + phi) * g - 1.0
     }
+}
+
+/// The index `α(ε, φ)` for `φ > 0` and `ε ≥ 0`: [`PenningtonBahri::index`] for `ε > 0`, and exactly 0 at `ε = 0`,
+/// where `H = H0 ~ MP(φ, 1)` is positive semi-definite (its atom `1 − 1/φ` for `φ > 1` sits at 0, which is not
+/// negative).
+///
+/// # Errors
+/// [`LawError::InvalidParameter`] for `φ` not finite and positive or `ε` not finite and non-negative; as
+/// [`PenningtonBahri::new`] otherwise.
+///
+/// ```
+/// use landscape_theory::pennington_bahri::index;
+/// assert_eq!(index(1.5, 0.0).unwrap(), 0.0);
+/// assert!(index(1.5, 0.1).unwrap() > 0.0);
+/// assert!(index(1.5, -0.1).is_err());
+/// ```
+pub fn index(phi: f64, energy: f64) -> Result<f64, LawError> {
+    require_positive("pennington_bahri", "phi", phi)?;
+    if crate::error::require_non_negative("pennington_bahri", "energy", energy)? == 0.0 {
+        return Ok(0.0);
+    }
+    Ok(PenningtonBahri::new(phi, energy)?.index())
 }
 
 /// The critical energy `ε_c(φ) = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2}) / 16` below which the Pennington–Bahri Hessian

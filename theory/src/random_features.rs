@@ -284,12 +284,17 @@ impl CauchySolver for RandomFeaturesSolver {
 /// assert_eq!(law.to_string(), format!("random_features(phi=0.5, psi=0.25, eta={eta}, zeta=0.25)"));
 /// # Ok::<(), landscape_theory::LawError>(())
 /// ```
+///
+/// The law is homogeneous in `(η, ζ)`: scaling `f` by `√c` scales `M` by `c`, so `RF(φ, ψ, η, ζ)` is `η` times
+/// `RF(φ, ψ, 1, ζ/η)`. It is tabulated at `η = 1` and rescaled, so that any `η` within the double range works
+/// (the engine's η-continuation and tolerances are relative to an O(1) scale).
 #[derive(Debug, Clone)]
 pub struct RandomFeatures {
     phi: f64,
     psi: f64,
     eta: f64,
     zeta: f64,
+    /// The law at `η = 1`, `ζ/η`; this one is it scaled by `η`.
     law: NumericalLaw<RandomFeaturesSolver>,
 }
 
@@ -311,8 +316,10 @@ impl RandomFeatures {
         if zeta > eta {
             return Err(LawError::invalid(LAW, "zeta", zeta, "0 ≤ zeta ≤ eta"));
         }
-        let root_b = zeta.sqrt() * (1.0 + 1.0 / psi.sqrt()) * (1.0 + phi.sqrt())
-            + (eta - zeta).sqrt() * (1.0 + (phi / psi).sqrt());
+        // In units of η (see the type docs); `unit_zeta` ≤ 1 since ζ ≤ η.
+        let unit_zeta = (zeta / eta).min(1.0);
+        let root_b = unit_zeta.sqrt() * (1.0 + 1.0 / psi.sqrt()) * (1.0 + phi.sqrt())
+            + (1.0 - unit_zeta).sqrt() * (1.0 + (phi / psi).sqrt());
         let bound = root_b * root_b;
         let mut atom_mass = (1.0 - psi / phi).max(0.0);
         // Exactly linear f only: for η − ζ > 0, however small, the rank deficit is smeared into a continuous
@@ -337,8 +344,8 @@ impl RandomFeatures {
         let solver = RandomFeaturesSolver {
             phi,
             psi,
-            eta,
-            zeta,
+            eta: 1.0,
+            zeta: unit_zeta,
             bound,
         };
         let name = format!("random_features(phi={phi}, psi={psi}, eta={eta}, zeta={zeta})");
@@ -372,7 +379,7 @@ impl RandomFeatures {
         self.zeta
     }
 
-    /// The quartic solver the law was tabulated from.
+    /// The quartic solver the law was tabulated from, in units of `η` (its `η` is 1, its `ζ` is `ζ/η`).
     pub fn solver(&self) -> &RandomFeaturesSolver {
         self.law.solver()
     }
@@ -391,7 +398,7 @@ impl RandomFeatures {
     /// # Errors
     /// [`LawError::NoConvergence`] if no root with the right sign of `Im G` is found along the path.
     pub fn try_pdf(&self, x: f64) -> Result<f64, LawError> {
-        self.law.try_pdf(x)
+        Ok(self.law.try_pdf(x / self.eta)? / self.eta)
     }
 }
 
@@ -477,26 +484,41 @@ impl fmt::Display for RandomFeatures {
 
 impl SpectralLaw for RandomFeatures {
     fn pdf(&self, x: f64) -> f64 {
-        self.law.pdf(x)
+        self.law.pdf(x / self.eta) / self.eta
     }
 
     fn cdf(&self, x: f64) -> f64 {
-        self.law.cdf(x)
+        self.law.cdf(x / self.eta)
     }
 
     fn support(&self) -> Support {
-        self.law.support()
+        Support {
+            intervals: self
+                .law
+                .support()
+                .intervals
+                .iter()
+                .map(|i| Interval::new(i.lo * self.eta, i.hi * self.eta))
+                .collect(),
+        }
     }
 
     fn atoms(&self) -> Vec<Atom> {
-        self.law.atoms()
+        self.law
+            .atoms()
+            .into_iter()
+            .map(|a| Atom {
+                location: a.location * self.eta,
+                mass: a.mass,
+            })
+            .collect()
     }
 
     fn moment(&self, k: u32) -> f64 {
-        self.law.moment(k)
+        self.law.moment(k) * self.eta.powi(i32::try_from(k).unwrap_or(i32::MAX))
     }
 
     fn cauchy(&self, z: Complex64) -> Complex64 {
-        self.law.cauchy(z)
+        self.law.cauchy(z / self.eta) / self.eta
     }
 }

@@ -87,3 +87,55 @@ fn closed_forms_match_mpmath_quadrature_to_1e_10() {
         worst.0, worst.1
     );
 }
+
+/// Absolute cdf tolerance at extreme ratios. The Chebyshev series sums ≤ 60 terms of size ≤ 1 with ε rounding each,
+/// and the angle θ inherits the rounding of `x − λ₋` relative to the width `4√λσ²` (~2.5e-11 at λ = 1e-12 for an
+/// `x` given to ε): the cdf's derivative in θ is ≤ 2/π, so the input rounding alone moves it by up to ~2e-11 at
+/// λ = 1e-12 — which mpmath reproduces, since it evaluates at the same double `x`. What is left is the series'
+/// rounding, measured at 3e-16.
+const EXTREME_CDF_ABS: f64 = 1e-14;
+
+/// Relative tolerance on the pdf and the Cauchy transform at extreme ratios: `x − λ₋` and `λ₊ − x` are computed
+/// from edges rounded to ε·σ², which relative to a width `4√λσ²` is ε/(4√λ) ≈ 6e-11 at λ = 1e-12; the rows stay a
+/// fraction ≥ 1e-6 of the width from an edge, where a square root halves the relative error of the factor.
+const EXTREME_PDF_REL: f64 = 1e-4;
+
+const EXTREME_REFERENCE: &str = include_str!("reference/mp_extreme_ratios.txt");
+
+#[test]
+fn mp_cdf_keeps_full_accuracy_at_ratios_from_1e_minus_12_to_1e12() {
+    let mut failures = Vec::new();
+    let mut worst_cdf = 0.0_f64;
+    let mut checked = 0;
+    for line in EXTREME_REFERENCE.lines().filter(|l| !l.trim().is_empty()) {
+        let row = parse(line);
+        let (got, bound) = match row.kind.as_str() {
+            "pdf" => {
+                let got = row.law.pdf(row.arg.re);
+                (Complex64::from(got), EXTREME_PDF_REL * row.value.norm())
+            }
+            "cdf" => (Complex64::from(row.law.cdf(row.arg.re)), EXTREME_CDF_ABS),
+            "cauchy" => (row.law.cauchy(row.arg), EXTREME_PDF_REL * row.value.norm()),
+            other => panic!("unknown kind {other}"),
+        };
+        let error = (got - row.value).norm();
+        if row.kind == "cdf" {
+            worst_cdf = worst_cdf.max(error);
+        }
+        if !(error <= bound) {
+            failures.push(format!(
+                "{} : got {got}, error {error:e} > bound {bound:e}",
+                row.line
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked > 150, "only {checked} reference rows");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{checked} rows; worst absolute cdf error {worst_cdf:e}");
+}

@@ -325,3 +325,55 @@ fn invalid_specs_are_rejected_with_the_argument_named() {
             .contains("not centred")
     );
 }
+
+/// A linear network's CK has rank `min(n, d0, d_1, …)`: its atom at 0 has mass `1 − min(1, d0/n, d_ℓ/n)`. With
+/// quadrature-computed constants `b² = 1 − 2e-16` the atom was lost (cdf(0) = 0 for `d0 = 500 < n = 1000`) and a
+/// spurious support interval of width 1e-14 appeared; deeper linear CKs failed the mass balance.
+#[test]
+fn linear_ck_keeps_the_rank_atom_and_passes_the_mass_balance() {
+    // (n, d0, widths, mass of the atom at 0 = 1 − min(1, d0/n, d_ℓ/n)).
+    for (n, d0, widths, atom) in [
+        (1000.0, 500.0, vec![2000.0], 0.5),
+        (1000.0, 2000.0, vec![500.0], 0.5),
+        (
+            2000.0,
+            926.0,
+            vec![881.0, 3558.0, 2578.0],
+            1.0 - 881.0 / 2000.0,
+        ),
+        (1000.0, 2000.0, vec![3000.0], 0.0),
+    ] {
+        let ck = ConjugateKernel::new(spec(
+            n,
+            d0,
+            &widths,
+            Activation::Linear,
+            InputData::Gaussian,
+        ))
+        .unwrap_or_else(|e| panic!("d0 = {d0}, widths = {widths:?}: {e}"));
+        let found: f64 = ck
+            .atoms()
+            .iter()
+            .filter(|a| a.location.abs() < 1e-12)
+            .map(|a| a.mass)
+            .sum();
+        // The rank fraction is exact arithmetic on the widths.
+        assert!(
+            (found - atom).abs() < 1e-12,
+            "{ck}: atom at 0 of mass {found}, expected {atom}; atoms {:?}",
+            ck.atoms()
+        );
+        assert!(
+            (ck.cdf(0.0) - atom).abs() < 1e-12,
+            "{ck}: cdf(0) = {}",
+            ck.cdf(0.0)
+        );
+        let support = ck.support();
+        assert!(
+            support.intervals.iter().all(|i| i.width() > 1e-3),
+            "{ck}: spurious support interval in {support:?}"
+        );
+        let report = check_law(&ck, &NUMERICAL).unwrap_or_else(|e| panic!("{ck}: {e}"));
+        assert!(report.mass_error < NUMERICAL.mass, "{ck}: {report:?}");
+    }
+}

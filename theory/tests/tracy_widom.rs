@@ -8,8 +8,9 @@ use landscape_theory::{LawError, SpectralLaw};
 #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
 mod reference {
     include!("reference/tracy_widom_values.rs");
+    include!("reference/tracy_widom_left_tail_values.rs");
 }
-use reference::TRACY_WIDOM_REFERENCE;
+use reference::{TRACY_WIDOM_LEFT_TAIL, TRACY_WIDOM_REFERENCE};
 
 /// Absolute tolerance on `F_β` and `f_β` against mpmath. The Nyström error at 64 nodes is below 1e-16; what is left
 /// is rounding in the Airy values (~1e-15 relative) and the LU (~m·ε); measured maximum 4e-15.
@@ -213,4 +214,74 @@ fn cauchy_transform_matches_its_large_z_expansion() {
         "G = {}, expansion {expansion}",
         tw.cauchy(z)
     );
+}
+
+/// Relative tolerance of the left-tail values against mpmath: the expansion's first neglected term is
+/// `O(|s|^{−9/2})` (β = 1, 4; measured 3.5e-6 relative at s = −8 for β = 1) or `O(|s|^{−9})` (β = 2), and the
+/// Nyström determinant at s = −6 keeps ~1e-15 absolute, i.e. ≤ 1e-6 relative of values ≥ 1e-9.
+const LEFT_TAIL_REL: f64 = 1e-5;
+
+#[test]
+fn far_left_tail_keeps_relative_accuracy_against_mpmath() {
+    let mut worst = 0.0_f64;
+    for &(beta, s, cdf_ref, pdf_ref) in TRACY_WIDOM_LEFT_TAIL {
+        let tw = law(beta);
+        for (what, (cdf, pdf)) in [
+            ("cdf_and_pdf", tw.cdf_and_pdf(s)),
+            ("left_tail_expansion", tw.left_tail_expansion(s)),
+        ] {
+            // The expansion is only claimed below the cutoff at −8; at −6 it is still within 2e-5.
+            let tol = if s < -7.0 {
+                LEFT_TAIL_REL
+            } else {
+                3.0 * LEFT_TAIL_REL
+            };
+            let err = (cdf / cdf_ref - 1.0).abs().max((pdf / pdf_ref - 1.0).abs());
+            if what == "cdf_and_pdf" {
+                worst = worst.max(err);
+            }
+            assert!(
+                err <= tol,
+                "{what}: beta = {beta}, s = {s}: F = {cdf:e} (mpmath {cdf_ref:e}), f = {pdf:e} \
+                 (mpmath {pdf_ref:e}), relative error {err:e} > {tol:e}"
+            );
+        }
+    }
+    eprintln!("worst relative error in the left tail: {worst:e}");
+}
+
+#[test]
+fn far_left_tail_is_monotone_tiny_and_never_nan() {
+    // The fixed 64-node rule used to give F₂(−100) = 1, f₁(−1000) = 7e45 and F₄(−40) = 0.04.
+    for beta in [1, 2, 4] {
+        let tw = law(beta);
+        let mut previous = (0.0, 0.0);
+        // From −1000 to −5 in steps that shrink towards the cutoff at −8, so that any jump there shows.
+        let mut points: Vec<f64> = (0..=60).map(|k| -1000.0 * 0.9_f64.powi(k)).collect();
+        points.extend((0..=300).map(|k| -9.0 + 0.01 * f64::from(k)));
+        points.retain(|&s| s <= -5.0);
+        points.sort_by(f64::total_cmp);
+        for s in points {
+            let (cdf, pdf) = tw.cdf_and_pdf(s);
+            assert!(
+                cdf.is_finite() && pdf.is_finite() && cdf >= 0.0 && pdf >= 0.0,
+                "beta = {beta}, s = {s}: F = {cdf:e}, f = {pdf:e}"
+            );
+            assert!(
+                cdf >= previous.0,
+                "beta = {beta}: F({s}) = {cdf:e} < F at the previous point {:e} = {:e}",
+                previous.1,
+                previous.0
+            );
+            previous = (cdf, s);
+        }
+        for s in [-40.0, -100.0, -1000.0] {
+            let (cdf, pdf) = tw.cdf_and_pdf(s);
+            // Below s = −30 every F_β is below e^{−1000}: exactly 0 in double precision.
+            assert!(
+                cdf == 0.0 && pdf == 0.0,
+                "beta = {beta}, s = {s}: F = {cdf:e}, f = {pdf:e}"
+            );
+        }
+    }
 }
