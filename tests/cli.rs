@@ -105,7 +105,7 @@ fn theory_pdf_cdf_summary_follow_the_contract() {
         .map(|v| v.as_f64().unwrap())
         .collect();
     // MP(1/2, 1) at x = 1: √((λ₊−1)(1−λ₋))/(2π·½·1) with λ± = (1 ± 1/√2)², i.e. √(1 − (1.5 − 1)²·…) computed
-    // independently here from the notes' formula.
+    // independently here from the formula of `docs/theory.md` §1.2.
     let (lo, hi) = ((1.0 - 0.5f64.sqrt()).powi(2), (1.0 + 0.5f64.sqrt()).powi(2));
     let expect = |x: f64| ((hi - x) * (x - lo)).sqrt() / (2.0 * std::f64::consts::PI * 0.5 * x);
     assert!(
@@ -153,7 +153,7 @@ fn theory_index_is_zero_below_the_critical_energy_and_positive_above() {
         "--energy",
         &(2.0 * critical).to_string(),
     ]);
-    // The notes' sample value α(2ε_c, ½) = 1.981e-2, quoted to 4 digits.
+    // The sample value α(2ε_c, ½) of `docs/theory.md` §1.7 = 1.981e-2, quoted to 4 digits.
     assert!(
         (above["index"].as_f64().unwrap() - 1.981e-2).abs() < 1e-5,
         "{above}"

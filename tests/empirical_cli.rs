@@ -477,7 +477,7 @@ mod torch {
     use std::path::Path;
 
     /// Two f64 implementations of the same products on the same f32 data and initial weights: they differ by
-    /// rounding (observed ~1e-15 relative); 1e-10 is the agreement target with margin.
+    /// rounding (observed ~1e-15 relative); 1e-10 is the agreement target of `docs/theory.md` §3 with margin.
     const BACKEND_AGREEMENT_REL: f64 = 1e-10;
 
     fn floats(v: &serde_json::Value) -> Vec<f64> {

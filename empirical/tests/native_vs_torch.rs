@@ -23,7 +23,7 @@ use landscape_simulate::network::{
 use landscape_simulate::rng::seeded;
 
 /// Two f64 implementations that sum in different orders: the differences are rounding (observed 3e-16
-/// relative); the issue asks for agreement to ~1e-8, and 1e-10 still catches any wrong factor or sign.
+/// relative); the target of `docs/theory.md` §3 is ~1e-8, and 1e-10 still catches any wrong factor or sign.
 const BACKEND_AGREEMENT_REL: f64 = 1e-10;
 
 fn rel_err(a: &[f64], b: &[f64]) -> f64 {

@@ -5,7 +5,7 @@
 //! parameterisation at σ_w = 1 (weights N(0, 1/fan_in), zero biases: the same function as the Fan–Wang NTK-
 //! parameterised network). Its MSE Gauss–Newton matrix (PyTorch's mean reduction) is `G = (2/n) JᵀJ`, whose
 //! nonzero eigenvalues are `2·eig(K_SP/n)`; the law is `ntk(..., parameterization=standard, weight_variance=1)`,
-//! the law of `K_SP/n` (theory notes §A1.11). The zero biases still carry gradients, an extra `O(1/n)` relative
+//! the law of `K_SP/n` (`docs/theory.md` §A1.11). The zero biases still carry gradients, an extra `O(1/n)` relative
 //! term the law omits. The n nonzero eigenvalues come from Lanczos with full reorthogonalisation: G has rank n, so
 //! `n + 40` steps span its range exactly.
 #![cfg(feature = "torch")]

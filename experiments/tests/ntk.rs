@@ -1,10 +1,10 @@
 //! Native networks against the CK/NTK theory: the empirical NTK `K = JJᵀ` of the Fan–Wang network (NTK
 //! parameterisation, no bias, N(0,1) inputs, raw odd activation) against `ntk(..., weight_variance=1)`, the law
-//! with the per-layer constants of theory notes §A1.10.
+//! with the per-layer constants of `docs/theory.md` §A1.10.
 //!
 //! Error model for the moments: the normalised moments `m_k = (1/n) tr K^k` of one network fluctuate from seed to
 //! seed mostly through global factors (`‖w‖²/d_L` and the per-layer backward norms, relative size ~`√(2/d)`,
-//! notes §A3.4), so seeds are the unit of replication: with S seeds, the mean `m̄_k` has standard error
+//! `docs/theory.md` §A3.4), so seeds are the unit of replication: with S seeds, the mean `m̄_k` has standard error
 //! `sd_k/√S`, and the test asks `|m̄_k − m_k(law)| ≤ T·sd_k/√S` with `T` = [`MOMENT_T`] (Student t with S − 1 = 5
 //! degrees of freedom; two-sided false-failure probability 5e-4 per comparison, ~2.5% over the 48 comparisons
 //! of the sweep, for the fixed seeds below a deterministic outcome). The finite-width bias of the moments is
@@ -37,7 +37,7 @@ fn law_for(widths: &[usize], activation: &str, n: usize) -> NeuralTangentKernel 
 
 /// Network widths `[2n, d, …, d, 1]` with depth L and hidden `d = n/γ`. The input dimension is kept at `2n`
 /// (γ0 = ½): for `d0 < n` the limit law has an atom or hard edge at `r` from the null space of `X_0ᵀX_0`, which
-/// the finite network smears by the Hadamard remainder of size ~`γ0/√n` (0.4 at n = 100, γ0 = 4; notes §A1.5),
+/// the finite network smears by the Hadamard remainder of size ~`γ0/√n` (0.4 at n = 100, γ0 = 4; `docs/theory.md` §A1.5),
 /// too slow a convergence for a fast test.
 fn widths_for(n: usize, gamma: f64, depth: usize) -> Vec<usize> {
     let d = (n as f64 / gamma).round() as usize;
@@ -107,7 +107,7 @@ fn ntk_moments_match_the_law_within_sampling_error_for_depth_one_to_three() {
     }
 }
 
-/// Pooled KS bound of the fast sweep at n = 80 and hidden widths ≥ n: the NTK converges slowly (notes: KS
+/// Pooled KS bound of the fast sweep at n = 80 and hidden widths ≥ n: the NTK converges slowly (`docs/theory.md` §A1: KS
 /// 0.05–0.15 at depth 3 and n = 1000–2000, shrinking like n^-0.45, dominated by per-network global factors).
 /// Measured here: see `KS_MEASURED` in the test's failure message and the report; 0.15 is above every measured
 /// value, while a law with the centred-normalised constants instead of the raw per-layer ones is off by much
@@ -306,7 +306,7 @@ fn run_study(plan: &StudyPlan, threads: usize) -> Vec<StudyRow> {
     rows
 }
 
-/// The criterion: fit `KS(d) ≈ a·d^{−b}` on hidden widths 63–500 (mean and standard error over seeds per
+/// The finite-size criterion of `docs/theory.md` §3: fit `KS(d) ≈ a·d^{−b}` on hidden widths 63–500 (mean and standard error over seeds per
 /// width), extrapolate to hidden width 2000 (`n = γ·2000` samples, `d0 = 2n`, proportional), and require the KS
 /// measured there to be at most the prediction plus [`FINITE_SIZE_Z`] combined standard errors (the measured
 /// mean's over seeds and the fit's prediction error, both Gaussian to first order), for depths 1–3 and γ = ½, 1.
@@ -327,7 +327,7 @@ fn run_study(plan: &StudyPlan, threads: usize) -> Vec<StudyRow> {
 /// | 3 | 1 | 0.115 | 0.050 | 0.37 ± 0.12 | 0.019 ± 0.007 | 0.029 | 0.034 |
 ///
 /// All six rows meet the criterion; four sit above the central prediction, within the allowance. The per-seed KS
-/// at width 2000 ranges over 0.003–0.037: the spread is the per-network global factors (notes §A3.4), which shrink
+/// at width 2000 ranges over 0.003–0.037: the spread is the per-network global factors (`docs/theory.md` §A3.4), which shrink
 /// like d^(−1/2), the rate the fits find. The earlier study through the Jacobian (n ≤ 400, three seeds) saw the KS
 /// stall between n = 200 and 400; with eight seeds per width and the sweep to 2000 that stall was seed noise.
 #[test]

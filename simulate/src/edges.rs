@@ -11,7 +11,7 @@
 //! **Outliers.** [`outliers_above`] returns the eigenvalues above a threshold the caller computes, typically
 //! `edge + scale · s_α` with `s_α` a Tracy–Widom quantile at the chosen level ([`tracy_widom_threshold`]); for a
 //! GOE-normalised Wigner matrix `scale = n^{−2/3}`, for sample covariances Johnstone's `σ_np` (see the theory
-//! notes, §1.9). This crate does not compute the quantile (it has no theory dependency).
+//! `docs/theory.md` §1.9). This crate does not compute the quantile (it has no theory dependency).
 //!
 //! **Overlap.** [`eigenvector_overlap`] is `|⟨v, u⟩|² / (‖v‖² ‖u‖²)`. For the rank-one spiked Wigner matrix
 //! `W + θ u uᵀ` (semicircle of radius 2) with `θ > 1`, the top eigenvalue tends to `θ + 1/θ` and the overlap to

@@ -601,7 +601,7 @@ mod tests {
 
     /// Agreement of converged extreme Ritz values with dense eigenvalues, relative to ‖A‖: full
     /// reorthogonalisation keeps Q orthonormal to ~√m·ε, and a converged Ritz value is accurate to
-    /// ~ residual²/gap + ε‖A‖; the theory notes measure ~1e-10 for extreme eigenvalues at these sizes.
+    /// ~ residual²/gap + ε‖A‖; `docs/theory.md` §2 reports ~1e-10 for extreme eigenvalues at these sizes.
     const RITZ_VS_DENSE_REL_TOL: f64 = 1e-10;
 
     fn random_symmetric(n: usize, seed: u64) -> DenseSymmetric {

@@ -1,13 +1,13 @@
 //! Pointwise activations and the Gaussian constants that enter the conjugate-kernel and NTK laws.
 //!
 //! For ξ ~ N(0, 1) and a raw activation φ, the Fan–Wang (2020) laws use the centred, normalised activation
-//! `σ = (φ − E φ(ξ)) / sd φ(ξ)` (so `E σ(ξ) = 0`, `E σ(ξ)² = 1`) and two numbers (theory notes §A1.2):
+//! `σ = (φ − E φ(ξ)) / sd φ(ξ)` (so `E σ(ξ) = 0`, `E σ(ξ)² = 1`) and two numbers (`docs/theory.md` §A1.2):
 //!
 //! * `b_σ = E σ'(ξ) = E[ξ σ(ξ)]`, the first Hermite coefficient, which drives the CK recursion;
 //! * `a_σ = E σ'(ξ)²`, which enters the NTK only.
 //!
 //! For other initialisation scales (weights of variance `σ_w²/fan_in`, raw φ) the constants change from layer to
-//! layer; [`raw_layer_constants`] runs the NNGP variance recursion of notes §A1.10.
+//! layer; [`raw_layer_constants`] runs the NNGP variance recursion of `docs/theory.md` §A1.10.
 //!
 //! Expectations are computed by Gauss–Hermite quadrature ([`gauss_hermite`], [`GAUSS_HERMITE_NODES`] nodes) for
 //! the smooth activations. ReLU has a kink at 0, where Gauss–Hermite converges only algebraically (~1e-5 at 200
@@ -130,7 +130,7 @@ impl Activation {
         }
     }
 
-    /// The constants of the centred, normalised activation `σ = (φ − Eφ)/sd φ` (notes §A1.2).
+    /// The constants of the centred, normalised activation `σ = (φ − Eφ)/sd φ` (`docs/theory.md` §A1.2).
     ///
     /// ```
     /// use landscape_theory::activation::Activation;
@@ -198,7 +198,7 @@ impl FromStr for Activation {
     }
 }
 
-/// Gaussian constants of an activation (notes §A1.2), for ξ ~ N(0, 1):
+/// Gaussian constants of an activation (`docs/theory.md` §A1.2), for ξ ~ N(0, 1):
 /// `mean = E φ(ξ)`, `variance = Var φ(ξ)`, and for `σ = (φ − mean)/√variance`:
 /// `b = E σ'(ξ)` and `a = E σ'(ξ)²`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,7 +213,7 @@ pub struct ActivationConstants {
     pub a: f64,
 }
 
-/// Per-layer constants of a raw activation at initialisation scale `σ_w²` (notes §A1.10).
+/// Per-layer constants of a raw activation at initialisation scale `σ_w²` (`docs/theory.md` §A1.10).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerConstants {
     /// `b_ℓ`, ℓ = 1..L.
@@ -229,11 +229,11 @@ pub struct LayerConstants {
 }
 
 /// The NNGP recursion for pre-activations `h_ℓ = σ_w W_ℓ x_{ℓ−1}` with `W_ℓ` iid N(0, 1/d_{ℓ−1}) entries and a
-/// raw φ (notes §A1.10): `q_ℓ = σ_w² s_{ℓ−1}`, `s_ℓ = E φ(√q_ℓ ξ)²`, and
+/// raw φ (`docs/theory.md` §A1.10): `q_ℓ = σ_w² s_{ℓ−1}`, `s_ℓ = E φ(√q_ℓ ξ)²`, and
 /// `b_ℓ = √q_ℓ E φ'(√q_ℓ ξ)/√v_ℓ`, `a_ℓ = q_ℓ E φ'(√q_ℓ ξ)²/v_ℓ` with `v_ℓ = Var φ(√q_ℓ ξ)` (`= s_ℓ` for centred
-/// φ; with the variance, the one-layer bulk of a non-centred φ is also covered, notes §A3.1). Then `C_L = s_L·Ĉ_L` and `K = s_L·K̂`, where
+/// φ; with the variance, the one-layer bulk of a non-centred φ is also covered, `docs/theory.md` §A3.1). Then `C_L = s_L·Ĉ_L` and `K = s_L·K̂`, where
 /// the hatted kernels follow the Fan–Wang laws with per-layer `b_ℓ`, `a_ℓ`. Valid for centred φ (odd φ exactly);
-/// for non-centred φ at depth ≥ 2 the bulk is not given by this recursion (notes §A3.1).
+/// for non-centred φ at depth ≥ 2 the bulk is not given by this recursion (`docs/theory.md` §A3.1).
 ///
 /// # Errors
 /// [`LawError::InvalidParameter`] for `depth = 0`, `σ_w² ≤ 0` or `s_0 ≤ 0`.
@@ -327,11 +327,11 @@ pub fn normal_cdf(x: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// mpmath at 30 digits (`theory/tests/reference/activation.py`): (φ, E φ, Var φ, b, a). Values of notes
-    /// §A1.2, recomputed independently.
+    /// mpmath at 30 digits (`theory/tests/reference/activation.py`): (φ, E φ, Var φ, b, a). Values of
+    /// `docs/theory.md` §A1.2, recomputed independently.
     const TABLE: [(Activation, f64, f64, f64, f64); 4] =
         include!("../tests/reference/activation_values.rs");
-    /// Quadrature accuracy target of the brief; the measured error is ~1e-15.
+    /// Quadrature accuracy target of `docs/theory.md` §3; the measured error is ~1e-15.
     const TABLE_TOL: f64 = 1e-10;
 
     #[test]

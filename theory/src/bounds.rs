@@ -5,7 +5,7 @@
 //!   standard Gaussian matrix.
 //! * Edelman: the limit law of the smallest singular value of a square Gaussian matrix.
 //!
-//! Formulas: `theory-notes.md` §1.10.
+//! Formulas: `docs/theory.md` §1.10.
 
 use crate::LawError;
 use crate::error::{require_non_negative, require_positive};
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn edelman_matches_notes_values() {
-        // theory-notes §1.10: the limit gives 0.777 at x = 1 and 0.911 at x = 2 (3 decimals).
+        // `docs/theory.md` §1.10: the limit gives 0.777 at x = 1 and 0.911 at x = 2 (3 decimals).
         assert!((edelman_smallest_singular_cdf(1.0).unwrap() - 0.777).abs() < 5e-4);
         assert!((edelman_smallest_singular_cdf(2.0).unwrap() - 0.911).abs() < 5e-4);
         for &p in &[1e-12, 0.1, 0.5, 0.99] {

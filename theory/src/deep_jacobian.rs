@@ -1,11 +1,11 @@
 //! Spectra of deep-network input–output Jacobians `J = D_L W_L ⋯ D_1 W_1` at initialisation (Pennington,
 //! Schoenholz & Ganguli, NeurIPS 2017 "Resurrecting the sigmoid in deep learning through dynamical isometry";
-//! AISTATS 2018 "The emergence of spectral universality in deep networks"). Theory notes §1.5.
+//! AISTATS 2018 "The emergence of spectral universality in deep networks"). `docs/theory.md` §1.5.
 //!
 //! * [`LinearJacobian`]: the law of `JJᵀ` for a **linear** network (`D_l = I`) with layer widths
 //!   `N_0, …, N_L` and weights `W_l` (`N_l × N_{l−1}`) of entry variance `σ_w²/N_{l−1}`:
 //!   - Gaussian weights: pushing each `W_lᵀW_l ~ MP(N_{l−1}/N_l, σ_w² N_l/N_{l−1})` through the AB ↔ BA rule of
-//!     notes §0 gives, on the output space `N_L`,
+//!     `docs/theory.md` §0 gives, on the output space `N_L`,
 //!     `S_{JJᵀ}(z) = Π_{l=1}^{L} 1 / (σ_w² (1 + r_l z))`, `r_l = N_L / N_{l−1}`.
 //!     With `ψ = wG(w) − 1` this is the polynomial equation `w ψ = σ_w^{2L} (1 + ψ) Π_l (1 + r_l ψ)` of degree
 //!     `L + 1`, solved by Newton with warm starts and tabulated by [`NumericalLaw`]. For equal widths and
@@ -589,7 +589,7 @@ mod tests {
 
     #[test]
     fn orthogonal_tanh_variance_at_criticality_matches_the_simulated_values() {
-        // Notes §1.5: orthogonal tanh, L = 16, N = 400 simulation gave 0.214 (q* = 0.05) and 4.786 (q* = 0.5);
+        // `docs/theory.md` §1.5: orthogonal tanh, L = 16, N = 400 simulation gave 0.214 (q* = 0.05) and 4.786 (q* = 0.5);
         // theory 0.213 and 4.788 (cross-checked by tests/reference/free.py at 30 digits).
         for (q, expected) in [(0.05, 0.213), (0.5, 4.788)] {
             let mf = MeanField::critical(Activation::Tanh, q);

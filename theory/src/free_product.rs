@@ -1,6 +1,6 @@
 //! Free multiplicative convolution `μ₁ ⊠ μ₂` of laws on `[0, ∞)`, and the AB ↔ BA rescaling with an atom at 0.
 //!
-//! # Method (theory notes §0, §1.4)
+//! # Method (`docs/theory.md` §0, §1.4)
 //! With `ψ_μ(z) = ∫ zx/(1 − zx) dμ = (1/z)G_μ(1/z) − 1`, `η_μ = ψ_μ/(1 + ψ_μ) = 1 − z·F_μ(1/z)` (`F = 1/G`) and
 //! `h_μ(w) = η_μ(w)/w = 1/w − F_μ(1/w)`, the subordination function `ω₁(z)` is the Denjoy–Wolff fixed point of
 //! `ω ↦ z·h_{μ₂}(z·h_{μ₁}(ω))` on `C \ [0, ∞)` (Belinschi–Bercovici 2007, *Math. Z.* 248, Thm 3.5), and
@@ -200,7 +200,7 @@ impl SpectralLaw for FreeProduct {
     }
 }
 
-/// `μ' = c·μ + (1 − c)·δ₀`: the AB ↔ BA rule (theory notes §0).
+/// `μ' = c·μ + (1 − c)·δ₀`: the AB ↔ BA rule (`docs/theory.md` §0).
 ///
 /// If `A` is `p×n` and `B` is `n×p`, the `n×n` matrix `BA` has the `p` eigenvalues of `AB` plus `n − p` zeros, so
 /// its law is `c·μ_{AB} + (1 − c)δ₀` with `c = p/n`. Then `ψ' = cψ` and `S_{μ'}(z) = S_μ(z/c)·(1 + z)/(c + z)`.
@@ -318,7 +318,7 @@ mod tests {
         Arc::new(l)
     }
 
-    /// FC₂ density in parametric form (Haagerup–Möller; Penson–Życzkowski 2011, theory notes §1.4) at the point
+    /// FC₂ density in parametric form (Haagerup–Möller; Penson–Życzkowski 2011, `docs/theory.md` §1.4) at the point
     /// `x(φ)`, returned as `(x, ρ)`.
     fn fc_parametric(l: i32, phi: f64) -> (f64, f64) {
         let lf = f64::from(l);

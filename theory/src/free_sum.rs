@@ -1,6 +1,6 @@
 //! Free additive convolution `μ₁ ⊞ μ₂` of any two laws.
 //!
-//! # Method (theory notes §1.3)
+//! # Method (`docs/theory.md` §1.3)
 //! * **Subordination** (Belinschi–Bercovici 2007, *Math. Z.* 248). With `F_μ = 1/G_μ` and `h_μ(w) = F_μ(w) − w`,
 //!   the subordination function `ω₁(z)` is the Denjoy–Wolff fixed point of the self-map of `C⁺`
 //!   `ω ↦ z + h_{μ₂}(z + h_{μ₁}(ω))`, and `G_{μ₁⊞μ₂}(z) = G_{μ₁}(ω₁(z))`.

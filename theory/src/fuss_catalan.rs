@@ -4,7 +4,7 @@
 //! If `W_1, …, W_L` are iid `N × N` with iid entries of mean 0 and variance `1/N`, the empirical spectral
 //! distribution of `(W_L ⋯ W_1)(W_L ⋯ W_1)ᵀ` tends to FC_L (Alexeev, Götze & Tikhomirov, Lith. Math. J. 50 (2010)
 //! 121; Penson & Życzkowski, PRE 83 (2011) 061118). It is also the Jacobian spectrum of a deep linear network with
-//! Gaussian weights at `σ_w = 1` (Pennington, Schoenholz & Ganguli 2017). Formulas: `theory-notes.md` §1.4.
+//! Gaussian weights at `σ_w = 1` (Pennington, Schoenholz & Ganguli 2017). Formulas: `docs/theory.md` §1.4.
 //!
 //! The density has no elementary closed form in `x` for `L ≥ 2`, but it has one in a parameter
 //! `φ ∈ (0, π/(L+1))` (Haagerup & Möller 2012; Penson & Życzkowski 2011, eq. (8)):
@@ -555,7 +555,7 @@ mod tests {
 
     #[test]
     fn upper_edges_match_notes() {
-        // theory-notes §1.4: 4, 6.75, 9.4815, 12.2070.
+        // `docs/theory.md` §1.4: 4, 6.75, 9.4815, 12.2070.
         for &(l, edge) in &[(1, 4.0), (2, 6.75), (3, 9.4815), (4, 12.2070)] {
             let fc = FussCatalan::new(l).unwrap();
             assert!(

@@ -1,9 +1,9 @@
-//! The Gauss–Newton matrix of a fully connected network at initialisation, from its NTK law (theory notes §A1.11).
+//! The Gauss–Newton matrix of a fully connected network at initialisation, from its NTK law (`docs/theory.md` §A1.11).
 //!
 //! For a loss `ℒ = (1/n) Σ_α ℓ(f(x_α), y_α)` with `k` outputs, the Gauss–Newton matrix is
 //! `G = (1/n) Jᵀ (I_n ⊗ H_ℓ) J` (`P × P`, `J` is `nk × P`). Its nonzero eigenvalues are those of
 //! `(1/n) (I ⊗ H_ℓ^{1/2}) K (I ⊗ H_ℓ^{1/2})` with `K = JJᵀ` the `nk × nk` NTK. With independent readout rows the
-//! NTK is `≈ I_k ⊗ K_1` in the limit (notes §A1.11), so:
+//! NTK is `≈ I_k ⊗ K_1` in the limit (`docs/theory.md` §A1.11), so:
 //!
 //! * **MSE** `ℓ = ½‖f − y‖²` (`H_ℓ = I_k`): `ESD(G) = (1 − nk/P) δ_0 + (nk/P)·ν_{K/n}`;
 //! * **cross-entropy at initialisation** (near-uniform logits, `H_ℓ ≈ (1/C)(I − 11ᵀ/C)`, eigenvalues `1/C` with
@@ -146,7 +146,7 @@ impl GaussNewton {
         self.scale
     }
 
-    /// The outlier of G from a raw non-centred activation at depth 1 (notes §A3.1): the NTK spike `≈ n(Eφ)²`
+    /// The outlier of G from a raw non-centred activation at depth 1 (`docs/theory.md` §A3.1): the NTK spike `≈ n(Eφ)²`
     /// mapped by [`GaussNewton::eigenvalue_scale`]; one outlier per output (MSE) or per nonzero Hessian direction
     /// (cross-entropy). `None` for centred activations.
     pub fn outlier(&self) -> Option<f64> {

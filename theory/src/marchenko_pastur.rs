@@ -10,7 +10,7 @@
 //! * an atom `(1 − 1/λ) δ₀` when `λ > 1` (the continuous part then has mass `1/λ`).
 //!
 //! Reference: Marchenko & Pastur, Math. USSR-Sb. 1 (1967) 457; Bai & Silverstein, *Spectral Analysis of Large
-//! Dimensional Random Matrices* (2010), Thm 3.6 and eq. (3.1.1). See `theory-notes.md` §1.2 for the forms used here
+//! Dimensional Random Matrices* (2010), Thm 3.6 and eq. (3.1.1). See `docs/theory.md` §1.2 for the forms used here
 //! and the ways published formulas go wrong.
 
 use std::f64::consts::PI;
@@ -153,7 +153,7 @@ impl MarchenkoPastur {
     /// `S = χ(1+z)/z`).
     ///
     /// Valid near `z = 0` and by continuation away from the pole `z = −1/λ`. Reference: Voiculescu, Dykema &
-    /// Nica, *Free Random Variables* (1992); `theory-notes.md` §1.2.
+    /// Nica, *Free Random Variables* (1992); `docs/theory.md` §1.2.
     ///
     /// ```
     /// use landscape_theory::{Complex64, MarchenkoPastur};
@@ -327,7 +327,7 @@ impl SpectralLaw for MarchenkoPastur {
 mod tests {
     use super::*;
 
-    /// Cauchy values below are quoted to 4 decimals in `theory-notes.md` §1.2.
+    /// Cauchy values below are quoted to 4 decimals in `docs/theory.md` §1.2.
     const QUOTED_4_DECIMALS: f64 = 6e-5;
 
     #[test]

@@ -2,7 +2,7 @@
 //! initialisation, in the linear-width regime.
 //!
 //! # The network (Fan & Wang 2020, "Spectra of the conjugate kernel and neural tangent kernel for linear-width
-//! neural networks", NeurIPS; theory notes §A1.1)
+//! neural networks", NeurIPS; `docs/theory.md` §A1.1)
 //! Data `X_0 ∈ R^{d0×n}` with columns of norm ≈ 1; layers `X_ℓ = σ(W_ℓ X_{ℓ−1})/√d_ℓ` with `W_ℓ` iid N(0, 1), an
 //! activation σ centred and normalised (`E σ(ξ) = 0`, `E σ(ξ)² = 1`), output `f = wᵀx_L`, `w ~ N(0, I)`. This is
 //! the NTK parameterisation. The CK of layer ℓ is `C_ℓ = X_ℓᵀX_ℓ` and the NTK is `K = JJᵀ` (both `n × n`), with
@@ -19,10 +19,10 @@
 //!   recursion ([`raw_layer_constants`]), scaled by `Var φ(h_L)`.
 //!
 //! All of them are the law of a linear combination `r I + Σ q_k C_k`, a [`KernelModel`], whose Stieltjes transform
-//! solves the fixed point of notes §A1.6 in `L` (or `L + 1`) unknowns δ; [`KernelFixedPoint`] solves it by damped
+//! solves the fixed point of `docs/theory.md` §A1.6 in `L` (or `L + 1`) unknowns δ; [`KernelFixedPoint`] solves it by damped
 //! Newton and the shared [`NumericalLaw`] engine does the rest.
 //!
-//! Conventions: `G(z) = −m(z)` is the Cauchy transform (crate convention); the notes' `m` is the Stieltjes
+//! Conventions: `G(z) = −m(z)` is the Cauchy transform (crate convention); the `m` of `docs/theory.md` §A1.6 is the Stieltjes
 //! transform. `MP_γ` here has mean 1 and variance γ (the crate's `mp(ratio=γ, variance=1)`).
 
 use std::fmt;
@@ -42,7 +42,7 @@ const NEWTON_TOL: f64 = 1e-14;
 /// ~1e-16/distance relative (measured: 3e-7 at 5e-12 from an atom). Those panels carry < 1e-9 of mass, so an
 /// unknown good to 1e-6 there does not affect the cdf or the moments at the 1e-9 level.
 const NEWTON_FLOOR: f64 = 1e-6;
-/// Newton iterations per solve (3–8 are typical from a warm start; notes §A2.2).
+/// Newton iterations per solve (3–8 are typical from a warm start; `docs/theory.md` §A2.2).
 const NEWTON_STEPS: usize = 80;
 /// Relative step of the central-difference Jacobian. `T` is holomorphic, so any direction works; the O(h²) ≈ 1e-12
 /// relative error only slows Newton to a linear rate with a tiny factor, and 1e-6 keeps the rounding error of the
@@ -71,7 +71,7 @@ impl InputData {
     }
 }
 
-/// How the weights are scaled (notes §A1.1, §A1.11).
+/// How the weights are scaled (`docs/theory.md` §A1.1, §A1.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Parameterization {
     /// NTK (Fan–Wang) parameterisation: the law of `K` (`parameterization=ntk`, the default).
@@ -202,8 +202,8 @@ impl NetworkSpec {
                     return Err(LawError::Unsupported {
                         law,
                         reason: format!(
-                            "a raw {} activation is not centred; beyond one layer its bulk law is open (theory \
-                             notes §A3.1): centre it or use the default normalised activation",
+                            "a raw {} activation is not centred; beyond one layer its bulk law is open \
+                             (docs/theory.md §A3.1): centre it or use the default normalised activation",
                             self.activation
                         ),
                     });
@@ -219,7 +219,7 @@ impl NetworkSpec {
     }
 }
 
-/// The law of `r I + Σ_{k=0}^{L} q_k C_k` for the Fan–Wang Gram matrices `C_k` (notes §A1.5–A1.6, §A2.1).
+/// The law of `r I + Σ_{k=0}^{L} q_k C_k` for the Fan–Wang Gram matrices `C_k` (`docs/theory.md` §A1.5–A1.6, §A2.1).
 ///
 /// Domain: `γ_k > 0`, `b_k² ∈ [0, 1]`, `q_k ≥ 0` not all zero, `r ≥ 0`.
 ///
@@ -303,7 +303,7 @@ impl KernelModel {
         self.r
     }
 
-    /// Mean `r + Σ q_k` (every `C_k` has normalised trace 1; notes §A2.4).
+    /// Mean `r + Σ q_k` (every `C_k` has normalised trace 1; `docs/theory.md` §A2.4).
     pub fn mean(&self) -> f64 {
         self.r + self.q.iter().sum::<f64>()
     }
@@ -323,7 +323,7 @@ impl KernelModel {
         out
     }
 
-    /// Variance `Σ_i g_i Q_i²` with `g_0 = Var μ_0` (γ0 or 0) and `g_i = γ_i` (notes §A2.4, closed form from the
+    /// Variance `Σ_i g_i Q_i²` with `g_0 = Var μ_0` (γ0 or 0) and `g_i = γ_i` (`docs/theory.md` §A2.4, closed form from the
     /// free cumulants; independent of the fixed-point solver).
     pub fn variance(&self) -> f64 {
         let qt = self.q_tilde();
@@ -408,7 +408,7 @@ impl KernelModel {
         })
     }
 
-    /// The map of notes §A1.6 in the inverted unknowns `x_k = 1/δ_k`: returns `(1/T(1/x), m)` with `m` the
+    /// The map of `docs/theory.md` §A1.6 in the inverted unknowns `x_k = 1/δ_k`: returns `(1/T(1/x), m)` with `m` the
     /// Stieltjes transform estimate. In these unknowns `s_k = c_k x_k/(x_k + c_k)` and
     /// `t_k = 1/(γ_k (x_k + c_k))` stay finite where δ blows up (next to atoms and hard edges, where `m → ∞`).
     fn map(&self, z: Complex64, x: &[Complex64]) -> (Vec<Complex64>, Complex64) {
@@ -457,7 +457,7 @@ impl KernelModel {
     }
 }
 
-/// The fixed point of notes §A1.6 as a [`CauchySolver`]: damped Newton on `F(x) = x − 1/T(1/x; z)` in the
+/// The fixed point of `docs/theory.md` §A1.6 as a [`CauchySolver`]: damped Newton on `F(x) = x − 1/T(1/x; z)` in the
 /// inverted unknowns `x_k = 1/δ_k` (finite at atoms and hard edges, where δ diverges) with a forward-difference
 /// Jacobian, keeping every `Im x_k < 0` (i.e. `Im δ_k > 0`); the state is x.
 #[derive(Debug, Clone)]
@@ -656,7 +656,7 @@ impl fmt::Display for Named<'_> {
     }
 }
 
-/// The limit spectral law of the conjugate kernel `C_ℓ = X_ℓᵀX_ℓ` (`n × n`) of layer ℓ (notes §A1.4):
+/// The limit spectral law of the conjugate kernel `C_ℓ = X_ℓᵀX_ℓ` (`n × n`) of layer ℓ (`docs/theory.md` §A1.4):
 /// `μ_ℓ = MP_{γ_ℓ} ⊠ ((1 − b²) + b² μ_{ℓ−1})`, with an atom `max(0, 1 − d_ℓ/n)` at 0.
 ///
 /// Domain: all sizes positive; `d0 ≥ n` for orthonormal data. Reference: Fan & Wang 2020, Thm 3.4; Pennington &
@@ -669,7 +669,7 @@ impl fmt::Display for Named<'_> {
 /// let spec = NetworkSpec::new(1000.0, 2000.0, vec![500.0, 1000.0], Activation::Tanh);
 /// let ck = ConjugateKernel::new(spec).unwrap();
 /// assert_eq!(ck.to_string(), "ck(n=1000, d0=2000, widths=[500, 1000], activation=tanh)");
-/// // Mean 1, variance Σ_i b^{4(L−i)} γ_i (notes §A2.4).
+/// // Mean 1, variance Σ_i b^{4(L−i)} γ_i (`docs/theory.md` §A2.4).
 /// let b2 = Activation::Tanh.constants().b.powi(2);
 /// assert!((ck.moment(1) - 1.0).abs() < 1e-9);
 /// assert!((ck.moment(2) - 1.0 - (b2.powi(4) * 0.5 + b2 * b2 * 2.0 + 1.0)).abs() < 1e-8);
@@ -746,7 +746,7 @@ impl ConjugateKernel {
         &self.model
     }
 
-    /// The rank-one outlier of a raw non-centred activation at depth 1 (notes §A3.1): `n·(E φ)²`, or `None` when
+    /// The rank-one outlier of a raw non-centred activation at depth 1 (`docs/theory.md` §A3.1): `n·(E φ)²`, or `None` when
     /// the activation is centred. It sits on top of the bulk given by this law.
     pub fn spike(&self) -> Option<f64> {
         (self.mean_term.abs() > CENTRED_TOL).then(|| self.spec.n * self.mean_term.powi(2))
@@ -754,9 +754,9 @@ impl ConjugateKernel {
 }
 
 /// The limit spectral law of the NTK `K = JJᵀ` (`n × n`, NTK parameterisation) or of `K_SP/n` (standard
-/// parameterisation): the law of `r I + Σ_k q_k C_k` with the coefficients of notes §A1.5 / §A1.11.
+/// parameterisation): the law of `r I + Σ_k q_k C_k` with the coefficients of `docs/theory.md` §A1.5 / §A1.11.
 ///
-/// Domain: as [`ConjugateKernel`]. Reference: Fan & Wang 2020, Thm 3.7; theory notes §A1.5–A1.6.
+/// Domain: as [`ConjugateKernel`]. Reference: Fan & Wang 2020, Thm 3.7; `docs/theory.md` §A1.5–A1.6.
 ///
 /// ```
 /// use landscape_theory::activation::Activation;
@@ -814,7 +814,7 @@ impl NeuralTangentKernel {
         })
     }
 
-    /// The coefficients `(q, r)` of notes §A1.5 (NTK) or §A1.11 (standard), times the raw-activation scale.
+    /// The coefficients `(q, r)` of `docs/theory.md` §A1.5 (NTK) or §A1.11 (standard), times the raw-activation scale.
     fn model_of(spec: &NetworkSpec, law: &'static str) -> Result<KernelModel, LawError> {
         let depth = spec.widths.len();
         let (b2, a, scale, _) = spec.layer_constants(law, depth)?;
@@ -848,7 +848,7 @@ impl NeuralTangentKernel {
         &self.model
     }
 
-    /// The rank-one outlier of a raw non-centred activation at depth 1 (notes §A3.1): `≈ n·(E φ)²` to leading
+    /// The rank-one outlier of a raw non-centred activation at depth 1 (`docs/theory.md` §A3.1): `≈ n·(E φ)²` to leading
     /// order in n, or `None` when the activation is centred.
     pub fn spike(&self) -> Option<f64> {
         (self.mean_term.abs() > CENTRED_TOL).then(|| self.spec.n * self.mean_term.powi(2))

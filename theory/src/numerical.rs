@@ -7,7 +7,7 @@
 //! else:
 //!
 //! 1. **η-continuation.** A cold solve at `z = x + iy` starts at `x + i·4·scale` and walks `Im z` down by factors of
-//!    10, warm-starting each step (theory notes §A2.2).
+//!    10, warm-starting each step (`docs/theory.md` §A2.2).
 //! 2. **Support.** The density `ρ(x) = −Im G_c(x + iη)/π` (where `G_c = G − Σ_atoms m/(z − a)` removes the known
 //!    atoms) is scanned on a grid of [`SCAN_POINTS`] points over the search interval. Each edge is then bisected on
 //!    the criterion "ρ at `η` is at least half of ρ at `100η`": inside the support the smoothed density does not
@@ -21,7 +21,7 @@
 //!    Laws on `[0, ∞)` declare 0 as a possible hard edge ([`NumericalConfig::hard_edges`]), onto which a bisected
 //!    edge is snapped. The cumulative mass at each panel start is stored, with a solver state for warm starts.
 //! 4. **Atoms.** Known atoms are passed in; a mass deficit `1 − ∫ρ − Σ known` larger than [`MASS_TOLERANCE`] is
-//!    searched for by the zoom of notes §A2.3 (maximise `h·(−Im G(x + ih))`, shrinking `h` by 20 per level); the
+//!    searched for by the zoom of `docs/theory.md` §A2.3 (maximise `h·(−Im G(x + ih))`, shrinking `h` by 20 per level); the
 //!    mass is read off as `η·(−Im G(x₀ + iη))`.
 //! 5. **Moments** `m_k = (1/2πi)∮ z^k G(z) dz` by the trapezoid rule on a circle enclosing the support and atoms
 //!    ([`CONTOUR_POINTS`] points); this converges geometrically and includes atoms automatically.
@@ -724,7 +724,7 @@ impl<S: CauchySolver> NumericalLaw<S> {
         }
     }
 
-    /// Zoom of notes §A2.3: maximise `h·(−Im G_c(x + ih))` on a grid of spacing `h`, shrinking by 20 per level.
+    /// Zoom of `docs/theory.md` §A2.3: maximise `h·(−Im G_c(x + ih))` on a grid of spacing `h`, shrinking by 20 per level.
     fn locate_atom(&self, search: Interval) -> Result<Atom, LawError> {
         let points = 200;
         let (mut lo, mut hi) = (search.lo, search.hi);

@@ -1,7 +1,7 @@
 //! The Pennington–Bahri (2017) Hessian model `H = H0 + H1`: Wishart ⊞ Wigner, its index and critical energy.
 //!
 //! Reference: J. Pennington and Y. Bahri, "Geometry of neural network loss surfaces via random matrix theory",
-//! ICML 2017, PMLR 70:2798–2806. The normalisation below is the one reconstructed in theory notes §1.7 (the paper
+//! ICML 2017, PMLR 70:2798–2806. The normalisation below is the one reconstructed in `docs/theory.md` §1.7 (the paper
 //! text was not available), under which the published critical-energy formula holds exactly:
 //!
 //! * `H0 ~ MP(φ, 1)`, the Gauss–Newton term with `φ = n/(k·m)` (parameters over outputs × data points),
@@ -21,7 +21,7 @@ use crate::error::{require_finite, require_positive};
 use crate::law::{Atom, Complex64, Interval, SpectralLaw, Support};
 use crate::numerical::{CauchySolver, NumericalConfig, NumericalLaw, solve_self_map};
 
-/// Cauchy transform of MP(φ, 1) (theory notes §1.2), product of principal roots:
+/// Cauchy transform of MP(φ, 1) (`docs/theory.md` §1.2), product of principal roots:
 /// `G(z) = (z + φ − 1 − √(z−λ₋)·√(z−λ₊)) / (2φz) = 2/(z + φ − 1 + √(z−λ₋)·√(z−λ₊))`, `λ± = (1 ± √φ)²`.
 fn mp_cauchy(phi: f64, z: Complex64) -> Complex64 {
     let s = phi.sqrt();
@@ -177,7 +177,7 @@ pub fn index(phi: f64, energy: f64) -> Result<f64, LawError> {
 /// The critical energy `ε_c(φ) = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2}) / 16` below which the Pennington–Bahri Hessian
 /// has no negative eigenvalues, for `0 ≤ φ ≤ 1`; it is 0 for `φ ≥ 1` (where any `ε > 0` gives `α > 0`).
 ///
-/// Pennington & Bahri 2017, eq. for ε_c; under the normalisation of theory notes §1.7 it equals the energy at
+/// Pennington & Bahri 2017, eq. for ε_c; under the normalisation of `docs/theory.md` §1.7 it equals the energy at
 /// which the lower edge of `MP(φ,1) ⊞ SC(2ε)` reaches 0 (checked to 1e-10 in the tests).
 ///
 /// # Errors
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn index_follows_the_three_halves_power_law_near_critical_energy() {
-        // α/((ε−ε_c)/ε_c)^{3/2} → α₀(φ); notes §1.7 give α₀(0.5) ≈ 0.0334 from ε/ε_c = 1.004–1.01.
+        // α/((ε−ε_c)/ε_c)^{3/2} → α₀(φ); `docs/theory.md` §1.7 give α₀(0.5) ≈ 0.0334 from ε/ε_c = 1.004–1.01.
         let phi = 0.5;
         let ec = critical_energy(phi).unwrap();
         let ratio = |t: f64| {

@@ -3,7 +3,7 @@
 //! `X ∈ R^{n0×m}` with iid `N(0, σ_x²)`, `W ∈ R^{n1×n0}` with iid `N(0, σ_w²)`, `Y = f(WX/√n0)` elementwise and
 //! `M = (1/m) Y Yᵀ` (`n1×n1`). With `φ = n0/m`, `ψ = n0/n1`, and for `f` of zero Gaussian mean,
 //! `η = ∫ f(σ_wσ_x x)² Dx`, `ζ = [σ_wσ_x ∫ f'(σ_wσ_x x) Dx]²` (so `η ≥ ζ ≥ 0`), the spectral law of `M` has
-//! Cauchy transform (Pennington & Worah 2017, NeurIPS, Thm 1; theory notes §1.8)
+//! Cauchy transform (Pennington & Worah 2017, NeurIPS, Thm 1; `docs/theory.md` §1.8)
 //!
 //! ```text
 //! G(z) = (ψ/z)·P(1/(zψ)) + (1 − ψ)/z,
@@ -35,7 +35,7 @@
 //!   √(η−ζ)(1 + √(φ/ψ))]²` (the norm bound of the linear-plus-noise decomposition of `Y/√m`); 0 is declared a
 //!   possible hard edge (`φ = ψ`, where `ρ ~ x^{−1/2}`).
 //!
-//! Moments: `m1 = η`, `m2 = η²(1 + φ/ψ) + ζ²/ψ` (notes §1.8, from the `t`-series).
+//! Moments: `m1 = η`, `m2 = η²(1 + φ/ψ) + ζ²/ψ` (`docs/theory.md` §1.8, from the `t`-series).
 
 use std::fmt;
 
@@ -277,7 +277,7 @@ impl CauchySolver for RandomFeaturesSolver {
 ///
 /// ```
 /// use landscape_theory::{SpectralLaw, random_features::RandomFeatures};
-/// // Centred ReLU (notes §1.8): η = ½ − 1/(2π), ζ = ¼.
+/// // Centred ReLU (`docs/theory.md` §1.8): η = ½ − 1/(2π), ζ = ¼.
 /// let eta = 0.5 - 1.0 / (2.0 * std::f64::consts::PI);
 /// let law = RandomFeatures::new(0.5, 0.25, eta, 0.25)?;
 /// assert!((law.moment(1) - eta).abs() < 1e-9);

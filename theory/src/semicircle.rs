@@ -2,7 +2,7 @@
 //!
 //! It is the limit spectral distribution of a Wigner matrix whose off-diagonal entries have variance `σ²/N`
 //! (Wigner, Ann. Math. 67 (1958) 325; Anderson, Guionnet & Zeitouni, *An Introduction to Random Matrices*
-//! (2010), Thm 2.1.1). Formulas: `theory-notes.md` §1.1.
+//! (2010), Thm 2.1.1). Formulas: `docs/theory.md` §1.1.
 
 use std::f64::consts::PI;
 use std::fmt;

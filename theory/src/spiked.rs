@@ -12,7 +12,7 @@
 //!   `c = n/m ≤ 1` (Benaych-Georges & Nadakuditi, J. Multivariate Anal. 111 (2012) 120, §3.1).
 //!
 //! Below the threshold the top eigenvalue sticks to the bulk edge and the overlap tends to 0. Formulas:
-//! `theory-notes.md` §1.6.
+//! `docs/theory.md` §1.6.
 
 use crate::LawError;
 use crate::error::{require_finite, require_non_negative, require_positive};
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn spiked_covariance_matches_rational_oracles() {
-        // theory-notes §1.6: γ = ½: ℓ = 2 → (3, 1/3); ℓ = 3 → (3.75, 0.7); ℓ = 5 → (5.625, 31/36).
+        // `docs/theory.md` §1.6: γ = ½: ℓ = 2 → (3, 1/3); ℓ = 3 → (3.75, 0.7); ℓ = 5 → (5.625, 31/36).
         for &(ell, outlier, overlap) in &[
             (2.0, 3.0, 1.0 / 3.0),
             (3.0, 3.75, 0.7),

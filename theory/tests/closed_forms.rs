@@ -6,7 +6,7 @@
 
 use landscape_theory::{Complex64, FussCatalan, MarchenkoPastur, Semicircle, SpectralLaw};
 
-/// The accuracy target for closed forms, relative to the reference value.
+/// The accuracy target of `docs/theory.md` §3 for closed forms, relative to the reference value.
 const CLOSED_FORM_REL: f64 = 1e-10;
 
 /// Absolute floor for values that are small compared with the law's natural scale (a cdf of 1e-3, or a Cauchy value

@@ -47,7 +47,7 @@ proptest! {
 
     #[test]
     fn marchenko_pastur_mean_and_variance(ratio in log_uniform(-3.0, 3.0), variance in log_uniform(-6.0, 6.0)) {
-        // Mean σ², variance λσ⁴ (theory-notes §1.2).
+        // Mean σ², variance λσ⁴ (`docs/theory.md` §1.2).
         let mp = MarchenkoPastur::new(ratio, variance).unwrap();
         let (m1, m2) = (mp.moment(1), mp.moment(2));
         prop_assert!((m1 - variance).abs() <= 1e-15 * variance);
@@ -81,7 +81,7 @@ fn semicircle_sum_rule_is_free_convolution_of_semicircles() {
 
 #[test]
 fn free_poisson_rates_add() {
-    // MP(½,1) ⊞ MP(½,1) = MP(¼, 2) and G(1 + 0.5i) = −0.4 − 0.8i exactly (theory-notes §1.3).
+    // MP(½,1) ⊞ MP(½,1) = MP(¼, 2) and G(1 + 0.5i) = −0.4 − 0.8i exactly (`docs/theory.md` §1.3).
     let mp = MarchenkoPastur::new(0.25, 2.0).unwrap();
     let g = mp.cauchy(Complex64::new(1.0, 0.5));
     assert!((g - Complex64::new(-0.4, -0.8)).norm() < 1e-15, "G = {g}");
@@ -165,7 +165,7 @@ const FREE_PRODUCT_REL: f64 = 1e-9;
 
 #[test]
 fn free_product_of_two_mp_one_one_is_fuss_catalan_two() {
-    // FC₂ = MP(1,1) ⊠ MP(1,1) (theory-notes §1.4): the subordination solver against the parametric density.
+    // FC₂ = MP(1,1) ⊠ MP(1,1) (`docs/theory.md` §1.4): the subordination solver against the parametric density.
     use landscape_theory::free_product::FreeProduct;
     use std::sync::Arc;
     let mp = Arc::new(MarchenkoPastur::new(1.0, 1.0).unwrap());

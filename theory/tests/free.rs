@@ -16,15 +16,15 @@ mod reference {
 }
 use reference::*;
 
-/// The accuracy target for free convolutions: pdf and cdf away from edges.
+/// The accuracy target of `docs/theory.md` §3 for free convolutions: pdf and cdf away from edges.
 const PDF_CDF_TOL: f64 = 1e-7;
-/// The accuracy target for support edges.
+/// The accuracy target of `docs/theory.md` §3 for support edges.
 const EDGE_TOL: f64 = 1e-6;
 /// Cauchy transform off the axis: the fixed points converge to a few ulps; 1e-12 leaves room for conditioning.
 const CAUCHY_TOL: f64 = 1e-12;
 
 /// Conformance tolerances for tabulated laws: the table is accurate to ~1e-9 (measured), the checker's own
-/// tanh–sinh quadrature of a numerically evaluated pdf is the looser part; 1e-7 is the target.
+/// tanh–sinh quadrature of a numerically evaluated pdf is the looser part; 1e-7 is the target of `docs/theory.md` §3.
 const NUMERICAL: ConformanceTolerance = ConformanceTolerance {
     mass: 1e-7,
     cdf: 1e-7,
@@ -80,8 +80,8 @@ fn pennington_bahri_edges_pdf_and_cdf_match_the_reference() {
 
 #[test]
 fn pennington_bahri_index_matches_the_reference_and_the_notes() {
-    // Provenance of the sample values: theory notes §1.7, cross-checked by our own mpmath computation
-    // (tests/reference/free.py), which agrees with the notes to their 4 digits.
+    // Provenance of the sample values: `docs/theory.md` §1.7, cross-checked by our own mpmath computation
+    // (tests/reference/free.py), which agrees with those values to their 4 digits.
     for &(phi, multiple, alpha) in PB_INDEX {
         let ec = critical_energy(phi).unwrap();
         let pb = PenningtonBahri::new(phi, ec * multiple).unwrap();
@@ -278,10 +278,10 @@ fn inside_by_cubic_discriminant(phi: f64, energy: f64, x: f64) -> bool {
 /// φ > 1, and the Marchenko–Pastur bulk) merge, a warm start walking out of the gap used to land on a spurious
 /// real root and report zero density just inside the bulk (7e-5 of mass lost; found by the property test above).
 /// The engine now rejects repelling fixed points. Every edge must bound the cubic's support to 1e-6 (the
-/// issue's edge target) and the mass must balance.
+/// edge target of `docs/theory.md` §3) and the mass must balance.
 #[test]
 fn pennington_bahri_near_a_closing_support_gap_has_the_cubics_edges_and_unit_mass() {
-    /// The accuracy target for edges.
+    /// The accuracy target of `docs/theory.md` §3 for edges.
     const EDGE_TOL: f64 = 1e-6;
     for (phi, energy) in [(2.923508046908635, 0.09111557807307391), (2.9235, 0.1)] {
         let law = PenningtonBahri::new(phi, energy)

@@ -1,5 +1,5 @@
-//! The CK/NTK laws of `neural_kernels` against closed forms (MP, notes §A2.4 moments), the Pennington–Worah
-//! oracle value (notes §A1.6) and the generic conformance checker.
+//! The CK/NTK laws of `neural_kernels` against closed forms (MP, `docs/theory.md` §A2.4 moments), the Pennington–Worah
+//! oracle value (`docs/theory.md` §A1.6) and the generic conformance checker.
 
 use landscape_theory::activation::Activation;
 use landscape_theory::conformance::{ConformanceTolerance, check_law};
@@ -9,7 +9,7 @@ use landscape_theory::neural_kernels::{
 use landscape_theory::random_features::RandomFeatures;
 use landscape_theory::{Complex64, MarchenkoPastur, SpectralLaw};
 
-/// Moments from the engine's contour integral are good to ~1e-12 (measured); 1e-8 is the brief's target.
+/// Moments from the engine's contour integral are good to ~1e-12 (measured); 1e-8 is the target of `docs/theory.md` §3.
 const MOMENT_TOL: f64 = 1e-8;
 /// Cauchy transforms: the fixed point is solved to ~1e-14 relative; 1e-11 leaves room for the engine's warm
 /// starts.
@@ -32,7 +32,7 @@ fn spec(n: f64, d0: f64, widths: &[f64], act: Activation, data: InputData) -> Ne
     s
 }
 
-/// Mean, variance and third cumulant of `r I + Σ q_k C_k` for constant b (notes §A2.4), written out here
+/// Mean, variance and third cumulant of `r I + Σ q_k C_k` for constant b (`docs/theory.md` §A2.4), written out here
 /// independently of the crate: `Q_i = Σ_{k≥i} q_k b^{2(k−i)}`, `Var = Σ g_i Q_i²`,
 /// `κ3 = Σ g_i² Q_i³ + 3 Σ_{i<j} g_i g_j Q_i Q_j² b^{2(j−i)}` with `g_0² → κ3(μ_0)`.
 fn closed_form_cumulants(
@@ -127,7 +127,7 @@ fn one_layer_ck_with_orthonormal_data_is_marchenko_pastur() {
 #[test]
 fn ck_reproduces_the_pennington_worah_oracle_for_centred_relu() {
     // PW at φ = ψ = ½: γ0 = 1/φ = 2, γ1 = ψ/φ = 1, and M = η·CK (n1 = m), so G_M(z) = G_CK(z/η)/η with
-    // η = ½ − 1/(2π). Oracle from notes §A1.6 (Cauchy convention: Im G < 0).
+    // η = ½ − 1/(2π). Oracle from `docs/theory.md` §A1.6 (Cauchy convention: Im G < 0).
     let eta = 0.5 - 1.0 / (2.0 * std::f64::consts::PI);
     let ck = ConjugateKernel::new(spec(
         2.0,
@@ -207,7 +207,7 @@ fn ck_and_ntk_moments_match_the_closed_forms_for_depth_one_to_three() {
 
 #[test]
 fn ntk_special_case_third_cumulants_match_the_notes() {
-    // Notes §A2.4: NTK κ3, L = 2: 27B⁶γ0² + 36B⁵γ0γ1 + 9B⁴γ0γ2 + 8B³γ1² + 6B²γ1γ2 + γ2².
+    // `docs/theory.md` §A2.4: NTK κ3, L = 2: 27B⁶γ0² + 36B⁵γ0γ1 + 9B⁴γ0γ2 + 8B³γ1² + 6B²γ1γ2 + γ2².
     let (n, d0, d1, d2) = (1000.0, 1500.0, 700.0, 1300.0);
     let (g0, g1, g2) = (n / d0, n / d1, n / d2);
     let ntk =
@@ -266,7 +266,7 @@ fn kernel_laws_pass_the_conformance_checker() {
 
 #[test]
 fn one_layer_ntk_with_orthonormal_data_has_the_atom_at_a() {
-    // Notes §A1.7: ν = a + MP_{γ1}; with d1 < n an atom 1 − 1/γ1 at a.
+    // `docs/theory.md` §A1.7: ν = a + MP_{γ1}; with d1 < n an atom 1 − 1/γ1 at a.
     let ntk = NeuralTangentKernel::new(spec(
         1000.0,
         2000.0,

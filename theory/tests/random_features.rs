@@ -110,7 +110,7 @@ fn cauchy_transform_has_the_right_sign_and_decay() {
     }
     let z = Complex64::new(0.0, 1e4);
     assert!((law.cauchy(z) * z - 1.0).norm() < 1e-4);
-    // G at the centred-ReLU test point of the notes is finite and in the lower half-plane.
+    // G at the centred-ReLU test point of `docs/theory.md` §1.8 is finite and in the lower half-plane.
     let g = law.cauchy(Complex64::new(1.0, 0.5));
     assert!(g.is_finite() && g.im < 0.0, "G(1 + 0.5i) = {g}");
 }

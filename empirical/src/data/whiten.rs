@@ -5,7 +5,7 @@
 //! `z_α = Λ_r^{−1/2} U_rᵀ (x_α − μ)`, keeping the `r` eigenvalues above [`RANK_TOL`]`·λ_max`. Constant inputs (the
 //! border pixels of the digits, always 0) make `Σ` rank-deficient, so `z` has `r < d` coordinates; its
 //! covariance is `I_r` (up to the `f32` storage of the data set). This is the isotropic, unit-variance input the
-//! Fan–Wang CK/NTK laws assume, with `d0 = r` (theory notes §A1.3).
+//! Fan–Wang CK/NTK laws assume, with `d0 = r` (`docs/theory.md` §A1.3).
 
 use super::{Dataset, Targets};
 use crate::EmpiricalError;

@@ -32,7 +32,7 @@ pub fn checks() -> Vec<Check> {
             id: "networks.ntk.fan_wang",
             group: Group::Networks,
             claim: "The NTK Gram matrix of a depth-2 erf network at initialization (NTK parameterisation, width = \
-                    samples) follows the Fan–Wang law, and its mean eigenvalue equals Σ_j a^j (theory notes A1.5).",
+                    samples) follows the Fan–Wang law, and its mean eigenvalue equals Σ_j a^j (docs/theory.md §A1.5).",
             run: ntk_fan_wang,
         },
         Check {
@@ -67,7 +67,7 @@ pub fn checks() -> Vec<Check> {
 const PROBLEM_STREAMS: u64 = 600;
 
 /// Cohen et al. report λ_max "hovering right at, or just above" 2/η; the band [0.9, 1.2] (centre 1.05, half-width
-/// 0.15) is the acceptance band of the theory notes §4. Measured here: 1.03 (GD, η = 2) and 1.01 (momentum β = ½, η = 2).
+/// 0.15) is the acceptance band of `docs/theory.md` §2. Measured here: 1.03 (GD, η = 2) and 1.01 (momentum β = ½, η = 2).
 const EOS_CENTRE: f64 = 1.05;
 const EOS_HALF_WIDTH: f64 = 0.15;
 
@@ -124,7 +124,7 @@ fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Out
             prediction: EOS_CENTRE,
             tolerance: EOS_HALF_WIDTH,
         },
-        tolerance_reason: "the edge-of-stability band [0.9, 1.2] of Cohen et al. (theory notes §4)"
+        tolerance_reason: "the edge-of-stability band [0.9, 1.2] of Cohen et al. (docs/theory.md §2)"
             .into(),
         details: json!({ "threshold": threshold, "steps": steps_x, "lambda_max": lambda,
                          "diverged_at": result.outcome.diverged_at }),
@@ -201,7 +201,7 @@ fn mode_connectivity(ctx: &Context) -> Result<Outcome, CheckError> {
     })
 }
 
-/// The notes (appendix A, A3.4) report finite-width NTK distances of 0.05–0.15 at depth 2–3 for widths 1000–2000,
+/// `docs/theory.md` §A3.4 reports finite-width NTK distances of 0.05–0.15 at depth 2–3 for widths 1000–2000,
 /// shrinking like n^(−0.45), mostly from per-sample gradient-norm fluctuations; at n = width = 200 we measured
 /// 0.13 (seed 1) and 0.11 (tanh, n = 150). 0.25 bounds that level with a 2× margin; the bound is loose, and the
 /// moment and KS tests in `tests/ntk.rs` are the sharper checks of this law.

@@ -1,5 +1,5 @@
 //! The network against the CK/NTK theory: the empirical NTK of the Fan–Wang network, its predicted law, the
-//! comparison `landscape simulate network --compare ntk` prints, and width sweeps (theory notes §A1).
+//! comparison `landscape simulate network --compare ntk` prints, and width sweeps (`docs/theory.md` §A1).
 
 use serde::Serialize;
 
@@ -43,7 +43,7 @@ pub struct EdgeError {
 
 /// Eigenvalues (ascending) of the empirical NTK `K = JJᵀ` (`nk × nk`) of the Fan–Wang network at initialisation:
 /// an MLP with `widths = [d0, d_1…d_L, k]`, the NTK parameterisation without biases, the raw `activation`, and
-/// `samples` inputs with N(0, 1) entries (theory notes §A1.1: this is exactly FW's network on data with ‖x‖ ≈ 1).
+/// `samples` inputs with N(0, 1) entries (`docs/theory.md` §A1.1: this is exactly FW's network on data with ‖x‖ ≈ 1).
 /// `K` comes from forward features and backward sensitivities
 /// ([`kernel_grams`](landscape_simulate::network::kernel_grams)), equal to `J Jᵀ` without forming J.
 ///
@@ -119,7 +119,7 @@ pub(crate) fn fan_wang_network(
 }
 
 /// The NTK law predicted for the network of [`ntk_eigenvalues`]: `ntk(n, d0, widths=[hidden], activation,
-/// weight_variance=1)` (the raw activation with per-layer constants, theory notes §A1.10).
+/// weight_variance=1)` (the raw activation with per-layer constants, `docs/theory.md` §A1.10).
 pub fn ntk_law_expr(widths: &[usize], activation: &str, samples: usize) -> String {
     let hidden: Vec<String> = widths[1..widths.len() - 1]
         .iter()

@@ -3,7 +3,7 @@
 //!
 //! For outputs `f_α ∈ ℝᵏ` and per-sample output Hessians `H_α`, the Gauss–Newton matrix `G = Σ_α J_αᵀ H_α J_α`
 //! shares its nonzero eigenvalues with `S K S`, where `K = J Jᵀ` is the `nk × nk` NTK Gram matrix and
-//! `S = blockdiag(H_α^{1/2})`. The prediction (theory notes §A1.11):
+//! `S = blockdiag(H_α^{1/2})`. The prediction (`docs/theory.md` §A1.11):
 //!
 //! * MSE with `ℒ = c Σ_α ‖f_α − y_α‖²`: `H_α = 2c I`, so the nonzero GN spectrum is `2c · eig(K)` (`nk` values).
 //! * Cross-entropy with `ℒ = c Σ_α ℓ_CE`: at initialisation the logits are near zero, `H_α ≈ (c/C)(I − 11ᵀ/C)`,

@@ -5,7 +5,7 @@
 //! `n = round(γ d)` or fixed, see [`SampleCount`]; `d0 = 2n`; N(0, 1) inputs and regression targets, NTK parameterisation, no biases) is trained by
 //! full-batch gradient descent on the MSE loss `ℒ = (1/n) Σ_α (f_α − y_α)²` (PyTorch's `reduction='mean'`) for a
 //! fixed number of steps. Its Gauss–Newton matrix is `G = (2/n) JᵀJ`, whose nonzero eigenvalues are `(2/n)` times
-//! those of the NTK Gram matrix `K = JJᵀ` (notes §A1.11), so the GN's nonzero part is measured as the spectrum of
+//! those of the NTK Gram matrix `K = JJᵀ` (`docs/theory.md` §A1.11), so the GN's nonzero part is measured as the spectrum of
 //! `K` at the trained parameters. The Hessian `∇²ℒ = G + R` is measured by its top `n` Ritz values (Lanczos with
 //! full reorthogonalisation, `n + 60` steps: G has rank n, so a Krylov space of dimension `n + 1` holds its range
 //! exactly, and the residual term R is a perturbation of size O(1/√d) in this parameterisation), scaled by `n/2`.

@@ -17,20 +17,20 @@ pub enum WeightLaw {
 
 /// `JJᵀ` (N_L × N_L) for `J = W_L ⋯ W_1`, with `W_l` of shape N_l × N_{l−1} and widths `[N_0, N_1, …, N_L]`.
 ///
-/// **Limit (Gaussian weights).** With the rescaling rule of notes §0 applied layer by layer (derivation below),
+/// **Limit (Gaussian weights).** With the rescaling rule of `docs/theory.md` §0 applied layer by layer (derivation below),
 ///
 /// `ESD(JJᵀ) → MP(N_L/N_0, σ²) ⊠ MP(N_L/N_1, σ²) ⊠ ⋯ ⊠ MP(N_L/N_{L−1}, σ²)`,
 ///
 /// i.e. `S(z) = Π_{l=1}^{L} 1/(σ²(1 + z N_L/N_{l−1}))`. For equal widths and σ² = 1 this is the Fuss–Catalan
-/// law FC_L (notes §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is `fuss_catalan(depth=L)` in that
+/// law FC_L (`docs/theory.md` §1.4), with moments C((L+1)k, k)/(Lk+1). The expression is `fuss_catalan(depth=L)` in that
 /// case (L ≥ 2), otherwise the left-nested `free_product(free_product(mp(..), mp(..)), ..)`, or a single `mp(..)`
 /// for L = 1.
 ///
 /// *Derivation.* Let μ_l be the ESD of J_l J_lᵀ on ℝ^{N_l} and c_l = N_{l−1}/N_l. The nonzero spectrum of
 /// `W_l A W_lᵀ` equals that of `A^{1/2} W_lᵀW_l A^{1/2}` on ℝ^{N_{l−1}}, and `W_lᵀW_l` there has law
-/// MP(c_l, σ²/c_l) (the companion of MP(1/c_l, σ²), notes §1.2). So ν = μ_{l−1} ⊠ MP(c_l, σ²/c_l), and moving back
+/// MP(c_l, σ²/c_l) (the companion of MP(1/c_l, σ²), `docs/theory.md` §1.2). So ν = μ_{l−1} ⊠ MP(c_l, σ²/c_l), and moving back
 /// to ℝ^{N_l} multiplies every moment by c_l (ψ_{μ_l} = c_l ψ_ν), hence `S_{μ_l}(z) = S_ν(z/c_l)(1+z)/(c_l+z)`
-/// (notes §0) `= S_{μ_{l−1}}(z/c_l) / (σ²(1 + z/c_l))`. Induction from μ_0 = δ_1 gives the product above. The
+/// (`docs/theory.md` §0) `= S_{μ_{l−1}}(z/c_l) / (σ²(1 + z/c_l))`. Induction from μ_0 = δ_1 gives the product above. The
 /// tests check m1, m2, m3 against this law for unequal widths.
 ///
 /// **Orthogonal weights.** For equal widths every singular value of J is σ^L, so the limit is a point mass, which
@@ -151,7 +151,7 @@ mod tests {
         (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
     }
 
-    /// Fuss–Catalan moment C((L+1)k, k)/(Lk+1) (notes §1.4).
+    /// Fuss–Catalan moment C((L+1)k, k)/(Lk+1) (`docs/theory.md` §1.4).
     fn fuss_catalan(depth: u64, k: u64) -> f64 {
         binomial((depth + 1) * k, k) / (depth * k + 1) as f64
     }
@@ -201,7 +201,7 @@ mod tests {
         }
     }
 
-    /// Moments of MP(λ₁,1) ⊠ MP(λ₂,1) (notes §1.4, checked there by sympy and simulation):
+    /// Moments of MP(λ₁,1) ⊠ MP(λ₂,1) (`docs/theory.md` §1.4, checked there by sympy and simulation):
     /// m2 = 1 + λ₁ + λ₂, m3 = 1 + 3λ₁ + 3λ₂ + λ₁² + 3λ₁λ₂ + λ₂².
     #[test]
     fn rectangular_gaussian_jacobian_matches_nested_free_product_of_mp() {

@@ -9,7 +9,7 @@ use faer::Mat;
 /// of the same dimension and O Haar-orthogonal.
 ///
 /// A and OBOᵀ are asymptotically free (Voiculescu 1991), and `A^{1/2} (OBOᵀ) A^{1/2}` has the spectrum of the
-/// product `A·OBOᵀ`, so the ESD tends to `μ_A ⊠ μ_B` (notes §1.4): the limit expression is
+/// product `A·OBOᵀ`, so the ESD tends to `μ_A ⊠ μ_B` (`docs/theory.md` §1.4): the limit expression is
 /// `free_product(LAW_A, LAW_B)`. The square root is taken from the eigendecomposition of A, with eigenvalues
 /// clipped at 0 (round-off makes the smallest eigenvalues of a singular Wishart matrix ±1e-16).
 /// Draw order: A, then B, then O. Cost O(N³).
@@ -80,7 +80,7 @@ mod tests {
     use crate::ensembles::Wishart;
     use crate::rng::seeded;
 
-    /// MP(λ₁) ⊠ MP(λ₂) moments (notes §1.4): m2 = 1 + λ₁ + λ₂, m3 = 1 + 3λ₁ + 3λ₂ + λ₁² + 3λ₁λ₂ + λ₂².
+    /// MP(λ₁) ⊠ MP(λ₂) moments (`docs/theory.md` §1.4): m2 = 1 + λ₁ + λ₂, m3 = 1 + 3λ₁ + 3λ₂ + λ₁² + 3λ₁λ₂ + λ₂².
     /// Normalised trace moments of one N = 300 sample fluctuate by O(1/N) with an O(1/N) bias; the measured
     /// relative deviation over 10 seeds is below 0.01 for m2 and 0.02 for m3, so 0.04 leaves a 2× margin.
     const MOMENT_REL_TOL: f64 = 0.04;

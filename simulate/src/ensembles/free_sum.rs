@@ -8,7 +8,7 @@ use faer::Mat;
 /// `M = A + O B Oᵀ` with A, B drawn independently from two ensembles of the same dimension and O Haar-orthogonal.
 ///
 /// A and OBOᵀ are asymptotically free (Voiculescu 1991), so the ESD tends to `μ_A ⊞ μ_B`: the limit expression is
-/// `free_sum(LAW_A, LAW_B)` (notes §1.3). For orthogonally invariant B (GOE, Wishart) the rotation changes nothing
+/// `free_sum(LAW_A, LAW_B)` (`docs/theory.md` §1.3). For orthogonally invariant B (GOE, Wishart) the rotation changes nothing
 /// in law but is kept so the construction is the same for every B. Draw order: A, then B, then O. Cost O(N³).
 #[derive(Debug)]
 pub struct FreeSumEnsemble {
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn free_sum_of_wishart_and_goe_matches_free_cumulants() {
-        // Free cumulants add: MP(λ, σ²) has κ_k = σ^{2k} λ^{k−1}; SC(v) has κ₂ = v only (notes §1.2, §1.1).
+        // Free cumulants add: MP(λ, σ²) has κ_k = σ^{2k} λ^{k−1}; SC(v) has κ₂ = v only (`docs/theory.md` §1.2, §1.1).
         // Moment–cumulant: m1 = κ1, m2 = κ2 + κ1², m3 = κ3 + 3κ1κ2 + κ1³,
         // m4 = κ4 + 4κ1κ3 + 2κ2² + 6κ1²κ2 + κ1⁴ (non-crossing partitions of 4).
         let (n, lambda, s2, v) = (300, 0.5, 1.0, 0.5);

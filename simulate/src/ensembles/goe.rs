@@ -7,7 +7,7 @@ use faer::Mat;
 
 /// GOE with **off-diagonal variance v/N and diagonal variance 2v/N**: `M = √(v/(2N)) (A + Aᵀ)`, A iid N(0,1).
 ///
-/// Its ESD tends to the semicircle SC(v) on [−2√v, 2√v] (notes §1.1), and `N^{2/3}(λ_max/√v − 2) ⇒ TW₁`.
+/// Its ESD tends to the semicircle SC(v) on [−2√v, 2√v] (`docs/theory.md` §1.1), and `N^{2/3}(λ_max/√v − 2) ⇒ TW₁`.
 /// Cost O(N²) per sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goe {
@@ -104,7 +104,7 @@ mod tests {
     const TW1_MEAN: f64 = -1.206_533_574_582;
     /// TW₁ standard deviation √1.6077810345 (same sources).
     const TW1_SD: f64 = 1.267_983_1;
-    /// Finite-N bias of the mean at N = 200: O(N^{-2/3}) and negative. Notes §1.1 report −1.29 at N = 400;
+    /// Finite-N bias of the mean at N = 200: O(N^{-2/3}) and negative. `docs/theory.md` §1.1 report −1.29 at N = 400;
     /// `measure_goe_tracy_widom_bias` (2000 repeats at N = 200) gives mean −1.294, bias −0.088 ± 0.028. Allowed:
     /// 0.2, about twice the bias.
     const TW_FINITE_N_BIAS: f64 = 0.2;

@@ -17,7 +17,7 @@
 //! | [`RandomFeatures`] | `YYᵀ/m`, Y = f(WX/√n0) | `random_features(phi=, psi=, eta=, zeta=)` |
 //! | [`PenningtonBahriEnsemble`] | `H0 + H1`, Wishart plus GOE | `pennington_bahri(phi=, energy=)` |
 //!
-//! Conventions follow `shared/theory-notes.md`: MP ratio = p/n (§1.2), semicircle variance = off-diagonal
+//! Conventions follow `docs/theory.md` §1: MP ratio = p/n (§1.2), semicircle variance = off-diagonal
 //! variance × N (§1.1), Pennington–Bahri H1 variance 2ε (§1.7), Pennington–Worah φ = n0/m, ψ = n0/n1 (§1.8).
 //!
 //! # Reproducibility

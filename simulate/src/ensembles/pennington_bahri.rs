@@ -9,7 +9,7 @@ use faer::Mat;
 /// ratio **φ = params/data** and σ² = 1; H1 a GOE of semicircle variance **2ε** (ε the energy), the residual term.
 ///
 /// H0 and H1 are independent and H1 is orthogonally invariant, so they are asymptotically free and the ESD tends
-/// to MP(φ, 1) ⊞ SC(2ε), written `pennington_bahri(phi=φ, energy=ε)` (notes §1.7, a reconstruction whose
+/// to MP(φ, 1) ⊞ SC(2ε), written `pennington_bahri(phi=φ, energy=ε)` (`docs/theory.md` §1.7, a reconstruction whose
 /// normalisation reproduces ε_c(φ) = (1 − 20φ − 8φ² + (1+8φ)^{3/2})/16). ε = 0 leaves H0 alone. Draw order: H0,
 /// then H1. Cost O(params²·data).
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ mod tests {
     use crate::ensembles::eigenvalues;
     use crate::rng::task_rng;
 
-    /// ε_c(φ) of notes §1.7.
+    /// ε_c(φ) of `docs/theory.md` §1.7.
     fn critical_energy(phi: f64) -> f64 {
         (1.0 - 20.0 * phi - 8.0 * phi * phi + (1.0 + 8.0 * phi).powf(1.5)) / 16.0
     }
@@ -151,7 +151,7 @@ mod tests {
             "seed 82: index {below} at ε = ε_c/2 = {}",
             0.5 * ec
         );
-        // ε = 4ε_c: α = 5.702e-2 (notes §1.7). Eigenvalue counts are rigid (sd O(log N / N)); measured
+        // ε = 4ε_c: α = 5.702e-2 (`docs/theory.md` §1.7). Eigenvalue counts are rigid (sd O(log N / N)); measured
         // |deviation| ≤ 0.0024 over 10 seeds (and 0 negative eigenvalues in 40 draws at ε_c/2). Tolerance 0.01 =
         // 4 eigenvalues of 400, ≈ 4× the worst.
         let above = index(4.0 * ec, 83);

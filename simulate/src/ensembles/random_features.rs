@@ -75,7 +75,7 @@ impl From<network::Activation> for Activation {
     }
 }
 
-/// Gaussian moments of an activation at pre-activation scale s = σ_wσ_x (notes §1.8):
+/// Gaussian moments of an activation at pre-activation scale s = σ_wσ_x (`docs/theory.md` §1.8):
 /// `mean = E f(sξ)`, `η = E f(sξ)²`, `ζ = (s E f'(sξ))² = (E ξ f(sξ))²` (Stein's lemma, so f need not be
 /// differentiable).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,7 +146,7 @@ const CENTRING_TOL: f64 = 1e-9;
 
 /// `M = (1/m) Y Yᵀ` (n1 × n1), `Y = f(W X / √n0)`, W n1×n0 with iid N(0, σ_w²), X n0×m with iid N(0, σ_x²).
 ///
-/// Limit (Pennington & Worah 2017, notes §1.8): `random_features(phi=n0/m, psi=n0/n1, eta=η, zeta=ζ)` with η, ζ
+/// Limit (Pennington & Worah 2017, `docs/theory.md` §1.8): `random_features(phi=n0/m, psi=n0/n1, eta=η, zeta=ζ)` with η, ζ
 /// the [`GaussianMoments`] of f at s = σ_wσ_x, computed by quadrature at construction. f must be centred
 /// (E f(sξ) = 0; see [`Activation::centred`]). Draw order: W, then X. Cost O(n1·n0·m + n1²·m).
 #[derive(Debug, Clone)]
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn gaussian_moments_match_closed_forms() {
-        // Centred ReLU (notes §1.8): η = 1/2 − 1/(2π), ζ = 1/4; mean of raw ReLU 1/√(2π).
+        // Centred ReLU (`docs/theory.md` §1.8): η = 1/2 − 1/(2π), ζ = 1/4; mean of raw ReLU 1/√(2π).
         let raw = GaussianMoments::of(&relu(), 1.0).unwrap();
         assert!((raw.mean - 1.0 / (2.0 * PI).sqrt()).abs() < QUAD_TOL);
         let c = GaussianMoments::of(&relu().centred(1.0).unwrap(), 1.0).unwrap();
@@ -277,7 +277,7 @@ mod tests {
         assert!((c.eta - (0.5 - 0.5 / PI)).abs() < QUAD_TOL, "η {}", c.eta);
         assert!((c.zeta - 0.25).abs() < QUAD_TOL, "ζ {}", c.zeta);
         // tanh, mpmath at 30 digits (`quad(f(x)·exp(−x²/2)/√(2π), [−∞, 0, ∞])`): E tanh²(ξ) =
-        // 0.394294490397841 (also notes A1.2's Var φ), (E sech²(ξ))² = (E ξ tanh ξ)² = 0.366879164362411.
+        // 0.394294490397841 (also the Var φ of `docs/theory.md` §A1.2), (E sech²(ξ))² = (E ξ tanh ξ)² = 0.366879164362411.
         let t = GaussianMoments::of(&tanh(), 1.0).unwrap();
         assert!(
             (t.eta - 0.394_294_490_397_841).abs() < QUAD_TOL,
@@ -294,7 +294,7 @@ mod tests {
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
     }
 
-    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (notes §1.8). Measured by
+    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (`docs/theory.md` §1.8). Measured by
     /// `measure_random_feature_moment_errors` (10 seeds × 4 draws, n0 = 200, n1 = 300, m = 400): worst m1 error
     /// 0.013; worst m2 error 0.022 (tanh), 0.036 (centred ReLU), 0.054 (centred |x|). The last carries a bias of
     /// +0.036: an activation with an even part has a non-zero second Hermite coefficient c₂, and the matrix

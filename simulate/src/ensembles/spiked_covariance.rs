@@ -9,7 +9,7 @@ use faer::Mat;
 /// (the **spike**, a population eigenvalue, not an increment) in direction u, the rest σ².
 ///
 /// With λ = p/n the ESD still tends to MP(λ, σ²) (a rank-one change moves no mass), so that is the limit
-/// expression. Above the threshold ℓ > σ²(1 + √λ) the top eigenvalue separates from the bulk (notes §1.6):
+/// expression. Above the threshold ℓ > σ²(1 + √λ) the top eigenvalue separates from the bulk (`docs/theory.md` §1.6):
 /// `λ̂ → ℓ(1 + λσ²/(ℓ − σ²))` and `⟨v̂,u⟩² → (1 − λσ⁴/(ℓ−σ²)²)/(1 + λσ²/(ℓ−σ²))`.
 ///
 /// The planted direction is the unit vector u = (1, …, 1)/√p (delocalised; by rotation invariance of the Gaussian
@@ -125,7 +125,7 @@ mod tests {
     use crate::ensembles::{eigenvalues, squared_overlap, top_eigenpair};
     use crate::rng::{seeded, task_rng};
 
-    /// BBP outlier location and squared overlap for general σ² (notes §1.6), written out independently here.
+    /// BBP outlier location and squared overlap for general σ² (`docs/theory.md` §1.6), written out independently here.
     fn bbp(spike: f64, ratio: f64, v: f64) -> (f64, f64) {
         let d = spike - v;
         let outlier = spike * (1.0 + ratio * v / d);
@@ -133,7 +133,7 @@ mod tests {
         (outlier, overlap)
     }
 
-    /// Outlier fluctuations are √n-Gaussian with sd `ℓ√(2(1 − λσ⁴/(ℓ−σ²)²))/√n` (notes §1.6); overlap fluctuations
+    /// Outlier fluctuations are √n-Gaussian with sd `ℓ√(2(1 − λσ⁴/(ℓ−σ²)²))/√n` (`docs/theory.md` §1.6); overlap fluctuations
     /// are also O(n^{-1/2}). Averaging `REPS` draws divides the sd by √REPS; 5 sd of the worst case below
     /// (ℓ = 3, p = 200, n = 400: sd of the mean ≈ 3·√(2·0.875)/√400/√8 = 0.070) gives false-failure probability
     /// < 1e-6 per check, plus the O(1/n) finite-size bias. The tolerance shrinks like n^{-1/2}.
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn bbp_outlier_and_overlap_match_prediction_above_threshold() {
-        // λ = 1/2: ℓ = 3 → 3.75 and 0.7; ℓ = 5 → 5.625 and 0.8611 (exact rationals, notes §1.6).
+        // λ = 1/2: ℓ = 3 → 3.75 and 0.7; ℓ = 5 → 5.625 and 0.8611 (exact rationals, `docs/theory.md` §1.6).
         check_bbp(200, 400, 3.0, 1.0, 31);
         check_bbp(200, 400, 5.0, 1.0, 32);
         // σ² = 2, λ = 1/2: threshold 2(1 + √0.5) = 3.41; ℓ = 6.

@@ -8,7 +8,7 @@ use faer::Mat;
 
 /// `M = θ uuᵀ + W` with W a [`Goe`] of semicircle variance σ² (off-diagonal variance σ²/N).
 ///
-/// The ESD tends to SC(σ²), the limit expression. Above θ > σ (notes §1.6): `λ_max → θ + σ²/θ` and
+/// The ESD tends to SC(σ²), the limit expression. Above θ > σ (`docs/theory.md` §1.6): `λ_max → θ + σ²/θ` and
 /// `⟨v,u⟩² → 1 − σ²/θ²`; below, `λ_max → 2σ` and the overlap → 0 (Féral–Péché 2007, Capitaine–Donati-Martin–Féral
 /// 2009). The planted u defaults to (1, …, 1)/√N. Cost O(N²) per sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn spiked_wigner_outlier_and_overlap_match_prediction_above_threshold() {
-        // σ = 1: θ = 2 → 2.5 and 0.75; θ = 3 → 10/3 and 8/9 (notes §1.6).
+        // σ = 1: θ = 2 → 2.5 and 0.75; θ = 3 → 10/3 and 8/9 (`docs/theory.md` §1.6).
         check(400, 2.0, 1.0, 41);
         check(400, 3.0, 1.0, 42);
         check(300, 3.0, 2.0, 43);

@@ -5,7 +5,7 @@
 
 use std::f64::consts::PI;
 
-/// Semicircle SC(v) CDF, notes §1.1: `F(x) = 1/2 + x√(4v − x²)/(4πv) + arcsin(x/(2√v))/π` on |x| ≤ 2√v.
+/// Semicircle SC(v) CDF, `docs/theory.md` §1.1: `F(x) = 1/2 + x√(4v − x²)/(4πv) + arcsin(x/(2√v))/π` on |x| ≤ 2√v.
 pub fn semicircle_cdf(x: f64, variance: f64) -> f64 {
     let r = 2.0 * variance.sqrt();
     if x <= -r {
@@ -17,7 +17,7 @@ pub fn semicircle_cdf(x: f64, variance: f64) -> f64 {
     }
 }
 
-/// Marchenko–Pastur MP(λ, σ²) CDF with λ = p/n, including the atom 1 − 1/λ at 0 for λ > 1. Notes §1.2 (the
+/// Marchenko–Pastur MP(λ, σ²) CDF with λ = p/n, including the atom 1 − 1/λ at 0 for λ > 1. `docs/theory.md` §1.2 (the
 /// Mathematica / Distributions.jl closed form, with xs = x/σ² and R = √(4λ − (xs − 1 − λ)²)).
 pub fn mp_cdf(x: f64, ratio: f64, variance: f64) -> f64 {
     let l = ratio;
@@ -95,7 +95,7 @@ mod tests {
     use super::*;
 
     /// ∫ density from the lower edge to x with the substitution x = a + (b − a)(1 − cos t)/2, which turns the
-    /// square-root edges into a smooth integrand sin²t; the density is the one of notes §1.2 / §1.1.
+    /// square-root edges into a smooth integrand sin²t; the density is the one of `docs/theory.md` §1.2 / §1.1.
     fn mp_cdf_by_quadrature(x: f64, l: f64, v: f64) -> f64 {
         let (a, b) = (v * (1.0 - l.sqrt()).powi(2), v * (1.0 + l.sqrt()).powi(2));
         let atom = if l > 1.0 { 1.0 - 1.0 / l } else { 0.0 };

@@ -8,7 +8,7 @@ use faer::Mat;
 /// `S = (1/n) X Xᵀ` (p×p) with X p×n of iid N(0, σ²) entries.
 ///
 /// Its ESD tends to Marchenko–Pastur MP(λ, σ²) with **λ = p/n** (dimension over samples), any λ > 0; for λ > 1
-/// the limit has an atom 1 − 1/λ at 0 (notes §1.2). Cost O(p²n) per sample.
+/// the limit has an atom 1 − 1/λ at 0 (`docs/theory.md` §1.2). Cost O(p²n) per sample.
 ///
 /// ```
 /// use landscape_simulate::ensembles::{Ensemble, Wishart};
@@ -119,8 +119,8 @@ mod tests {
     /// TW₁ mean and standard deviation (Tracy & Widom 1996; Bornemann 2010).
     const TW1_MEAN: f64 = -1.206_533_574_582;
     const TW1_SD: f64 = 1.267_983_1;
-    /// Finite-size bias of the Johnstone-centred statistic at n = 400, p = 200: notes §1.9 report mean −1.212 over
-    /// 2000 repeats (bias −0.006 ± 0.028). Allowed 0.1, the notes' suggested tolerance at N ~ 400.
+    /// Finite-size bias of the Johnstone-centred statistic at n = 400, p = 200: `docs/theory.md` §1.9 reports mean −1.212 over
+    /// 2000 repeats (bias −0.006 ± 0.028). Allowed 0.1, the tolerance `docs/theory.md` §1.9 suggests at N ~ 400.
     const JOHNSTONE_BIAS: f64 = 0.1;
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Conventions follow PyTorch: `relu'(0) = 0`, and GELU is the exact form `x Φ(x)` (`nn.GELU()` with its default
 //! `approximate='none'`), not the tanh approximation. Activations are the raw functions, neither centred nor
-//! normalised (theory notes §A1.2 tabulate the constants that normalise them).
+//! normalised (`docs/theory.md` §A1.2 tabulate the constants that normalise them).
 
 use std::fmt;
 use std::str::FromStr;

@@ -10,7 +10,7 @@
 //!
 //! The reduction's constant `c` lives inside `g_α` and `H_α`, so with [`super::Reduction::Mean`] cross-entropy
 //! `G = (1/n) Σ_α J_αᵀ (diag p_α − p_α p_αᵀ) J_α`, and with [`super::Reduction::HalfMeanOverSamples`] MSE
-//! `G = JᵀJ/n` (theory notes §A1.11).
+//! `G = JᵀJ/n` (`docs/theory.md` §A1.11).
 //!
 //! Hessian-vector products use Pearlmutter's R-operator (Pearlmutter 1994, "Fast exact multiplication by the
 //! Hessian"): a forward pass of directional derivatives `R{·} = d/dt|₀ (·)(θ + t v)` followed by a backward pass of

@@ -32,7 +32,7 @@ impl Targets {
 /// How inputs are scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InputScale {
-    /// Entries `N(0, 1/d0)`, so `‖x‖ ≈ 1`: Fan & Wang's normalisation (theory notes §A1.1).
+    /// Entries `N(0, 1/d0)`, so `‖x‖ ≈ 1`: Fan & Wang's normalisation (`docs/theory.md` §A1.1).
     #[default]
     UnitNorm,
     /// Entries `N(0, 1)`, so `‖x‖² ≈ d0`: the standard-parameterisation input of §A1.11. With

@@ -5,7 +5,7 @@
 //!
 //! | loss | per-sample `ℓ` | [`Reduction::Mean`] (PyTorch default) | [`Reduction::Sum`] | [`Reduction::HalfMeanOverSamples`] |
 //! |---|---|---|---|---|
-//! | MSE | `‖f_α − y_α‖²` | `c = 1/(n k)` (`nn.MSELoss()`, mean over samples *and* outputs) | `c = 1` | `c = 1/(2n)` (theory notes §A1.11) |
+//! | MSE | `‖f_α − y_α‖²` | `c = 1/(n k)` (`nn.MSELoss()`, mean over samples *and* outputs) | `c = 1` | `c = 1/(2n)` (`docs/theory.md` §A1.11) |
 //! | cross-entropy | `logsumexp(f_α) − f_{α,y_α}` | `c = 1/n` (`nn.CrossEntropyLoss()`) | `c = 1` | not defined |
 //!
 //! The output Hessian of sample α is `c·2 I_k` for MSE and `c·(diag p_α − p_α p_αᵀ)` for cross-entropy, with
@@ -32,7 +32,7 @@ pub enum Reduction {
     Mean,
     /// PyTorch's `reduction='sum'`.
     Sum,
-    /// `(1/2n) Σ_α ‖f_α − y_α‖²`, the convention of theory notes §A1.11 (MSE only), for which `G = JᵀJ/n`.
+    /// `(1/2n) Σ_α ‖f_α − y_α‖²`, the convention of `docs/theory.md` §A1.11 (MSE only), for which `G = JᵀJ/n`.
     HalfMeanOverSamples,
 }
 

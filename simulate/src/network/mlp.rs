@@ -36,7 +36,7 @@ pub enum Parameterization {
         /// σ_b, the bias standard deviation (0 gives zero biases).
         sigma_b: f64,
     },
-    /// NTK parameterisation (Jacot et al. 2018; theory notes §A1.1): `W, b ~ N(0, 1)` and the forward pass computes
+    /// NTK parameterisation (Jacot et al. 2018; `docs/theory.md` §A1.1): `W, b ~ N(0, 1)` and the forward pass computes
     /// `H = X Wᵀ/√d_in + β·b`. With inputs of unit-variance entries ([`super::data::InputScale::UnitVariance`])
     /// and no biases this is exactly Fan & Wang's network, whose data have `‖x‖ ≈ 1`.
     Ntk {
@@ -461,7 +461,7 @@ mod tests {
         }
     }
 
-    /// Fan & Wang (theory notes §A1.1): `X_ℓ = σ(W_ℓ X_{ℓ−1})/√d_ℓ`, `f = wᵀX_L`, data with ‖x‖ ≈ 1. The NTK
+    /// Fan & Wang (`docs/theory.md` §A1.1): `X_ℓ = σ(W_ℓ X_{ℓ−1})/√d_ℓ`, `f = wᵀX_L`, data with ‖x‖ ≈ 1. The NTK
     /// parameterisation without biases, fed `√d_0·x`, must give the same function of the same parameters.
     #[test]
     fn ntk_parameterization_on_unit_variance_inputs_is_fan_wang_network() {

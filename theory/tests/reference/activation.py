@@ -1,4 +1,4 @@
-"""Gaussian constants of activations (theory notes A1.2), independent of the Rust code.
+"""Gaussian constants of activations (docs/theory.md §A1.2), independent of the Rust code.
 
 For xi ~ N(0,1): mean = E phi, variance = Var phi, b = E phi' / sd, a = E phi'^2 / variance.
 mpmath.quad at 30 digits, split at the kink 0. Writes activation_values.rs.

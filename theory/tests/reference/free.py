@@ -7,7 +7,7 @@ Everything here is computed with mpmath at 30 digits from polynomial equations (
 the Rust fixed-point solvers:
 
 * Pennington-Bahri / Pastur: MP(phi,1) + SC(2 eps) has G solving the cubic
-  2 eps phi G^3 - (2 eps + z phi) G^2 + (z - 1 + phi) G - 1 = 0 (theory notes 1.7).
+  2 eps phi G^3 - (2 eps + z phi) G^2 + (z - 1 + phi) G - 1 = 0 (docs/theory.md §1.7).
   On the real axis the density is max over roots of -Im G / pi (the Cauchy root is the only one with a
   macroscopic imaginary part). Edges are the real critical values of the inverse z(G) = 1/(1-phi G) + 2 eps G + 1/G,
   kept if the density vanishes just outside and not just inside. alpha = int_{lower edge}^0 rho by mpmath.quad.
