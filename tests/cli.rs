@@ -357,3 +357,58 @@ fn simulate_network_ggn_is_psd_with_the_cross_entropy_rank_bound() {
         "{out}"
     );
 }
+
+/// Inputs at the edges of the theory commands' domains: one value per `--at` item, `--beta` in float syntax,
+/// `--energy 0`, a law whose moments overflow, and a free sum with a law on the whole line.
+#[test]
+fn theory_handles_the_edges_of_its_input_domain() {
+    rejects(
+        &["theory", "pdf", "--law", "mp(ratio=1)", "--at", "1,,2"],
+        "item 2 of `1,,2` is empty",
+    );
+    rejects(
+        &["theory", "cdf", "--law", "mp(ratio=1)", "--at", "1,2,"],
+        "is empty",
+    );
+    let tw = json(&["theory", "tracy-widom", "--beta", "2.0", "--at", "-100"]);
+    assert_eq!(tw["beta"].as_u64(), Some(2), "{tw}");
+    // F₂(−100) ≈ e^{−83333}: exactly 0 in double precision (the 64-node determinant gave 1).
+    assert_eq!(tw["cdf"][0].as_f64(), Some(0.0), "{tw}");
+    rejects(
+        &["theory", "tracy-widom", "--beta", "3.0", "--at", "0"],
+        "--beta",
+    );
+    let index = json(&["theory", "index", "--phi", "1.5", "--energy", "0"]);
+    assert_eq!(index["index"].as_f64(), Some(0.0), "{index}");
+    // mp(ratio=1e308): m₃ ≈ 1e616 overflows; support and atom are still reported.
+    let summary = json(&["theory", "summary", "--law", "mp(ratio=1e308)"]);
+    assert_eq!(
+        summary["moments_overflow"],
+        serde_json::json!([3, 4]),
+        "{summary}"
+    );
+    assert!(summary["moments"][3].is_null(), "{summary}");
+    assert_eq!(summary["atoms"][0][1].as_f64(), Some(1.0), "{summary}");
+    assert!(
+        summary["support"][0][1].as_f64().unwrap() > 1e307,
+        "{summary}"
+    );
+    rejects(
+        &[
+            "theory",
+            "summary",
+            "--law",
+            "free_sum(tracy_widom(beta=1), semicircle())",
+        ],
+        "compact support",
+    );
+    let deep = format!(
+        "{}mp(ratio=1){}",
+        "free_sum(".repeat(3000),
+        ")".repeat(3000)
+    );
+    rejects(
+        &["theory", "summary", "--law", &deep],
+        "nested deeper than 64",
+    );
+}

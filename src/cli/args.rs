@@ -2,22 +2,23 @@
 
 use super::CliError;
 
-/// Parses a comma-separated list of finite numbers (`--at 0.5,1,2e-1`).
+/// Parses a comma-separated list of finite numbers (`--at 0.5,1,2e-1`). An empty item (`1,,2`, a trailing comma)
+/// is an error rather than silently dropped, so the output has one value per item the user wrote.
 pub fn parse_list(flag: &str, text: &str) -> Result<Vec<f64>, CliError> {
-    let items: Vec<&str> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if items.is_empty() {
+    if text.trim().is_empty() {
         return Err(CliError::usage(format!(
             "{flag}: expected a comma-separated list of numbers, got an empty list"
         )));
     }
-    items
-        .iter()
-        .map(|item| match item.parse::<f64>() {
+    text.split(',')
+        .map(str::trim)
+        .enumerate()
+        .map(|(idx, item)| match item.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
+            _ if item.is_empty() => Err(CliError::usage(format!(
+                "{flag}: item {} of `{text}` is empty; expected a comma-separated list of finite numbers",
+                idx + 1
+            ))),
             _ => Err(CliError::usage(format!(
                 "{flag}: `{item}` is not a finite number"
             ))),

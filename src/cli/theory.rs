@@ -45,7 +45,8 @@ Output: {\"law\": \"...\", \"x\": [...], \"cdf\": [...]}"
     /// Support intervals, atoms and the first moments m0..m4.
     #[command(
         after_help = "Example:\n  landscape theory summary --law 'mp(ratio=2)'\n\
-Output: {\"law\": \"...\", \"support\": [[a, b], ...], \"atoms\": [[x, mass], ...], \"moments\": [m0, m1, m2, m3, m4]}"
+Output: {\"law\": \"...\", \"support\": [[a, b], ...], \"atoms\": [[x, mass], ...], \"moments\": [m0, m1, m2, m3, m4]}\n\
+A moment beyond the double-precision range is null and its order is listed in \"moments_overflow\"."
     )]
     Summary {
         #[arg(long, help = LAW_HELP)]
@@ -97,7 +98,7 @@ Output: {\"index\": ..., \"critical_energy\": ...}"
         /// φ: parameters over data points (H0 is Marchenko–Pastur with ratio φ).
         #[arg(long, allow_hyphen_values = true)]
         phi: f64,
-        /// ε: the loss value (H1 is Wigner with variance 2ε).
+        /// ε ≥ 0: the loss value (H1 is Wigner with variance 2ε; at ε = 0 the index is 0).
         #[arg(long, allow_hyphen_values = true)]
         energy: f64,
     },
@@ -153,10 +154,25 @@ fn summary(law_text: &str) -> CliResult {
         .map(|i| [i.lo, i.hi])
         .collect();
     let atoms: Vec<[f64; 2]> = law.atoms().iter().map(|a| [a.location, a.mass]).collect();
-    let moments = (0..=4u32)
-        .map(|k| finite(&format!("moment {k}"), law.moment(k)))
-        .collect::<Result<Vec<_>, CliError>>()?;
-    Ok(json!({ "law": law.to_string(), "support": support, "atoms": atoms, "moments": moments }))
+    // A moment beyond the double-precision range (m₃ of mp(ratio=1e308) is ~1e616) is written as null and listed
+    // in `moments_overflow`; the support and atoms are still reported. NaN is still a bug.
+    let mut overflow = Vec::new();
+    let mut moments = Vec::new();
+    for k in 0..=4u32 {
+        let m = law.moment(k);
+        if m.is_infinite() {
+            overflow.push(k);
+            moments.push(serde_json::Value::Null);
+        } else {
+            moments.push(finite(&format!("moment {k}"), m)?);
+        }
+    }
+    let mut out =
+        json!({ "law": law.to_string(), "support": support, "atoms": atoms, "moments": moments });
+    if !overflow.is_empty() {
+        out["moments_overflow"] = json!(overflow);
+    }
+    Ok(out)
 }
 
 fn spike_command(model: SpikeModel, ratio: Option<f64>, spike: f64, variance: f64) -> CliResult {
@@ -183,24 +199,24 @@ fn spike_command(model: SpikeModel, ratio: Option<f64>, spike: f64, variance: f6
 }
 
 fn index_command(phi: f64, energy: f64) -> CliResult {
-    let law = landscape_theory::pennington_bahri::PenningtonBahri::new(phi, energy)?;
+    let index = landscape_theory::pennington_bahri::index(phi, energy)?;
     let critical = landscape_theory::pennington_bahri::critical_energy(phi)?;
     Ok(json!({
         "phi": phi,
         "energy": energy,
-        "index": finite("index", law.index())?,
+        "index": finite("index", index)?,
         "critical_energy": finite("critical_energy", critical)?,
     }))
 }
 
 fn tracy_widom_command(beta: &str, at: &str) -> CliResult {
-    let beta: u8 = match beta.trim() {
-        "1" => 1,
-        "2" => 2,
-        "4" => 4,
-        other => {
+    // The same values a law expression accepts for `tracy_widom(beta=...)`: 1, 2 or 4 in any float syntax.
+    let beta: u8 = match beta.trim().parse::<f64>() {
+        Ok(v) if [1.0, 2.0, 4.0].contains(&v) => v as u8,
+        _ => {
             return Err(CliError::usage(format!(
-                "--beta: `{other}` is not valid; expected 1, 2 or 4"
+                "--beta: `{}` is not valid; expected 1, 2 or 4",
+                beta.trim()
             )));
         }
     };

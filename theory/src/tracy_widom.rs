@@ -30,7 +30,7 @@
 //! asymptotics (below) the mass outside is below 1e-20 for each β (the binding end is β = 1 on the right, where
 //! `1 − F₁(17) ≈ 2e-21`); `cdf` and `pdf` are still evaluated outside it: by the Nyström determinant for
 //! `s ≥ −8` and by the left-tail expansion ([`TracyWidom::left_tail_expansion`]) below, which keeps a relative
-//! accuracy of ≤ 2e-6 where the determinant keeps only an absolute one (values below 2e-12 there; a fixed Nyström
+//! accuracy of ≤ 4e-6 where the determinant keeps only an absolute one (values below 2e-12 there; a fixed Nyström
 //! rule cannot resolve the Airy oscillations far out and loses monotonicity from s ≈ −31 on).
 //!
 //! References: C. A. Tracy, H. Widom, Commun. Math. Phys. 159 (1994) 151 and 177 (1996) 727; F. Bornemann,
@@ -54,11 +54,12 @@ const KERNEL_CUTOFF: f64 = 16.0;
 /// Shortest Nyström interval: for large t the kernel decays like `e^{−√t (x+y)}`, and `L = 6` keeps the cut mass
 /// below `e^{−6√t}·Ai(t)` relative to `Ai(t)`, i.e. negligible for every t where `L = 16 − t` would be shorter.
 const MIN_INTERVAL: f64 = 6.0;
-/// Below this the cdf and density come from the left-tail expansion ([`TracyWidom::left_tail_expansion`]) instead
+/// At and below this the cdf and density come from the left-tail expansion ([`TracyWidom::left_tail_expansion`]) instead
 /// of the Nyström determinant. In double precision the determinant keeps ~1e-15 *absolute* accuracy only: its
 /// relative error, measured against mpmath, grows from ~1e-9 at s = −8 to 2e-3 at s = −11 (β = 1, 2) and to 96% at
 /// s = −10 (β = 4, where `t = √2 s`), and further out the 64-node rule stops resolving the Airy oscillations at all
-/// (non-monotone cdf from s ≈ −31). The expansion is good to ≤ 2e-6 relative at −8 and better beyond.
+/// (non-monotone cdf from s ≈ −31). The expansion is good to ≤ 4e-6 relative at −8 (β = 4: 9e-7, where the determinant is 4.5e-5 off) and
+/// better beyond.
 const LEFT_TAIL_CUTOFF: f64 = -8.0;
 /// Ends of the reported effective support (see the module docs for the tail-mass argument).
 const EFFECTIVE_SUPPORT: (f64, f64) = (-12.0, 17.0);
@@ -164,7 +165,7 @@ impl TracyWidom {
         if s == f64::NEG_INFINITY {
             return (0.0, 0.0);
         }
-        if s < LEFT_TAIL_CUTOFF {
+        if s <= LEFT_TAIL_CUTOFF {
             return self.left_tail_expansion(s);
         }
         match self.beta {
@@ -250,7 +251,7 @@ impl TracyWidom {
         }
     }
 
-    /// `(F_β(s), f_β(s))` from the left-tail expansion, used by [`TracyWidom::cdf_and_pdf`] below `s = −8`
+    /// `(F_β(s), f_β(s))` from the left-tail expansion, used by [`TracyWidom::cdf_and_pdf`] at and below `s = −8`
     /// (Tracy–Widom 1994, eq. (1.19); Baik–Buckingham–DiFranco 2008, Thm 1; Deift–Its–Krasovsky 2008):
     ///
     /// * `F₂(s) = τ₂|s|^{−1/8} e^{−|s|³/12} (1 + 3/(2⁶|s|³) + 2025/(2¹³|s|⁶) + O(|s|^{−9}))`,
@@ -263,7 +264,7 @@ impl TracyWidom {
     /// `√F₂ · exp(∓½∫_s^∞ q)` with the Hastings–McLeod expansion `q(x) = √(−x/2)(1 + 1/(8x³) + O(x^{−6}))`, which
     /// gives `∫_s^∞ q = C + (√2/3)|s|^{3/2} + |s|^{−3/2}/(12√2) + O(|s|^{−9/2})` (β = 4 drops the exponentially
     /// smaller `½F₁(t)`). The density is `F · d/ds log F` of the same series. Relative error, measured against
-    /// mpmath (`tests/reference/tracy_widom_left_tail.py`): ≤ 2e-6 at `s = −8`, decreasing like `|s|^{−9/2}` (β = 1,
+    /// mpmath (`tests/reference/tracy_widom_left_tail.py`): ≤ 4e-6 at `s = −8`, decreasing like `|s|^{−9/2}` (β = 1,
     /// 4) or `|s|^{−9}` (β = 2).
     ///
     /// ```

@@ -186,3 +186,21 @@ fn free_products_up_to_fuss_catalan_nine_hold_the_mass_balance() {
         assert!(cdf <= SAME_LAW_TOL, "FC{depth}: cdf distance {cdf:e}");
     }
 }
+
+#[test]
+fn random_features_are_homogeneous_in_eta_down_to_1e_minus_300() {
+    use landscape_theory::random_features::RandomFeatures;
+    // ζ = 0 is MP(φ/ψ, η) (Pennington–Worah 2017); the brief failure was φ = ψ = 1, η = 1e-300.
+    assert!(RandomFeatures::new(1.0, 1.0, 1e-300, 0.0).is_ok());
+    for eta in [1e-300, 1.0, 1e200] {
+        let rf =
+            RandomFeatures::new(0.5, 1.0, eta, 0.0).unwrap_or_else(|e| panic!("η = {eta}: {e}"));
+        let exact = MarchenkoPastur::new(0.5, eta).unwrap();
+        let (cdf, pdf) = distance(&rf, &exact, exact.lower_edge(), exact.upper_edge());
+        assert!(
+            cdf <= SAME_LAW_TOL && pdf * eta <= 10.0 * SAME_LAW_TOL,
+            "η = {eta}: cdf distance {cdf:e}, pdf distance × η {:e}",
+            pdf * eta
+        );
+    }
+}

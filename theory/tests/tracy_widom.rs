@@ -217,8 +217,9 @@ fn cauchy_transform_matches_its_large_z_expansion() {
 }
 
 /// Relative tolerance of the left-tail values against mpmath: the expansion's first neglected term is
-/// `O(|s|^{−9/2})` (β = 1, 4; measured 3.5e-6 relative at s = −8 for β = 1) or `O(|s|^{−9})` (β = 2), and the
-/// Nyström determinant at s = −6 keeps ~1e-15 absolute, i.e. ≤ 1e-6 relative of values ≥ 1e-9.
+/// `O(|s|^{−9/2})` (β = 1, 4; measured 3.5e-6 relative at s = −8 for β = 1, 9e-7 for β = 4) or `O(|s|^{−9})`
+/// (β = 2, 6e-8). The double-precision determinant is 4.5e-5 off at s = −8 for β = 4, which is why the
+/// expansion takes over there.
 const LEFT_TAIL_REL: f64 = 1e-5;
 
 #[test]
