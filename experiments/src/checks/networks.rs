@@ -124,8 +124,8 @@ fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Out
             prediction: EOS_CENTRE,
             tolerance: EOS_HALF_WIDTH,
         },
-        tolerance_reason: "the edge-of-stability band [0.9, 1.2] of Cohen et al. (docs/theory.md §2)"
-            .into(),
+        tolerance_reason:
+            "the edge-of-stability band [0.9, 1.2] of Cohen et al. (docs/theory.md §2)".into(),
         details: json!({ "threshold": threshold, "steps": steps_x, "lambda_max": lambda,
                          "diverged_at": result.outcome.diverged_at }),
         figures: vec![figure],
