@@ -138,10 +138,10 @@ fn cited_sections(after: &str) -> Vec<&str> {
     };
     let mut sections = vec![first];
     let tail = &rest[first.len()..];
-    if let Some(range_end) = tail.strip_prefix('–').or_else(|| tail.strip_prefix('-')) {
-        if let Some(second) = leading_section(range_end.trim_start_matches('§')) {
-            sections.push(second);
-        }
+    if let Some(range_end) = tail.strip_prefix('–').or_else(|| tail.strip_prefix('-'))
+        && let Some(second) = leading_section(range_end.trim_start_matches('§'))
+    {
+        sections.push(second);
     }
     sections
 }
