@@ -33,12 +33,12 @@ use crate::error::EmpiricalError;
 use crate::experiments::eigenpairs::{End, extreme_eigenpairs};
 use crate::model::{CurvatureKind, CurvatureModel, SampleSet, from_simulate};
 use crate::train::{
-    CheckpointConfig, MINIBATCH_STREAM, Observer, Optimizer, Run, TrainConfig, TrainOutcome,
-    diverges, run_steps, step_batch,
+    CheckpointConfig, Observer, Optimizer, Run, TrainConfig, TrainOutcome, diverges, run_steps,
+    step_batch,
 };
 
 /// Curvature measurements draw from streams starting here (after the minibatch streams).
-pub const CURVATURE_STREAM: u64 = MINIBATCH_STREAM + (1 << 39);
+pub const CURVATURE_STREAM: u64 = landscape_simulate::rng::stream::CURVATURE;
 
 /// How the step is set from the curvature.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -26,7 +26,7 @@ use crate::model::{CurvatureModel, SampleSet};
 
 /// Minibatch streams start here so they do not overlap the task streams `0, 1, …` other estimators draw from
 /// the same seed.
-pub const MINIBATCH_STREAM: u64 = 1 << 40;
+pub const MINIBATCH_STREAM: u64 = landscape_simulate::rng::stream::MINIBATCH;
 
 /// The update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]

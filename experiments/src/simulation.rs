@@ -7,7 +7,7 @@ use landscape_simulate::dense::{DenseSymmetric, eigen, eigenvalues};
 use landscape_simulate::distance::WeightedSpectrum;
 use landscape_simulate::ensembles::{Ensemble, SpikedCovariance, SpikedWigner};
 use landscape_simulate::lanczos::{LanczosConfig, Which, lanczos};
-use landscape_simulate::rng::{seeded, task_rng};
+use landscape_simulate::rng::{seeded, stream, task_rng};
 use landscape_simulate::scaling::{ScalingPoint, fit_power_law};
 use landscape_simulate::slq::{SlqConfig, slq};
 use landscape_theory::SpectralLaw;
@@ -113,7 +113,7 @@ pub fn esd(
                 which: Which::Both,
                 tol: 1e-8,
             };
-            let result = lanczos(&op, &config, &mut task_rng(seed, u64::MAX))?;
+            let result = lanczos(&op, &config, &mut task_rng(seed, stream::LANCZOS_START))?;
             let values = result.values();
             let largest = values.iter().rev().take(k_both).copied().collect();
             let smallest = values.iter().take(k_both).copied().collect();
@@ -224,7 +224,7 @@ pub struct ScalingRow {
 pub struct ScalingResult {
     /// The law.
     pub law: String,
-    /// Base seed; size i and repeat j use `task_rng(seed, i·1000 + j)`.
+    /// Base seed; size i and repeat j use `task_rng(seed, SWEEP_REPEATS·i + j)` ([`stream::SWEEP_REPEATS`]).
     pub seed: u64,
     /// One row per size.
     pub rows: Vec<ScalingRow>,
@@ -265,7 +265,10 @@ pub fn scaling(
         let ensemble = ensemble_for(expr, n)?;
         let per_seed = (0..n_seeds)
             .map(|j| {
-                let matrix = ensemble.sample(&mut task_rng(seed, (i * 1000 + j) as u64));
+                let matrix = ensemble.sample(&mut task_rng(
+                    seed,
+                    stream::SWEEP_REPEATS * i as u64 + j as u64,
+                ));
                 eigenvalue_distances(&eigenvalues(&matrix)?, law)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -500,7 +503,7 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
         let result = lanczos(
             op.as_ref(),
             &lanczos_config,
-            &mut task_rng(config.seed, u64::MAX),
+            &mut task_rng(config.seed, stream::LANCZOS_START),
         )?;
         let mut pairs = result.pairs;
         pairs.reverse();

@@ -1,7 +1,10 @@
 //! `cargo test` runs every check of the registry at quick scale: the same code that draws the report.
 //!
 //! One test per check, named after it, so a failure names the claim. A tidy test keeps this list and the
-//! registry in step.
+//! registry in step. Each test also compares the check's measurement with its golden copy (`golden/mod.rs`), so
+//! a change of values fails by name even when the verdict still passes.
+
+mod golden;
 
 use landscape_experiments::checks::{Context, Scale, assert_passes, registry};
 
@@ -14,8 +17,9 @@ macro_rules! check_tests {
             #[test]
             fn $name() {
                 let ctx = Context { scale: Scale::Quick, seed: SEED };
-                if let Err(message) = assert_passes($id, &ctx) {
-                    panic!("{message}");
+                match assert_passes($id, &ctx) {
+                    Ok(outcome) => golden::assert_measurement_is_golden($id, &outcome),
+                    Err(message) => panic!("{message}"),
                 }
             }
         )*

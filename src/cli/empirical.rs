@@ -36,9 +36,9 @@ use landscape_simulate::rng::task_rng;
 use super::{CliError, CliResult};
 
 /// The data stream of `--seed`.
-const DATA_STREAM: u64 = 0xDA7A;
+const DATA_STREAM: u64 = landscape_simulate::rng::stream::CLI_DATA;
 /// The initialization stream of `--seed` (the second model of `connect` uses the next one).
-const INIT_STREAM: u64 = 0x1A17;
+const INIT_STREAM: u64 = landscape_simulate::rng::stream::CLI_INIT;
 /// The default class separation of `gaussian-mixture` (in units of the noise norm).
 const DEFAULT_SEPARATION: f64 = 2.0;
 

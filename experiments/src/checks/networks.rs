@@ -64,7 +64,7 @@ pub fn checks() -> Vec<Check> {
 }
 
 /// Streams of this group's [`mixture_problem`]: the data from 600, initializations from 601 on.
-const PROBLEM_STREAMS: u64 = 600;
+const PROBLEM_STREAMS: u64 = landscape_simulate::rng::stream::CHECK_NETWORK_PROBLEM;
 
 /// Cohen et al. report λ_max "hovering right at, or just above" 2/η; the band [0.9, 1.2] (centre 1.05, half-width
 /// 0.15) is the acceptance band of `docs/theory.md` §2. Measured here: 1.03 (GD, η = 2) and 1.01 (momentum β = ½, η = 2).
@@ -124,8 +124,8 @@ fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Out
             prediction: EOS_CENTRE,
             tolerance: EOS_HALF_WIDTH,
         },
-        tolerance_reason: "the edge-of-stability band [0.9, 1.2] of Cohen et al. (docs/theory.md §2)"
-            .into(),
+        tolerance_reason:
+            "the edge-of-stability band [0.9, 1.2] of Cohen et al. (docs/theory.md §2)".into(),
         details: json!({ "threshold": threshold, "steps": steps_x, "lambda_max": lambda,
                          "diverged_at": result.outcome.diverged_at }),
         figures: vec![figure],

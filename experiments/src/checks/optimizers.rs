@@ -17,7 +17,7 @@ use landscape_reports::{
 };
 use landscape_simulate::dense::DenseSymmetric;
 use landscape_simulate::network::{Activation, CurvaturePoint, Dataset, Loss, data};
-use landscape_simulate::rng::task_rng;
+use landscape_simulate::rng::{stream, task_rng};
 
 use super::common::{err, mixture_problem, tanh_mlp};
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
@@ -83,7 +83,7 @@ fn problem(ctx: &Context, init: u64) -> Result<(NativeMlp, Dataset), CheckError>
 }
 
 /// Streams of this group's [`mixture_problem`]: the data from 900, initializations from 901 on.
-const PROBLEM_STREAMS: u64 = 900;
+const PROBLEM_STREAMS: u64 = landscape_simulate::rng::stream::CHECK_OPTIMIZER_PROBLEM;
 
 /// Taylor's remainder is c₃η³ + c₄η⁴ + …; over η ∈ [0.05, 0.8] along −g the O(η) correction to the slope is
 /// small. Measured: 3.0003 at initialization on this problem (errors 1.1e-8 at η = 0.05 to 4.7e-5 at η = 0.8).
@@ -386,10 +386,16 @@ fn adam_edge(ctx: &Context) -> Result<Outcome, CheckError> {
 const PR_Z_BOUND: f64 = 4.0;
 
 fn participation_ratio_check(ctx: &Context) -> Result<Outcome, CheckError> {
-    let dataset =
-        data::gaussian_mixture(3, 8, 100, 1.0, &mut task_rng(ctx.seed, 910)).map_err(err)?;
+    let dataset = data::gaussian_mixture(
+        3,
+        8,
+        100,
+        1.0,
+        &mut task_rng(ctx.seed, stream::CHECK_OPTIMIZER_DATA),
+    )
+    .map_err(err)?;
     let mlp = tanh_mlp(vec![8, 12, 3])?;
-    let params = mlp.init(&mut task_rng(ctx.seed, 911));
+    let params = mlp.init(&mut task_rng(ctx.seed, stream::CHECK_OPTIMIZER_INIT));
     let p = mlp.n_params();
     let point = CurvaturePoint::new(&mlp, &params, &dataset, Loss::cross_entropy()).map_err(err)?;
     let dense = DenseSymmetric::from_row_major(p, &point.gauss_newton_dense()).map_err(err)?;

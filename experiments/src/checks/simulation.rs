@@ -6,7 +6,7 @@ use landscape_simulate::SimulateError;
 use landscape_simulate::dense::{DenseSymmetric, eigenvalues};
 use landscape_simulate::ensembles::{Ensemble, Goe};
 use landscape_simulate::lanczos::{LanczosConfig, Which, lanczos};
-use landscape_simulate::rng::{derive_seed, task_rng};
+use landscape_simulate::rng::{derive_seed, stream, task_rng};
 use landscape_theory::expr::parse;
 use landscape_theory::pennington_bahri::{PenningtonBahri, critical_energy};
 use landscape_theory::{SpikedCovariance, SpikedWigner};
@@ -153,7 +153,7 @@ fn esd_check(ctx: &Context, law_text: &str, title: &str) -> Result<Outcome, Chec
     let expr = parse(law_text).map_err(err)?;
     let law = expr.build().map_err(err)?;
     let ensemble = ensemble_for(&expr, n).map_err(err)?;
-    let matrix = ensemble.sample(&mut task_rng(ctx.seed, 1));
+    let matrix = ensemble.sample(&mut task_rng(ctx.seed, stream::CHECK_ESD));
     let values = eigenvalues(&matrix).map_err(err)?;
     let dist = eigenvalue_distances(&values, law.as_ref()).map_err(err)?;
     let bound = KS_LOG_CONSTANT * (n as f64).ln() / n as f64;
@@ -189,7 +189,8 @@ fn pennington_bahri_index(ctx: &Context) -> Result<Outcome, CheckError> {
     let mut fractions = Vec::new();
     for r in 0..repeats {
         let values =
-            eigenvalues(&ensemble.sample(&mut task_rng(ctx.seed, 100 + r))).map_err(err)?;
+            eigenvalues(&ensemble.sample(&mut task_rng(ctx.seed, stream::CHECK_PB_INDEX + r)))
+                .map_err(err)?;
         fractions.push(values.iter().filter(|&&v| v < 0.0).count() as f64 / n as f64);
     }
     let (mean, se) = mean_se(&fractions);
@@ -267,7 +268,7 @@ fn bbp_wishart_outlier(ctx: &Context) -> Result<Outcome, CheckError> {
             ratio,
             spike,
             1.0,
-            derive_seed(ctx.seed, 200 + r),
+            derive_seed(ctx.seed, stream::CHECK_BBP_WISHART + r),
         )
         .map_err(err)?;
         outliers.push(m.outlier);
@@ -311,7 +312,7 @@ fn bbp_wigner_overlap(ctx: &Context) -> Result<Outcome, CheckError> {
             1.0,
             spike,
             1.0,
-            derive_seed(ctx.seed, 300 + r),
+            derive_seed(ctx.seed, stream::CHECK_BBP_WIGNER + r),
         )
         .map_err(err)?;
         overlaps.push(m.overlap_sq);
@@ -342,7 +343,8 @@ fn tracy_widom_goe_edge(ctx: &Context) -> Result<Outcome, CheckError> {
     let goe = Goe::new(n, 1.0).map_err(err)?;
     let scaled = (0..repeats)
         .map(|r| {
-            let values = eigenvalues(&goe.sample(&mut task_rng(ctx.seed, 400 + r as u64)))?;
+            let values =
+                eigenvalues(&goe.sample(&mut task_rng(ctx.seed, stream::CHECK_TW_GOE + r as u64)))?;
             Ok((n as f64).powf(2.0 / 3.0) * (values[n - 1] - 2.0))
         })
         .collect::<Result<Vec<f64>, SimulateError>>()
@@ -373,7 +375,7 @@ fn lanczos_extremes(ctx: &Context) -> Result<Outcome, CheckError> {
     let expr = parse("mp(ratio=0.5)").map_err(err)?;
     let matrix = ensemble_for(&expr, n)
         .map_err(err)?
-        .sample(&mut task_rng(ctx.seed, 500));
+        .sample(&mut task_rng(ctx.seed, stream::CHECK_LANCZOS_MATRIX));
     let exact = eigenvalues(&matrix).map_err(err)?;
     let op = DenseSymmetric::new(matrix).map_err(err)?;
     let config = LanczosConfig {
@@ -382,7 +384,12 @@ fn lanczos_extremes(ctx: &Context) -> Result<Outcome, CheckError> {
         which: Which::Both,
         tol: 1e-10,
     };
-    let result = lanczos(&op, &config, &mut task_rng(ctx.seed, 501)).map_err(err)?;
+    let result = lanczos(
+        &op,
+        &config,
+        &mut task_rng(ctx.seed, stream::CHECK_LANCZOS_START),
+    )
+    .map_err(err)?;
     let values = result.values();
     let scale = exact[n - 1].abs();
     let mut worst = 0.0_f64;

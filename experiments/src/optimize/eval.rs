@@ -37,13 +37,13 @@ use super::config::{MethodKind, MethodSpec, OptimizeConfig, OptimizeError, TaskS
 use super::stats::MeanCi;
 
 /// Stream of the data shuffles and the mixture sampler.
-const DATA_STREAM: u64 = 7_000;
+const DATA_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_DATA;
 /// Stream of the tuning seed.
-const TUNING_STREAM: u64 = 7_001;
+const TUNING_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_TUNING;
 /// Evaluation seed `i` is `derive_seed(seed, EVAL_STREAM + i)`.
-const EVAL_STREAM: u64 = 7_100;
+const EVAL_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_EVAL;
 /// Streams of the robustness draws (input noise, weight noise).
-const NOISE_STREAM: u64 = 7_500;
+const NOISE_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_NOISE;
 /// A run whose full training loss exceeds this multiple of its initial loss is recorded as diverged (as is a
 /// non-finite loss). The initial cross-entropy is about ln C ≤ 7 for C ≤ 1000 classes; only a blow-up multiplies it
 /// by 100 (a tanh network at a huge step saturates at a finite loss of 10⁴ instead of overflowing).
