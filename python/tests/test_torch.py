@@ -62,6 +62,7 @@ def test_top_eigenvalues_match_the_explicit_hessian_within_their_residuals() -> 
     assert np.all(np.abs(r.eigenvalues - exact[:3]) <= r.residuals + HVP_ROUNDOFF_REL * np.abs(exact).max() * 10)
 
 
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
 def test_frozen_parameters_are_left_out_and_torchscript_is_refused() -> None:
     model, data, loss = small_problem()
     model[0].weight.requires_grad_(False)
