@@ -102,7 +102,7 @@ fn regression_data(name: &str, inputs: Vec<f32>, n: usize, dim: usize) -> Datase
     .unwrap()
 }
 
-/// Pooled KS bound at n = 60 (P ≈ 11k–15k): the native fast test (`tests/ntk.rs`) measures pooled KS 0.03–0.08 at
+/// Pooled KS bound at n = 60 (P ≈ 11k–15k): the native fast test (`experiments/tests/ntk.rs`) measures pooled KS 0.03–0.08 at
 /// n = 80 with four networks; the bias term adds O(1/n). 0.15 is about twice the measured value here (see the
 /// failure message), while a wrong normalisation (e.g. forgetting the factor 2 of the MSE Hessian) scales the whole spectrum by 2, far
 /// outside this bound.
@@ -135,7 +135,7 @@ fn torch_gauss_newton_follows_the_ntk_law_on_gaussian_inputs() {
 }
 
 /// KS bound on the whitened digits with per-sample norms set to √d0 (Fan–Wang's ‖x‖ ≈ 1): the native measurement
-/// (`measure_ntk_on_whitened_digits` in tests/ntk.rs, n = 30, 20 networks) gives 0.06–0.07 for these inputs against
+/// (`measure_ntk_on_whitened_digits` in experiments/tests/ntk.rs, n = 30, 20 networks) gives 0.06–0.07 for these inputs against
 /// 0.03–0.04 for Gaussian inputs of the same shape; without the norm step the KS is 0.13 and the mean eigenvalue
 /// 7% low. With 4 networks of n = 30 the pooled KS has a sampling floor ~0.1, hence 0.2.
 const DIGITS_KS_BOUND: f64 = 0.2;

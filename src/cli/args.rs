@@ -60,3 +60,12 @@ pub fn finite(name: &str, value: f64) -> Result<serde_json::Value, CliError> {
         )))
     }
 }
+
+/// A clap value parser for a library enum chosen by name (`--method dense|slq`): clap lists the names in `--help`
+/// and rejects others with exit code 2.
+pub fn named<T: landscape_experiments::Named + Send + Sync>()
+-> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(T::names())
+        .map(|s: String| T::from_name(&s).expect("clap accepted only listed names"))
+}

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::args::parse_list;
 use super::{CliError, CliResult};
-use crate::laws::build_law;
+
+use super::args::named;
 use crate::simulation::{self, Method, NetworkConfig, OperatorKind, SpikeModel};
 
 #[derive(Debug, Args)]
@@ -34,7 +35,7 @@ Output: {\"law\": \"...\", \"n\": N, \"seed\": S, \"ks\": ..., \"w1\": ..., \"la
         #[arg(long)]
         seed: u64,
         /// dense: all eigenvalues; slq: stochastic Lanczos quadrature (10 probes, 80 steps) and Lanczos extremes.
-        #[arg(long, value_enum, default_value_t = Method::Dense)]
+        #[arg(long, value_parser = named::<Method>(), default_value_t = Method::Dense)]
         method: Method,
     },
     /// Sample a spiked model and compare its top eigenvalue and eigenvector overlap with the BBP prediction.
@@ -45,7 +46,7 @@ Output: {\"outlier\": ..., \"overlap_sq\": ..., \"predicted\": {\"outlier\": ...
     )]
     Spiked {
         /// wishart (spiked covariance, p = n) or wigner.
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = named::<SpikeModel>())]
         model: SpikeModel,
         /// Matrix side (p for wishart).
         #[arg(long)]
@@ -88,7 +89,7 @@ loss is the mean over samples."
         #[arg(long)]
         seed: u64,
         /// hessian or ggn.
-        #[arg(long, value_enum, default_value_t = OperatorKind::Hessian)]
+        #[arg(long, value_parser = named::<OperatorKind>(), default_value_t = OperatorKind::Hessian)]
         operator: OperatorKind,
         /// `ntk`: instead, build the Fan–Wang network with these widths (NTK parameterisation, no bias, N(0,1)
         /// inputs, raw activation) and print the KS/W1 distance, edge errors and moments of its NTK JJᵀ against
@@ -155,7 +156,7 @@ pub fn run(args: SimulateArgs) -> CliResult {
             let expr = landscape_theory::expr::parse(&law)?;
             // Ask for the ensemble first: a law without one (tracy_widom) is a usage error about the ensemble.
             crate::compare::ensemble_for(&expr, n.max(2))?;
-            let law = build_law(&expr)?;
+            let law = expr.build()?;
             let result = simulation::esd(&expr, law.as_ref(), n, seed, method)?;
             Ok(serde_json::to_value(result).map_err(|e| CliError::Failure(e.to_string()))?)
         }
@@ -248,7 +249,7 @@ pub fn run(args: SimulateArgs) -> CliResult {
         } => {
             let expr = landscape_theory::expr::parse(&law)?;
             let sizes = sizes(&n)?;
-            let law = build_law(&expr)?;
+            let law = expr.build()?;
             let result = simulation::scaling(&expr, law.as_ref(), &sizes, seeds, seed)?;
             Ok(serde_json::to_value(result).map_err(|e| CliError::Failure(e.to_string()))?)
         }

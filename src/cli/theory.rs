@@ -5,7 +5,6 @@ use serde_json::json;
 
 use super::args::{finite, parse_list};
 use super::{CliError, CliResult};
-use crate::laws::build_law;
 
 #[derive(Debug, Args)]
 pub struct TheoryArgs {
@@ -129,7 +128,7 @@ pub fn run(args: TheoryArgs) -> CliResult {
 fn evaluate(law_text: &str, at: &str, what: &str) -> CliResult {
     let expr = landscape_theory::expr::parse(law_text)?;
     let xs = parse_list("--at", at)?;
-    let law = build_law(&expr)?;
+    let law = expr.build()?;
     let values = xs
         .iter()
         .map(|&x| {
@@ -146,7 +145,7 @@ fn evaluate(law_text: &str, at: &str, what: &str) -> CliResult {
 
 fn summary(law_text: &str) -> CliResult {
     let expr = landscape_theory::expr::parse(law_text)?;
-    let law = build_law(&expr)?;
+    let law = expr.build()?;
     let support: Vec<[f64; 2]> = law
         .support()
         .intervals

@@ -428,7 +428,8 @@ fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
             .map_err(|e| src.error(item.span(), "law", e.to_string()))?;
         crate::compare::ensemble_for(&expr, 1000)
             .map_err(|e| src.error(item.span(), "law", e.to_string()))?;
-        crate::laws::build_law(&expr).map_err(|e| src.error(item.span(), "law", e.to_string()))?;
+        expr.build()
+            .map_err(|e| src.error(item.span(), "law", e.to_string()))?;
         laws.push(expr);
     }
     let ns = int_list(src, &raw.n, "n", 2, MAX_DENSE_N as u64)?;
@@ -438,7 +439,7 @@ fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
         "method",
         "dense",
         "dense or slq",
-        |s| <Method as clap::ValueEnum>::from_str(s, false).ok(),
+        |s| s.parse::<Method>().ok(),
     )?;
     let mut grid = Vec::new();
     for expr in &laws {
@@ -474,7 +475,7 @@ fn spiked_grid(src: &Source<'_>, raw: &Spanned<RawSpiked>) -> Result<Grid, Sweep
         "model",
         "",
         "wishart or wigner",
-        |s| <SpikeModel as clap::ValueEnum>::from_str(s, false).ok(),
+        |s| s.parse::<SpikeModel>().ok(),
     )?;
     let ns = int_list(src, &raw.n, "n", 2, MAX_DENSE_N as u64)?;
     let spikes = real_list(src, &raw.spike, "spike")?;
@@ -589,7 +590,7 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
         "operator",
         "hessian",
         "hessian or ggn",
-        |s| <OperatorKind as clap::ValueEnum>::from_str(s, false).ok(),
+        |s| s.parse::<OperatorKind>().ok(),
     )?;
     let mut grid = Vec::new();
     for combo in product(&[

@@ -11,7 +11,7 @@ use crate::simulation::{self, NetworkConfig, SpikeModel};
 pub fn run_point(point: &Point) -> Result<Value, String> {
     let value = match &point.spec {
         PointSpec::Esd { expr, n, method } => {
-            let law = crate::laws::build_law(expr).map_err(|e| e.to_string())?;
+            let law = expr.build().map_err(|e| e.to_string())?;
             let result = simulation::esd(expr, law.as_ref(), *n, point.seed, *method)
                 .map_err(|e| e.to_string())?;
             serde_json::to_value(result).map_err(|e| e.to_string())?

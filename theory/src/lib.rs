@@ -8,6 +8,7 @@
 pub mod activation;
 pub mod airy;
 pub mod bounds;
+mod build;
 pub mod conformance;
 pub mod deep_jacobian;
 pub mod error;
@@ -29,8 +30,15 @@ pub mod tracy_widom;
 pub mod wishart_edge;
 
 pub use error::LawError;
+pub use expr::{LawExpr, parse};
+pub use free_product::FreeProduct;
+pub use free_sum::FreeSum;
 pub use fuss_catalan::FussCatalan;
 pub use law::{Atom, Complex64, Interval, SpectralLaw, Support};
 pub use marchenko_pastur::MarchenkoPastur;
+pub use neural_kernels::{ConjugateKernel, NeuralTangentKernel};
+pub use pennington_bahri::PenningtonBahri;
+pub use random_features::RandomFeatures;
 pub use semicircle::Semicircle;
 pub use spiked::{InformationPlusNoise, SpikePrediction, SpikedCovariance, SpikedWigner};
+pub use tracy_widom::TracyWidom;

@@ -34,7 +34,7 @@ pub use ntk_training::{
 pub const MAX_DENSE_N: usize = 20_000;
 
 /// How a spectrum is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// All eigenvalues by a dense symmetric eigensolver (faer).
@@ -134,7 +134,7 @@ pub fn esd(
 }
 
 /// Which spiked model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpikeModel {
     /// Spiked covariance: population covariance σ²I + (spike − σ²)uuᵀ, ratio p/n.
@@ -303,7 +303,7 @@ pub fn scaling(
 }
 
 /// Which curvature operator of a network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OperatorKind {
     /// The full Hessian of the loss.
@@ -520,3 +520,7 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
         })
     }
 }
+
+crate::named_enum!(Method { Dense => "dense", Slq => "slq" });
+crate::named_enum!(SpikeModel { Wishart => "wishart", Wigner => "wigner" });
+crate::named_enum!(OperatorKind { Hessian => "hessian", Ggn => "ggn" });

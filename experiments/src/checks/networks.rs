@@ -213,7 +213,7 @@ fn ntk_fan_wang(ctx: &Context) -> Result<Outcome, CheckError> {
     let comparison = crate::simulation::compare_ntk(&widths, "erf", n, ctx.seed).map_err(err)?;
     let values = crate::simulation::ntk_eigenvalues(&widths, "erf", n, ctx.seed).map_err(err)?;
     let expr = landscape_theory::expr::parse(&comparison.law).map_err(err)?;
-    let law = crate::laws::build_law(&expr).map_err(err)?;
+    let law = expr.build().map_err(err)?;
     let figure = super::figures::spectrum_vs_law(
         &format!("NTK of a depth-2 erf network, n = width = {n}"),
         &values,
@@ -286,7 +286,7 @@ fn ntk_width_scaling(ctx: &Context) -> Result<Outcome, CheckError> {
     }
     for row in &rows {
         let expr = landscape_theory::expr::parse(&row.law).map_err(err)?;
-        let law = crate::laws::build_law(&expr).map_err(err)?;
+        let law = expr.build().map_err(err)?;
         let width = row.points.last().map_or(0, |p| p.width);
         figures.push(super::figures::spectrum_vs_law(
             &format!(

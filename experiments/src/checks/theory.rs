@@ -11,7 +11,6 @@ use landscape_theory::pennington_bahri::{PenningtonBahri, critical_energy};
 use landscape_theory::tracy_widom::TracyWidom;
 
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
-use crate::laws::build_law;
 
 pub fn checks() -> Vec<Check> {
     vec![
@@ -58,7 +57,10 @@ fn conformance(
     let mut worst = 0.0_f64;
     let mut rows = Vec::new();
     for text in laws {
-        let law = build_law(&parse(text).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let law = parse(text)
+            .map_err(|e| e.to_string())?
+            .build()
+            .map_err(|e| e.to_string())?;
         let report = check_law(law.as_ref(), tol)?;
         let errors = [
             report.mass_error,
@@ -129,9 +131,10 @@ fn free_laws_conformance(_: &Context) -> Result<Outcome, CheckError> {
 }
 
 fn free_poisson_identity(_: &Context) -> Result<Outcome, CheckError> {
-    let law =
-        build_law(&parse("free_sum(mp(ratio=0.5), mp(ratio=0.5))").map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+    let law = parse("free_sum(mp(ratio=0.5), mp(ratio=0.5))")
+        .map_err(|e| e.to_string())?
+        .build()
+        .map_err(|e| e.to_string())?;
     let g = law.cauchy(Complex64::new(1.0, 0.5));
     let err = (g - Complex64::new(-0.4, -0.8)).norm();
     Ok(Outcome {

@@ -3,8 +3,6 @@
 //!
 //! This is the one place where `simulate` (which never sees theory) meets `theory` (which has no sampler).
 
-use std::sync::Arc;
-
 use landscape_simulate::SimulateError;
 use landscape_simulate::distance::{LawAtom, WeightedSpectrum, ks_distance, wasserstein1};
 use landscape_simulate::ensembles::{
@@ -155,9 +153,4 @@ pub fn ensemble_for(expr: &LawExpr, n: usize) -> Result<Box<dyn Ensemble>, Simul
             ));
         }
     })
-}
-
-/// A law as a shared object, for callers holding an expression.
-pub fn law_for(expr: &LawExpr) -> Result<Arc<dyn SpectralLaw>, landscape_theory::LawError> {
-    crate::laws::build_law(expr)
 }

@@ -10,8 +10,8 @@
 //! of the sweep, for the fixed seeds below a deterministic outcome). The finite-width bias of the moments is
 //! O(1/d), below the seed-to-seed spread at these sizes.
 
-use landscape::compare::eigenvalue_distances;
-use landscape::simulation::{ntk_eigenvalues, ntk_law_expr};
+use landscape_experiments::compare::eigenvalue_distances;
+use landscape_experiments::simulation::{ntk_eigenvalues, ntk_law_expr};
 use landscape_simulate::scaling::{ScalingPoint, fit_power_law};
 use landscape_theory::SpectralLaw;
 use landscape_theory::expr::{LawExpr, parse};
@@ -423,7 +423,7 @@ fn measure_ntk_ks_finite_size_study() {
 #[test]
 #[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
 fn measure_ntk_after_training() {
-    use landscape::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
+    use landscape_experiments::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
     let config = NtkTrainingConfig {
         depth: var("NTK_TRAIN_DEPTH", "2").parse().unwrap(),
@@ -501,7 +501,8 @@ fn pooled_ntk_on(
             .collect();
         let data = Dataset::new(x, n, dim, Targets::Real(vec![0.0; n], 1)).unwrap();
         let params = mlp.init(&mut landscape_simulate::rng::task_rng(seed, t));
-        pooled.extend(landscape::simulation::ntk_spectrum(&mlp, &params, &data).unwrap());
+        pooled
+            .extend(landscape_experiments::simulation::ntk_spectrum(&mlp, &params, &data).unwrap());
     }
     pooled
 }
@@ -612,7 +613,7 @@ const GN_KS_BOUND: f64 = 0.2;
 
 #[test]
 fn gauss_newton_vs_ntk_reproduces_the_ntk_comparison_and_handles_losses_and_parameterisations() {
-    use landscape::simulation::{compare_ntk, gauss_newton_vs_ntk};
+    use landscape_experiments::simulation::{compare_ntk, gauss_newton_vs_ntk};
     use landscape_simulate::network::{
         Activation, InputScale, Loss, Mlp, MlpConfig, Parameterization, data,
     };
@@ -686,7 +687,7 @@ fn gauss_newton_vs_ntk_reproduces_the_ntk_comparison_and_handles_losses_and_para
 
 #[test]
 fn ntk_after_training_rejects_unstable_steps_and_too_few_widths() {
-    use landscape::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
+    use landscape_experiments::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
     let base = NtkTrainingConfig {
         depth: 1,
         samples: SampleCount::Fixed(10),

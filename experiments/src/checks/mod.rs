@@ -2,12 +2,12 @@
 //!
 //! A [`Check`] is a claim (one sentence from the literature or from our own derivation), a function that computes
 //! a prediction and a measurement, and a tolerance with its reason. Running it yields an [`Outcome`] whose verdict
-//! follows from the [`Comparison`]. The integration tests in `tests/checks.rs` run every check at
+//! follows from the [`Comparison`]. The integration tests in `experiments/tests/checks.rs` run every check at
 //! [`Scale::Quick`]; the report runs the same checks and draws their figures, so a figure and a test cannot
 //! disagree.
 
 mod common;
-pub(crate) mod figures;
+pub mod figures;
 mod networks;
 mod optimizers;
 mod simulation;

@@ -15,7 +15,7 @@ use super::common::err;
 use super::figures;
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
 use crate::compare::{eigenvalue_distances, ensemble_for};
-use crate::laws::build_law;
+
 use crate::simulation::{self, NetworkConfig, OperatorKind, SpikeModel};
 
 pub fn checks() -> Vec<Check> {
@@ -151,7 +151,7 @@ const KS_LOG_CONSTANT: f64 = 1.5;
 fn esd_check(ctx: &Context, law_text: &str, title: &str) -> Result<Outcome, CheckError> {
     let n = ctx.scale.pick(400, 1500);
     let expr = parse(law_text).map_err(err)?;
-    let law = build_law(&expr).map_err(err)?;
+    let law = expr.build().map_err(err)?;
     let ensemble = ensemble_for(&expr, n).map_err(err)?;
     let matrix = ensemble.sample(&mut task_rng(ctx.seed, 1));
     let values = eigenvalues(&matrix).map_err(err)?;
@@ -221,7 +221,7 @@ fn semicircle_scaling(ctx: &Context) -> Result<Outcome, CheckError> {
         .pick(vec![100, 200, 400, 800], vec![250, 500, 1000, 2000]);
     let seeds = ctx.scale.pick(4, 8);
     let expr = parse("semicircle(variance=1)").map_err(err)?;
-    let law = build_law(&expr).map_err(err)?;
+    let law = expr.build().map_err(err)?;
     let result = simulation::scaling(&expr, law.as_ref(), &sizes, seeds, ctx.seed).map_err(err)?;
     let n: Vec<f64> = result.rows.iter().map(|r| r.n as f64).collect();
     let ks: Vec<f64> = result.rows.iter().map(|r| r.ks_mean).collect();

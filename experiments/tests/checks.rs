@@ -3,10 +3,10 @@
 //! One test per check, named after it, so a failure names the claim. A tidy test keeps this list and the
 //! registry in step.
 
-use landscape::checks::{Context, Scale, assert_passes, registry};
+use landscape_experiments::checks::{Context, Scale, assert_passes, registry};
 
 /// The seed the report uses by default; tests use the same so a figure and a test cannot disagree.
-const SEED: u64 = landscape::checks::DEFAULT_SEED;
+const SEED: u64 = landscape_experiments::checks::DEFAULT_SEED;
 
 macro_rules! check_tests {
     ($($name:ident => $id:literal,)*) => {
@@ -68,7 +68,7 @@ fn every_registered_check_has_a_test() {
         .collect();
     assert!(
         missing.is_empty(),
-        "checks without a test in tests/checks.rs: {missing:?}"
+        "checks without a test in experiments/tests/checks.rs: {missing:?}"
     );
     let unknown: Vec<&&str> = TESTED
         .iter()
