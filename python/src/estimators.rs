@@ -1,12 +1,12 @@
 //! Matrix-free estimators (`simulate`'s Lanczos, SLQ, Hutchinson, Hutch++) and the distances of a spectrum from a
 //! law. The pure-Python layer (`landscape/__init__.py`) builds the [`Operator`] and the result dataclasses.
 
-use landscape_simulate::distance::{LawAtom, WeightedSpectrum, ks_distance, wasserstein1};
+use landscape_experiments::compare::distances;
+use landscape_simulate::distance::WeightedSpectrum;
 use landscape_simulate::lanczos::{LanczosConfig, Which, lanczos as simulate_lanczos};
 use landscape_simulate::rng;
 use landscape_simulate::slq::{SlqConfig, SpectralQuadrature, slq as simulate_slq};
 use landscape_simulate::trace::{ProbeKind, hutch_plus_plus, hutchinson as simulate_hutchinson};
-use landscape_theory::law::hull;
 use numpy::ndarray::Array2;
 use numpy::{AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLikeDyn};
 use pyo3::prelude::*;
@@ -278,7 +278,8 @@ fn hutchinson(
 }
 
 /// Kolmogorov–Smirnov `sup_x |F_emp(x) − F(x)|` and Wasserstein-1 `∫ |F_emp(x) − F(x)| dx` distances of the
-/// (weighted) spectrum from `law`, as the CLI's `simulate` commands compute them (`src/compare.rs`); see
+/// (weighted) spectrum from `law`, as the CLI's `simulate` commands compute them
+/// (`experiments/src/compare.rs`); see
 /// `landscape.distance`. Returns `(ks, w1)`.
 #[pyfunction]
 #[pyo3(signature = (eigenvalues, law, weights = None))]
@@ -299,19 +300,7 @@ fn distance<'py>(
     }
     .map_err(simulate_error)?;
     let law = law.inner();
-    let atoms: Vec<LawAtom> = law
-        .atoms()
-        .iter()
-        .map(|a| LawAtom {
-            location: a.location,
-            mass: a.mass,
-        })
-        .collect();
-    py.detach(|| {
-        let cdf = |x: f64| law.cdf(x);
-        let ks = ks_distance(&spectrum, &cdf, &atoms)?;
-        let w1 = wasserstein1(&spectrum, &cdf, &atoms, hull(law))?;
-        Ok((ks, w1))
-    })
-    .map_err(simulate_error)
+    py.detach(|| distances(&spectrum, law))
+        .map(|d| (d.ks, d.w1))
+        .map_err(simulate_error)
 }

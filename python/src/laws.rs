@@ -2,16 +2,16 @@
 
 use std::sync::Arc;
 
+use landscape_experiments::compare::ensemble_for;
+use landscape_experiments::simulation::MAX_DENSE_N;
+use landscape_simulate::dense::eigenvalues;
+use landscape_simulate::rng::seeded;
 use landscape_theory::expr::LawExpr;
-use landscape_theory::free_product::FreeProduct;
-use landscape_theory::free_sum::FreeSum;
-use landscape_theory::neural_kernels::{ConjugateKernel, NeuralTangentKernel};
 use landscape_theory::pennington_bahri::{PenningtonBahri, critical_energy as pb_critical_energy};
-use landscape_theory::random_features::RandomFeatures;
 use landscape_theory::tracy_widom::TracyWidom as TracyWidomLaw;
 use landscape_theory::{
-    Complex64, FussCatalan, InformationPlusNoise, LawError, MarchenkoPastur, Semicircle,
-    SpectralLaw, SpikePrediction as Prediction, SpikedCovariance, SpikedWigner,
+    Complex64, InformationPlusNoise, LawError, SpectralLaw, SpikePrediction as Prediction,
+    SpikedCovariance, SpikedWigner,
 };
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::{AllowTypeChange, IntoPyArray, PyArray1, PyArrayLikeDyn};
@@ -19,7 +19,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyComplex, PyFloat};
 
-use crate::errors::{expr_error, invalid, law_error};
+use crate::errors::{expr_error, invalid, law_error, simulate_error};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Law>()?;
@@ -33,35 +33,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pennington_bahri_index, m)?)?;
     m.add_function(wrap_pyfunction!(critical_energy, m)?)?;
     Ok(())
-}
-
-/// Builds the law an expression names, validating every parameter (the body of the CLI's `src/laws.rs`).
-fn build_law(expr: &LawExpr) -> Result<Arc<dyn SpectralLaw>, LawError> {
-    Ok(match expr {
-        LawExpr::MarchenkoPastur { ratio, variance } => {
-            Arc::new(MarchenkoPastur::new(*ratio, *variance)?)
-        }
-        LawExpr::Semicircle { variance } => Arc::new(Semicircle::new(*variance)?),
-        LawExpr::FussCatalan { depth } => Arc::new(FussCatalan::new(*depth)?),
-        LawExpr::FreeSum(a, b) => Arc::new(FreeSum::new(build_law(a)?, build_law(b)?)?),
-        LawExpr::FreeProduct(a, b) => Arc::new(FreeProduct::new(build_law(a)?, build_law(b)?)?),
-        LawExpr::PenningtonBahri { phi, energy } => Arc::new(PenningtonBahri::new(*phi, *energy)?),
-        LawExpr::RandomFeatures {
-            phi,
-            psi,
-            eta,
-            zeta,
-        } => Arc::new(RandomFeatures::new(*phi, *psi, *eta, *zeta)?),
-        LawExpr::TracyWidom { beta } => Arc::new(TracyWidomLaw::new(*beta)?),
-        LawExpr::Ck(spec) => Arc::new(ConjugateKernel::new(spec.clone())?),
-        LawExpr::Ntk(spec) => Arc::new(NeuralTangentKernel::new(spec.clone())?),
-        other => {
-            return Err(LawError::Unsupported {
-                law: "law",
-                reason: format!("`{other}` has no implementation"),
-            });
-        }
-    })
 }
 
 /// The values of a real array-like argument in C order, with its shape (empty for a scalar).
@@ -144,15 +115,10 @@ impl Law {
         self.law.as_ref()
     }
 
-    /// The parsed expression, for the matching ensemble.
-    pub fn expr(&self) -> &LawExpr {
-        &self.expr
-    }
-
     /// Parses and builds a law.
     pub fn from_text(text: &str) -> PyResult<Self> {
         let expr = landscape_theory::expr::parse(text).map_err(expr_error)?;
-        let law = build_law(&expr).map_err(law_error)?;
+        let law = expr.build().map_err(law_error)?;
         Ok(Self { law, expr })
     }
 }
@@ -248,6 +214,32 @@ impl Law {
             )));
         }
         Ok(PyArray1::from_vec(py, out))
+    }
+
+    /// Eigenvalues (ascending) of one `n × n` matrix drawn from the seeded ensemble whose limiting spectral law
+    /// this is, as `landscape simulate esd` samples it (`experiments/src/compare.rs`): `mp` → Wishart `XXᵀ/m`
+    /// with `m = round(n/ratio)`; `semicircle` → GOE; `free_sum(A, B)` → `A + O B Oᵀ` and `free_product(A, B)` →
+    /// `A^{1/2} O B Oᵀ A^{1/2}` with `O` Haar; `fuss_catalan` → `JJᵀ` for a product of Gaussian matrices;
+    /// `pennington_bahri` → Wishart plus GOE; `random_features` → the Gram matrix of a Hermite activation.
+    /// The generator is ChaCha8 seeded with `seed`: the same seed gives the same bits on every machine.
+    /// Cost O(n³) for the dense eigensolver, `2 ≤ n ≤ 20000`.
+    #[pyo3(signature = (n, seed = 0))]
+    fn sample_eigenvalues<'py>(
+        &self,
+        py: Python<'py>,
+        n: i64,
+        seed: i64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let n = usize::try_from(n)
+            .ok()
+            .filter(|n| (2..=MAX_DENSE_N).contains(n))
+            .ok_or_else(|| invalid("n", n, &format!("an integer in 2..={MAX_DENSE_N}")))?;
+        let seed = u64::try_from(seed).map_err(|_| invalid("seed", seed, "an integer >= 0"))?;
+        let ensemble = ensemble_for(&self.expr, n).map_err(simulate_error)?;
+        let values = py
+            .detach(|| eigenvalues(&ensemble.sample(&mut seeded(seed))))
+            .map_err(simulate_error)?;
+        Ok(PyArray1::from_vec(py, values))
     }
 
     /// The law's expression, as the CLI writes it; parsing it back gives the same law.

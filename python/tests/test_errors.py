@@ -118,3 +118,13 @@ def test_keyboard_interrupt_in_matvec_propagates() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         landscape.lanczos(matvec, 4)
+
+
+def test_sampling_errors_name_the_argument() -> None:
+    law = landscape.law("mp(ratio=0.5)")
+    with pytest.raises(ValueError, match=r"^invalid n = 1: expected an integer in 2..=20000"):
+        law.sample_eigenvalues(1)
+    with pytest.raises(ValueError, match=r"^invalid seed = -2"):
+        law.sample_eigenvalues(10, seed=-2)
+    with pytest.raises(ValueError, match=r"a law with a matrix ensemble"):
+        landscape.law("tracy_widom(beta=1)").sample_eigenvalues(10)

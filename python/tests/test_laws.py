@@ -209,3 +209,31 @@ def test_vectorised_calls_release_the_interpreter() -> None:
     # that would be after `done` is set and the loop would not run; released, the loop spins for the whole
     # evaluation (~0.1 s, 10⁵–10⁶ iterations).
     assert ticks > 1_000, f"main thread advanced only {ticks} times while the law was evaluated"
+
+
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("mp(ratio=0.5)", 200),
+        ("free_sum(mp(ratio=0.5), semicircle(variance=0.5))", 150),
+        ("pennington_bahri(phi=0.5, energy=0.1)", 120),
+    ],
+)
+def test_sampled_eigenvalues_and_their_distances_equal_the_cli_esd(cli, text: str, n: int) -> None:
+    code, out, err = cli("simulate", "esd", "--law", text, "--n", str(n), "--seed", "3")
+    assert code == 0, err
+    law = landscape.law(text)
+    eigenvalues = law.sample_eigenvalues(n, seed=3)
+    assert eigenvalues.shape == (n,) and np.all(np.diff(eigenvalues) >= 0)
+    assert eigenvalues[::-1][:5].tolist() == out["largest"]
+    assert eigenvalues[:5].tolist() == out["smallest"]
+    d = landscape.distance(eigenvalues, law)
+    assert (d.ks, d.w1) == (out["ks"], out["w1"])
+
+
+def test_sampling_is_seeded() -> None:
+    law = landscape.law("semicircle(variance=1)")
+    first = law.sample_eigenvalues(100, seed=5)
+    assert first.tobytes() == law.sample_eigenvalues(100, seed=5).tobytes()
+    assert first.tobytes() != law.sample_eigenvalues(100, seed=6).tobytes()
+    assert first.tobytes() == law.sample_eigenvalues(100, 5).tobytes()
