@@ -43,9 +43,9 @@ pub const CURVATURE_STREAM: u64 = landscape_simulate::rng::stream::CURVATURE;
 /// How the step is set from the curvature.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StepRule {
-    /// `η_t = c / λ_max`, λ_max by `lanczos_steps` warm-started Lanczos steps.
+    /// `η_t = c / λ_max`, λ_max by warm-started Lanczos with at most `lanczos_steps` products.
     InverseSharpness {
-        /// Lanczos steps per measurement (warm-started: 10–20 suffice along a trajectory).
+        /// Cap on Lanczos products per measurement (warm-started: runs converge in 10–20 along a trajectory).
         lanczos_steps: usize,
     },
     /// `η_t = c / tr A` by Hutchinson with `probes` Rademacher probes.

@@ -49,7 +49,7 @@ pub struct GeometryConfig {
     pub operator: CurvatureKind,
     /// Top eigenvalues for the outlier split and the overlap (take at least `2C` for `C` classes).
     pub top_k: usize,
-    /// Lanczos steps for the extreme eigenvalues (capped at `P`).
+    /// Cap on the Lanczos products of each extreme-eigenvalue run (runs stop when the pairs have converged).
     pub lanczos_steps: usize,
     /// Hutch++ budget of products for the trace (at least 6).
     pub trace_matvecs: usize,
@@ -358,7 +358,7 @@ pub fn stability_threshold(optimizer: &crate::train::Optimizer, learning_rate: f
     }
 }
 
-/// `λ_max(P^{−1/2} A P^{−1/2})` by `steps` Lanczos steps, warm-started at `start` if given; returns the value,
+/// `λ_max(P^{−1/2} A P^{−1/2})` by Lanczos with at most `steps` products, warm-started at `start` if given; returns the value,
 /// its residual and the unit eigenvector (for the next warm start).
 ///
 /// # Errors

@@ -289,6 +289,7 @@ fn every_experiment<M: CurvatureModel>(make: &dyn Fn(usize) -> M, data: &M::Data
             top_k: 4,
             bottom_k: 2,
             lanczos_steps: 40,
+            lanczos_tol: landscape_empirical::experiments::eigenpairs::DEFAULT_EIGENPAIR_TOL,
             probes: 3,
             slq_steps: 15,
             trace_matvecs: 12,

@@ -78,10 +78,9 @@ fn torch_gn_spectrum(data: &Dataset, hidden: &[usize], seed: u64) -> Vec<f64> {
     let result = lanczos(
         &op,
         &LanczosConfig {
-            steps: n + 40,
             k: n,
             which: Which::Top,
-            tol: 1e-8,
+            ..LanczosConfig::default()
         },
         &mut task_rng(seed, 2),
     )

@@ -108,10 +108,9 @@ pub fn esd(
             let dist = distances(&WeightedSpectrum::new(&points, &weights)?, law)?;
             let k_both = k.min(n / 2).max(1);
             let config = LanczosConfig {
-                steps: 150.min(n),
                 k: k_both,
                 which: Which::Both,
-                tol: 1e-8,
+                ..LanczosConfig::default()
             };
             let result = lanczos(&op, &config, &mut task_rng(seed, stream::LANCZOS_START))?;
             let values = result.values();
@@ -358,10 +357,41 @@ pub struct NetworkResult {
     pub n_zero: Option<usize>,
     /// Exact trace (sum of eigenvalues) when exact.
     pub trace_exact: Option<f64>,
+    /// How the Lanczos top eigenpairs were obtained (Lanczos path only).
+    pub lanczos: Option<LanczosSummary>,
     /// Hutch++ trace estimate with 60 products, and its standard error.
     pub trace: TraceSummary,
     /// SLQ spectral measure (10 Rademacher probes, 80 steps): nodes and weights, pooled over probes.
     pub density: DensitySummary,
+}
+
+/// The cost and convergence of one thick-restart Lanczos run.
+#[derive(Debug, Clone, Serialize)]
+pub struct LanczosSummary {
+    /// Products with the operator, explicit residuals included.
+    pub n_matvecs: usize,
+    /// Thick restarts of the basis.
+    pub restarts: usize,
+    /// Whether each returned pair met the tolerance, in the order of the values.
+    pub converged: Vec<bool>,
+    /// Why the run stopped: `converged`, `max_matvecs` or `invariant`.
+    pub stopped: String,
+}
+
+impl LanczosSummary {
+    /// The summary of `result`, with `converged` reversed when the values are reported descending.
+    pub fn of(result: &landscape_simulate::lanczos::LanczosResult, descending: bool) -> Self {
+        let mut converged: Vec<bool> = result.pairs.iter().map(|p| p.converged).collect();
+        if descending {
+            converged.reverse();
+        }
+        Self {
+            n_matvecs: result.n_matvecs,
+            restarts: result.n_restarts,
+            converged,
+            stopped: result.stopped.to_string(),
+        }
+    }
 }
 
 /// A trace estimate.
@@ -489,22 +519,23 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
             n_negative: Some(values.iter().filter(|&&v| v < -zero_tol).count()),
             n_zero: Some(values.iter().filter(|&&v| v.abs() <= zero_tol).count()),
             trace_exact: Some(values.iter().sum()),
+            lanczos: None,
             trace,
             density,
         })
     } else {
         let k = 10.min(p);
         let lanczos_config = LanczosConfig {
-            steps: 120.min(p),
             k,
             which: Which::Top,
-            tol: 1e-8,
+            ..LanczosConfig::default()
         };
         let result = lanczos(
             op.as_ref(),
             &lanczos_config,
             &mut task_rng(config.seed, stream::LANCZOS_START),
         )?;
+        let summary = LanczosSummary::of(&result, true);
         let mut pairs = result.pairs;
         pairs.reverse();
         Ok(NetworkResult {
@@ -518,6 +549,7 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
             n_negative: None,
             n_zero: None,
             trace_exact: None,
+            lanczos: Some(summary),
             trace,
             density,
         })

@@ -1,4 +1,5 @@
-//! Benchmarks of the spectral estimators, mirroring `simulate/src/{dense,lanczos,slq}.rs`.
+//! Benchmarks of the spectral estimators, mirroring `simulate/src/{dense,lanczos,slq}.rs` (`lanczos/` holds
+//! the unrestarted process and the thick-restart solver).
 //!
 //! Inputs are seeded GOE matrices (semicircle on [−2, 2]). The `lanczos_vs_matvec` group checks the cost
 //! target "one Lanczos step ≤ 1.2 × one matvec for a dense operator at n ≥ 10⁴": compare the per-step time of
@@ -11,7 +12,9 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use faer::Mat;
 use landscape_simulate::SymmetricOperator;
 use landscape_simulate::dense::{self, DenseSymmetric};
-use landscape_simulate::lanczos::{OnBreakdown, lanczos_decomposition};
+use landscape_simulate::lanczos::{
+    LanczosConfig, OnBreakdown, Which, lanczos, lanczos_decomposition,
+};
 use landscape_simulate::rng;
 use landscape_simulate::slq::{SlqConfig, slq};
 use rand_distr::{Distribution, StandardNormal};
@@ -92,10 +95,33 @@ fn stochastic_lanczos_quadrature(c: &mut Criterion) {
     group.finish();
 }
 
+/// Thick-restart Lanczos to convergence (top 5 and both ends, relative residual 1e-10, the default basis): the
+/// time to a converged answer, which includes the restarts' basis rotations and the projected eigensolves.
+fn thick_restart_lanczos(c: &mut Criterion) {
+    let mut group = c.benchmark_group("thick_restart_lanczos");
+    group.sample_size(10);
+    for n in [1000, 4000] {
+        let op = DenseSymmetric::new(goe(n, 4)).unwrap();
+        for (name, which) in [("top5", Which::Top), ("both5", Which::Both)] {
+            let config = LanczosConfig {
+                k: 5,
+                which,
+                tol: 1e-10,
+                ..LanczosConfig::default()
+            };
+            group.bench_with_input(BenchmarkId::new(name, n), &op, |b, op| {
+                b.iter(|| lanczos(op, &config, &mut rng::seeded(5)).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     dense_eigenvalues,
     lanczos_vs_matvec,
+    thick_restart_lanczos,
     stochastic_lanczos_quadrature
 );
 criterion_main!(benches);

@@ -23,7 +23,7 @@ use landscape_empirical::experiments::connect::{ConnectConfig, PathProfile, conn
 use landscape_empirical::experiments::overlap::{OverlapConfig, overlap};
 use landscape_empirical::experiments::sharpness::{SharpnessConfig, sharpness};
 use landscape_empirical::experiments::slice::{SliceConfig, slice_1d, slice_2d};
-use landscape_empirical::experiments::spectrum::{SpectrumConfig, curvature_spectrum};
+use landscape_empirical::experiments::spectrum::{EigenValues, SpectrumConfig, curvature_spectrum};
 use landscape_empirical::model::{CurvatureKind, CurvatureModel, SampleSet};
 use landscape_empirical::native::NativeMlp;
 use landscape_empirical::train::{CheckpointConfig, Optimizer, TrainConfig, TrainOutcome, train};
@@ -216,9 +216,15 @@ Output: {\"n_params\", \"operator\", \"mode\", \"top_eigenvalues\", \"residuals\
         /// Bottom eigenvalues (0: none).
         #[arg(long, default_value_t = 0)]
         bottom_k: usize,
-        /// Lanczos steps for the extreme eigenvalues.
-        #[arg(long, default_value_t = 100)]
+        /// Cap on the Lanczos products of each extreme-eigenvalue run. A cap, not a schedule: a run stops when its
+        /// pairs have converged to --tol; the JSON's `lanczos` says how many products it took and whether it
+        /// converged.
+        #[arg(long, default_value_t = 1000)]
         lanczos_steps: usize,
+        /// Relative residual tolerance of the extreme eigenpairs: ‖Av − θv‖ ≤ tol·‖A‖ (‖A‖ estimated by the
+        /// largest |θ|); it bounds the eigenvalue error relative to ‖A‖.
+        #[arg(long, default_value_t = landscape_empirical::experiments::eigenpairs::DEFAULT_EIGENPAIR_TOL)]
+        tol: f64,
         /// SLQ probes.
         #[arg(long, default_value_t = 10)]
         probes: usize,
@@ -264,8 +270,9 @@ Output: {\"threshold\", \"points\": [{\"step\", \"loss\", \"lambda_max\", \"resi
         /// Measure every K steps.
         #[arg(long, default_value_t = 10)]
         every: usize,
-        /// Lanczos steps per measurement (warm-started).
-        #[arg(long, default_value_t = 30)]
+        /// Cap on Lanczos products per measurement (warm-started; a run stops when λ_max has converged, and each
+        /// point reports `n_matvecs` and `converged`).
+        #[arg(long, default_value_t = 200)]
         lanczos_steps: usize,
         /// hessian or ggn.
         #[arg(long, value_enum, default_value_t = OperatorName::Hessian)]
@@ -287,8 +294,9 @@ Output: {\"threshold\", \"points\": [{\"step\", \"loss\", \"lambda_max\", \"resi
         /// Subspace dimension (default: the number of classes).
         #[arg(long)]
         k: Option<usize>,
-        /// Lanczos steps per measurement.
-        #[arg(long, default_value_t = 60)]
+        /// Cap on Lanczos products per measurement (a run stops when the top-k pairs have converged; each point
+        /// reports `n_matvecs` and `n_converged`).
+        #[arg(long, default_value_t = 500)]
         lanczos_steps: usize,
         /// hessian or ggn.
         #[arg(long, value_enum, default_value_t = OperatorName::Hessian)]
@@ -946,6 +954,16 @@ fn header<M: CurvatureModel>(
     })
 }
 
+/// How one Lanczos run ended: products, restarts, per-pair convergence and the reason it stopped.
+fn lanczos_json(values: &EigenValues) -> Value {
+    json!({
+        "n_matvecs": values.n_matvecs,
+        "restarts": values.restarts,
+        "converged": values.converged,
+        "stopped": values.stopped.map(|s| s.to_string()),
+    })
+}
+
 fn merge(mut base: Value, extra: Value) -> Value {
     if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
         b.extend(e);
@@ -993,12 +1011,18 @@ fn execute<M: CurvatureModel>(
             top_k,
             bottom_k,
             lanczos_steps,
+            tol,
             probes,
             steps,
             trace_matvecs,
             compare,
             params,
         } => {
+            if !(tol.is_finite() && tol > 0.0) {
+                return Err(CliError::usage(format!(
+                    "invalid --tol {tol}: expected a positive finite relative tolerance (e.g. 1e-8)"
+                )));
+            }
             let ntk = match (compare, &run.ntk) {
                 (Some(CompareWith::Ntk), Err(why)) => return Err(CliError::usage(why.clone())),
                 (Some(CompareWith::Ntk), Ok(hook)) => Some(hook),
@@ -1015,6 +1039,7 @@ fn execute<M: CurvatureModel>(
                 top_k,
                 bottom_k,
                 lanczos_steps,
+                lanczos_tol: tol,
                 probes,
                 slq_steps: steps,
                 trace_matvecs,
@@ -1031,7 +1056,7 @@ fn execute<M: CurvatureModel>(
                 data,
                 json!({
                     "operator": report.operator.name(), "top_k": top_k, "bottom_k": bottom_k,
-                    "lanczos_steps": lanczos_steps, "probes": probes, "steps": steps,
+                    "lanczos_steps": lanczos_steps, "tol": tol, "probes": probes, "steps": steps,
                     "trace_matvecs": trace_matvecs,
                     "compare": compare.map(|c| match c { CompareWith::Operator => "operator", CompareWith::Ntk => "ntk" }),
                     "params": params.as_ref().map(|p| p.display().to_string()), "params_step": from_step,
@@ -1046,6 +1071,10 @@ fn execute<M: CurvatureModel>(
                     "residuals": report.top.residuals,
                     "bottom_eigenvalues": report.bottom.values,
                     "bottom_residuals": report.bottom.residuals,
+                    "lanczos": {
+                        "top": lanczos_json(&report.top),
+                        "bottom": (config.bottom_k > 0).then(|| lanczos_json(&report.bottom)),
+                    },
                     "trace": {"estimate": report.trace.estimate, "stderr": report.trace.stderr},
                     "density": {"nodes": report.density_nodes, "weights": report.density_weights},
                     "outliers": report.outliers.map(|o| json!({
@@ -1142,6 +1171,7 @@ fn execute<M: CurvatureModel>(
                     "points": result.points.iter().map(|p| json!({
                         "step": p.step, "loss": p.loss, "lambda_max": p.lambda_max,
                         "residual": p.residual, "ratio": p.ratio,
+                        "converged": p.converged, "n_matvecs": p.n_matvecs,
                     })).collect::<Vec<_>>(),
                 }),
             ))
@@ -1182,6 +1212,7 @@ fn execute<M: CurvatureModel>(
                     "points": result.points.iter().map(|p| json!({
                         "step": p.step, "loss": p.loss, "overlap": p.overlap,
                         "top_eigenvalues": p.top_eigenvalues, "max_residual": p.max_residual,
+                        "n_converged": p.n_converged, "n_matvecs": p.n_matvecs,
                     })).collect::<Vec<_>>(),
                 }),
             ))

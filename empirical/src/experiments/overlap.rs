@@ -28,7 +28,7 @@ pub struct OverlapConfig {
     pub every: usize,
     /// The subspace dimension; `None` = the model's number of outputs (classes).
     pub k: Option<usize>,
-    /// Lanczos steps per measurement (at least `k`).
+    /// Cap on Lanczos products per measurement (at least `k`; runs stop when the pairs have converged).
     pub lanczos_steps: usize,
     /// Hessian or Gauss–Newton.
     pub operator: CurvatureKind,
@@ -47,6 +47,10 @@ pub struct OverlapPoint {
     pub top_eigenvalues: Vec<f64>,
     /// The largest residual among the `k` pairs.
     pub max_residual: f64,
+    /// How many of the `k` pairs met the tolerance before the cap of products.
+    pub n_converged: usize,
+    /// Lanczos products of the measurement, residuals included.
+    pub n_matvecs: usize,
 }
 
 /// The result of [`overlap`].
@@ -113,6 +117,8 @@ pub fn overlap<M: CurvatureModel>(
             loss,
             overlap: subspace_fraction(&top.vectors, &gradient),
             max_residual: top.residuals.iter().copied().fold(0.0, f64::max),
+            n_converged: top.converged.iter().filter(|c| **c).count(),
+            n_matvecs: top.n_matvecs,
             top_eigenvalues: top.values,
         });
         Ok(())

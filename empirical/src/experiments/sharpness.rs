@@ -21,7 +21,7 @@ pub struct SharpnessConfig {
     pub train: TrainConfig,
     /// Measure `λ_max` every this many steps (and at the last step).
     pub every: usize,
-    /// Lanczos steps per measurement (warm-started, so 20–30 usually converge).
+    /// Cap on Lanczos products per measurement (warm-started, runs usually converge in 10–30).
     pub lanczos_steps: usize,
     /// Hessian (the quantity of the edge of stability) or Gauss–Newton.
     pub operator: CurvatureKind,
@@ -38,6 +38,10 @@ pub struct SharpnessPoint {
     pub lambda_max: f64,
     /// Its residual `‖A v − λ v‖`.
     pub residual: f64,
+    /// Whether the residual met the tolerance before the cap of products.
+    pub converged: bool,
+    /// Lanczos products of the measurement, the residual's included.
+    pub n_matvecs: usize,
     /// `λ_max / threshold`, when the optimizer has a threshold.
     pub ratio: Option<f64>,
 }
@@ -106,6 +110,8 @@ pub fn sharpness<M: CurvatureModel>(
             loss: record.loss,
             lambda_max,
             residual: top.residuals[0],
+            converged: top.converged[0],
+            n_matvecs: top.n_matvecs,
             ratio: threshold.map(|t| lambda_max / t),
         });
         warm = top.vectors.into_iter().next();

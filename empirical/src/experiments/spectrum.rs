@@ -15,8 +15,9 @@ use landscape_simulate::slq::{SlqConfig, slq};
 use landscape_simulate::trace::{ProbeKind, hutch_plus_plus};
 
 use crate::error::EmpiricalError;
-use crate::experiments::eigenpairs::{End, extreme_eigenpairs};
+use crate::experiments::eigenpairs::{Eigenpairs, End, extreme_eigenpairs_to};
 use crate::model::{CurvatureKind, CurvatureModel, Mode, from_simulate};
+use landscape_simulate::lanczos::Stopped;
 
 /// Settings of [`curvature_spectrum`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,8 +28,11 @@ pub struct SpectrumConfig {
     pub top_k: usize,
     /// Bottom eigenvalues wanted (0 skips them).
     pub bottom_k: usize,
-    /// Lanczos steps for the extreme eigenvalues.
+    /// Cap on the Lanczos products of each extreme-eigenvalue run (a cap, not a schedule: runs stop when the
+    /// pairs have converged to `lanczos_tol`).
     pub lanczos_steps: usize,
+    /// Relative residual tolerance of the extreme eigenpairs (`‖A v − θ v‖ ≤ tol · ‖A‖`).
+    pub lanczos_tol: f64,
     /// SLQ probes.
     pub probes: usize,
     /// SLQ Lanczos steps per probe.
@@ -41,13 +45,46 @@ pub struct SpectrumConfig {
     pub compare: bool,
 }
 
-/// Eigenvalues with their residuals.
+/// Eigenvalues with their residuals and how the Lanczos run that found them ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EigenValues {
     /// Descending for the top, ascending for the bottom.
     pub values: Vec<f64>,
     /// `‖A v − λ v‖₂` per value.
     pub residuals: Vec<f64>,
+    /// Whether each value met the tolerance.
+    pub converged: Vec<bool>,
+    /// Products of the run, residuals included.
+    pub n_matvecs: usize,
+    /// Thick restarts of the run.
+    pub restarts: usize,
+    /// Why the run stopped (`None` when nothing was computed).
+    pub stopped: Option<Stopped>,
+}
+
+impl EigenValues {
+    /// No eigenvalues (bottom_k = 0).
+    pub fn none() -> Self {
+        Self {
+            values: Vec::new(),
+            residuals: Vec::new(),
+            converged: Vec::new(),
+            n_matvecs: 0,
+            restarts: 0,
+            stopped: None,
+        }
+    }
+
+    fn from_pairs(pairs: Eigenpairs) -> Self {
+        Self {
+            values: pairs.values,
+            residuals: pairs.residuals,
+            converged: pairs.converged,
+            n_matvecs: pairs.n_matvecs,
+            restarts: pairs.restarts,
+            stopped: Some(pairs.stopped),
+        }
+    }
 }
 
 /// A trace estimate.
@@ -133,25 +170,23 @@ fn top_and_trace(
     op: &dyn SymmetricOperator,
     config: &SpectrumConfig,
 ) -> Result<(EigenValues, Trace, usize), EmpiricalError> {
-    let top = extreme_eigenpairs(
+    let top = extreme_eigenpairs_to(
         op,
         config.top_k,
         End::Top,
-        config.lanczos_steps,
+        (config.lanczos_steps, config.lanczos_tol),
         None,
         config.seed,
     )?;
     let trace = hutch_plus_plus(op, config.trace_matvecs, config.seed).map_err(from_simulate)?;
+    let n_matvecs = top.n_matvecs + trace.n_matvecs;
     Ok((
-        EigenValues {
-            values: top.values,
-            residuals: top.residuals,
-        },
+        EigenValues::from_pairs(top),
         Trace {
             estimate: trace.value,
             stderr: trace.std_error,
         },
-        top.n_matvecs + trace.n_matvecs,
+        n_matvecs,
     ))
 }
 
@@ -169,24 +204,18 @@ pub fn curvature_spectrum<M: CurvatureModel>(
     let op = model.curvature_operator(data, config.operator)?;
     let (top, trace, mut n_matvecs) = top_and_trace(op.as_ref(), config)?;
     let bottom = if config.bottom_k == 0 {
-        EigenValues {
-            values: vec![],
-            residuals: vec![],
-        }
+        EigenValues::none()
     } else {
-        let b = extreme_eigenpairs(
+        let b = extreme_eigenpairs_to(
             op.as_ref(),
             config.bottom_k,
             End::Bottom,
-            config.lanczos_steps,
+            (config.lanczos_steps, config.lanczos_tol),
             None,
             config.seed,
         )?;
         n_matvecs += b.n_matvecs;
-        EigenValues {
-            values: b.values,
-            residuals: b.residuals,
-        }
+        EigenValues::from_pairs(b)
     };
     let quadrature = slq(
         op.as_ref(),
@@ -257,6 +286,7 @@ mod tests {
             top_k: 4,
             bottom_k: 2,
             lanczos_steps: p,
+            lanczos_tol: crate::experiments::eigenpairs::DEFAULT_EIGENPAIR_TOL,
             probes: 4,
             slq_steps: 20,
             trace_matvecs: 3 * p,

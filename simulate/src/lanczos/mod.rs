@@ -1,4 +1,6 @@
-//! The Lanczos process with full reorthogonalisation, and extreme eigenpairs from it.
+//! The Lanczos process with full reorthogonalisation ([`lanczos_decomposition`], what quadrature needs), and extreme
+//! eigenpairs by thick-restart Lanczos ([`lanczos`], in `restarted.rs`), which stops when the wanted pairs have
+//! converged and keeps a bounded basis.
 //!
 //! Starting from a unit vector `q₀`, Lanczos builds an orthonormal basis `Q = [q₀ … q_{m−1}]` of the Krylov space
 //! and the symmetric tridiagonal `T = Qᵀ A Q` (diagonal `α`, off-diagonal `β`):
@@ -21,6 +23,13 @@
 //! The small tridiagonal eigenproblem is solved with faer's *symmetric* tridiagonal solver (implicit QR / divide
 //! and conquer), never a general eigensolver: a general solver on `T` can return complex or unordered values and
 //! non-orthogonal vectors, a known bug in a popular Hessian tool.
+
+mod restarted;
+
+pub use restarted::{
+    DEFAULT_MAX_MATVECS, LanczosConfig, LanczosResult, RitzPair, Stopped, Which, lanczos,
+    lanczos_from,
+};
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors};
@@ -352,177 +361,6 @@ pub fn lanczos_decomposition<O: SymmetricOperator + ?Sized>(
     })
 }
 
-/// Which end of the spectrum [`lanczos`] returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    /// The `k` largest eigenvalues.
-    Top,
-    /// The `k` smallest eigenvalues.
-    Bottom,
-    /// The `k` smallest and the `k` largest (`2k` pairs).
-    Both,
-}
-
-/// Settings of [`lanczos`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LanczosConfig {
-    /// Lanczos steps (products with `A`), capped at `n`. More steps converge more eigenpairs; extreme
-    /// eigenvalues of well-separated spectra typically need 30–100.
-    pub steps: usize,
-    /// Eigenpairs wanted at each requested end.
-    pub k: usize,
-    /// Which end(s).
-    pub which: Which,
-    /// A pair is flagged converged when `‖A v − θ v‖ ≤ tol · max_i |θ_i|` (the scale is the largest Ritz value
-    /// in magnitude, a lower bound on `‖A‖₂`).
-    pub tol: f64,
-}
-
-impl Default for LanczosConfig {
-    /// 100 steps, the top eigenpair, `tol = 1e-8`.
-    fn default() -> Self {
-        Self {
-            steps: 100,
-            k: 1,
-            which: Which::Top,
-            tol: 1e-8,
-        }
-    }
-}
-
-/// One Ritz pair with its measured accuracy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RitzPair {
-    /// The Ritz value `θ`.
-    pub value: f64,
-    /// The unit Ritz vector `v`.
-    pub vector: Vec<f64>,
-    /// `‖A v − θ v‖₂`, computed with an explicit product (not the recurrence's estimate).
-    pub residual: f64,
-    /// Whether `residual ≤ tol · scale` (see [`LanczosConfig::tol`]).
-    pub converged: bool,
-}
-
-/// Extreme eigenpairs from [`lanczos`].
-#[derive(Debug, Clone)]
-pub struct LanczosResult {
-    /// The requested pairs, sorted by ascending value.
-    pub pairs: Vec<RitzPair>,
-    /// Products with `A`, including one per pair for its residual.
-    pub n_matvecs: usize,
-    /// Lanczos steps taken.
-    pub steps: usize,
-    /// Breakdowns that were followed by a restart.
-    pub n_restarts: usize,
-    /// Whether the basis ended on an exact invariant subspace (then all Ritz values are exact eigenvalues).
-    pub invariant: bool,
-}
-
-impl LanczosResult {
-    /// Whether every returned pair is flagged converged.
-    pub fn all_converged(&self) -> bool {
-        self.pairs.iter().all(|p| p.converged)
-    }
-
-    /// The Ritz values, ascending.
-    pub fn values(&self) -> Vec<f64> {
-        self.pairs.iter().map(|p| p.value).collect()
-    }
-}
-
-/// Extreme eigenpairs of `op` by Lanczos with full reorthogonalisation, restarting after breakdowns.
-///
-/// The starting vector is standard Gaussian from `rng`. Returns `k` pairs (`2k` for [`Which::Both`]) sorted by
-/// ascending value, each with its explicitly computed residual norm and a convergence flag; check
-/// [`LanczosResult::all_converged`] (a non-converged pair is returned, not hidden). Cost: `steps + #pairs`
-/// products, O(n · steps²) flops, memory `n · steps`.
-///
-/// # Errors
-/// [`SimulateError::InvalidArgument`] if `k = 0`, more eigenvalues are requested than `n` (`k > n`, or `2k > n`
-/// for `Both`), `steps` (capped at `n`) is below the number of requested pairs, or `tol` is not positive and
-/// finite; [`SimulateError::NonFinite`] if the operator returns NaN or ±∞.
-pub fn lanczos<O: SymmetricOperator + ?Sized>(
-    op: &O,
-    config: &LanczosConfig,
-    rng: &mut Rng,
-) -> Result<LanczosResult, SimulateError> {
-    let n = op.dim();
-    let wanted = match config.which {
-        Which::Both => config.k.saturating_mul(2),
-        Which::Top | Which::Bottom => config.k,
-    };
-    if config.k == 0 {
-        return Err(SimulateError::invalid("k", 0, "k >= 1"));
-    }
-    if wanted > n {
-        return Err(SimulateError::invalid(
-            "k",
-            config.k,
-            format!(
-                "at most the dimension n = {n} eigenvalues in all ({wanted} requested with {:?})",
-                config.which
-            ),
-        ));
-    }
-    if config.steps.min(n) < wanted {
-        return Err(SimulateError::invalid(
-            "steps",
-            config.steps,
-            format!("at least the {wanted} requested eigenpairs"),
-        ));
-    }
-    if !(config.tol.is_finite() && config.tol > 0.0) {
-        return Err(SimulateError::invalid(
-            "tol",
-            config.tol,
-            "a positive finite tolerance",
-        ));
-    }
-    let start: Vec<f64> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
-    let decomposition = lanczos_decomposition(op, &start, config.steps, OnBreakdown::Restart, rng)?;
-    let (theta, s) = decomposition.tridiagonal().eigen()?;
-    let m = theta.len();
-    let scale = theta.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()));
-    let k = config.k.min(m);
-    let indices: Vec<usize> = match config.which {
-        Which::Bottom => (0..k).collect(),
-        Which::Top => (m - k..m).collect(),
-        Which::Both if 2 * k <= m => (0..k).chain(m - k..m).collect(),
-        Which::Both => (0..m).collect(),
-    };
-    let mut n_matvecs = decomposition.n_matvecs();
-    let mut av = vec![0.0; n];
-    let mut pairs = Vec::with_capacity(indices.len());
-    for i in indices {
-        let coefficients: Vec<f64> = (0..m).map(|r| s[(r, i)]).collect();
-        let mut vector = decomposition.ritz_vector(&coefficients);
-        let vnorm = norm(&vector);
-        vector.iter_mut().for_each(|x| *x /= vnorm);
-        apply_checked(op, &vector, &mut av)?;
-        n_matvecs += 1;
-        let value = theta[i];
-        let residual = av
-            .iter()
-            .zip(&vector)
-            .map(|(a, v)| (a - value * v).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        pairs.push(RitzPair {
-            value,
-            vector,
-            residual,
-            converged: residual <= config.tol * scale,
-        });
-    }
-    Ok(LanczosResult {
-        pairs,
-        n_matvecs,
-        steps: m,
-        n_restarts: decomposition.restarts().len(),
-        invariant: decomposition.is_invariant(),
-    })
-}
-
 /// A unit Gaussian vector orthogonal to the `basis` columns, or `None` if none can be found (the basis spans ℝⁿ
 /// numerically).
 fn fresh_orthogonal_vector(
@@ -599,11 +437,6 @@ mod tests {
     use crate::dense::DenseSymmetric;
     use crate::rng;
 
-    /// Agreement of converged extreme Ritz values with dense eigenvalues, relative to ‖A‖: full
-    /// reorthogonalisation keeps Q orthonormal to ~√m·ε, and a converged Ritz value is accurate to
-    /// ~ residual²/gap + ε‖A‖; `docs/theory.md` §2 reports ~1e-10 for extreme eigenvalues at these sizes.
-    const RITZ_VS_DENSE_REL_TOL: f64 = 1e-10;
-
     fn random_symmetric(n: usize, seed: u64) -> DenseSymmetric {
         let mut r = rng::seeded(seed);
         let g: Vec<f64> = (0..n * n).map(|_| StandardNormal.sample(&mut r)).collect();
@@ -615,39 +448,6 @@ mod tests {
             })
             .collect();
         DenseSymmetric::from_row_major(n, &sym).unwrap()
-    }
-
-    #[test]
-    fn lanczos_matches_dense_eigenvalues_to_1e_10() {
-        let (n, seed, k) = (300, 2024, 5);
-        let a = random_symmetric(n, seed);
-        let exact = a.eigenvalues().unwrap();
-        let norm_a = exact[0].abs().max(exact[n - 1].abs());
-        let config = LanczosConfig {
-            steps: 150,
-            k,
-            which: Which::Both,
-            tol: 1e-8,
-        };
-        let result = lanczos(&a, &config, &mut rng::seeded(seed)).unwrap();
-        assert!(
-            result.all_converged(),
-            "seed {seed} n {n}: {:?}",
-            result.pairs.iter().map(|p| p.residual).collect::<Vec<_>>()
-        );
-        let values = result.values();
-        let expected: Vec<f64> = exact[..k].iter().chain(&exact[n - k..]).copied().collect();
-        for (got, want) in values.iter().zip(&expected) {
-            let err = (got - want).abs() / norm_a;
-            assert!(
-                err <= RITZ_VS_DENSE_REL_TOL,
-                "seed {seed} n {n}: Ritz {got} vs dense {want}, rel err {err:e} > {RITZ_VS_DENSE_REL_TOL:e}"
-            );
-        }
-        for p in &result.pairs {
-            assert!((norm(&p.vector) - 1.0).abs() < 1e-12);
-        }
-        assert_eq!(result.n_matvecs, 150 + 2 * k);
     }
 
     #[test]
@@ -713,92 +513,6 @@ mod tests {
         for (t, e) in theta.iter().zip(&[-2.0, 0.0, 1.0, 3.0]) {
             assert!((t - e).abs() <= 1e-13, "{t} vs {e}");
         }
-        // With restarts, Lanczos continues and finds the same extreme eigenvalues, every pair converged.
-        let config = LanczosConfig {
-            steps: 20,
-            k: 2,
-            which: Which::Both,
-            tol: 1e-10,
-        };
-        let result = lanczos(&op, &config, &mut r).unwrap();
-        assert!(result.n_restarts >= 1, "expected a restart after breakdown");
-        assert!(result.all_converged());
-        let values = result.values();
-        for (v, e) in values.iter().zip(&[-2.0, 0.0, 1.0, 3.0]) {
-            assert!((v - e).abs() <= 1e-12, "{values:?}");
-        }
-    }
-
-    #[test]
-    fn zero_operator_breaks_down_without_nan() {
-        let op = LowRank {
-            n: 10,
-            diag: vec![],
-        };
-        let config = LanczosConfig {
-            steps: 10,
-            k: 1,
-            which: Which::Top,
-            tol: 1e-10,
-        };
-        let result = lanczos(&op, &config, &mut rng::seeded(3)).unwrap();
-        assert!(
-            result
-                .pairs
-                .iter()
-                .all(|p| p.value == 0.0 && p.residual == 0.0 && p.converged)
-        );
-    }
-
-    struct NanOperator;
-    impl SymmetricOperator for NanOperator {
-        fn dim(&self) -> usize {
-            8
-        }
-        fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {
-            y.copy_from_slice(x);
-            y[5] = f64::NAN;
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn nan_from_operator_is_an_error() {
-        let err =
-            lanczos(&NanOperator, &LanczosConfig::default(), &mut rng::seeded(0)).unwrap_err();
-        assert!(
-            matches!(err, SimulateError::NonFinite { index: 5, .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn more_eigenvalues_than_dimension_is_an_error() {
-        let a = random_symmetric(10, 1);
-        let mut r = rng::seeded(0);
-        for (k, which) in [(11, Which::Top), (6, Which::Both), (0, Which::Bottom)] {
-            let config = LanczosConfig {
-                steps: 10,
-                k,
-                which,
-                tol: 1e-8,
-            };
-            let err = lanczos(&a, &config, &mut r).unwrap_err();
-            assert!(
-                matches!(err, SimulateError::InvalidArgument { .. }),
-                "k {k}: {err}"
-            );
-        }
-        let config = LanczosConfig {
-            steps: 3,
-            k: 4,
-            which: Which::Top,
-            tol: 1e-8,
-        };
-        assert!(
-            lanczos(&a, &config, &mut r).is_err(),
-            "steps < k must be rejected"
-        );
     }
 
     #[test]
