@@ -302,7 +302,8 @@ fn semicircle_scaling(ctx: &Context) -> Result<Outcome, CheckError> {
              log"
         ),
         negative_control,
-        details: json!({ "goe": result, "iid_control": iid }),
+        details: json!({ "goe": result, "iid_control": { "exponent": iid.exponent,
+                          "exponent_stderr": iid.exponent_std_error, "log_prefactor": iid.log_prefactor } }),
         figures: vec![figure],
     })
 }
