@@ -40,7 +40,7 @@
 //!         check: "barrier".into(),
 //!         prediction: "1".into(),
 //!         measurement: "1.00".into(),
-//!         tolerance: "0.05".into(),
+//!         control: "0.4: rejected".into(),
 //!         verdict: Verdict::Pass,
 //!     }],
 //!     sections: vec![Section {

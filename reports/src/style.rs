@@ -140,6 +140,9 @@ pub mod page {
     pub const BODY_SIZE: f32 = 10.0;
     /// Table text.
     pub const TABLE_SIZE: f32 = 8.5;
+    /// The summary table of verdicts: one line per check across the text width (id, measured, required, control,
+    /// verdict) needs about 115 characters, which DejaVu Sans fits at 7.5 pt.
+    pub const SUMMARY_SIZE: f32 = 7.5;
     /// Footer text.
     pub const FOOTER_SIZE: f32 = 8.0;
     /// Line height as a multiple of the font size.

@@ -441,7 +441,7 @@ fn minimal_and_markup_laden_documents_render() {
             check: "x<y".into(),
             prediction: "1 > 0".into(),
             measurement: String::new(),
-            tolerance: "\u{1}".into(),
+            control: "\u{1}".into(),
             verdict: landscape_reports::Verdict::Pass,
         }],
         sections: vec![landscape_reports::Section {

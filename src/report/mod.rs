@@ -17,7 +17,15 @@
 //!   "summary": {"passed": n, "failed": n, "errors": n},
 //!   "checks": [{"id", "group", "claim", "verdict": "pass"|"fail"|"error", "seconds",
 //!               "measurement": {"value", "stderr", "method"}, "comparison": {"kind", …}, "tolerance_reason",
+//!               "negative_control": {"prediction", "measurement", "comparison": {"kind", …}, "rejected"},
 //!               "details": {…}, "figures": ["figures/ID_0.svg", …], "error": "…"}] }
+//! ```
+//!
+//! `comparison.kind` is `within` (`prediction`, `tolerance`), `at_most` or `at_least` (`bound`) or `between`
+//! (`low`, `high`). `negative_control` is a nearby wrong prediction judged by the check's own criterion: the
+//! check has power against that error when `rejected` is true (every check's test requires it).
+//!
+//! ```text
 //! ```
 
 mod from_sweep;
@@ -262,6 +270,34 @@ fn verdict_of(record: &CheckRecord) -> Verdict {
     }
 }
 
+/// The control column: the statistic against the wrong prediction and whether it was rejected.
+fn control_text(outcome: &Outcome) -> String {
+    let control = &outcome.negative_control;
+    format!(
+        "{}: {}",
+        short_num(control.measurement),
+        if control.rejected {
+            "rejected"
+        } else {
+            "NOT rejected"
+        }
+    )
+}
+
+/// A number with 3 significant digits, for the one-line summary.
+fn short_num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if (1e-3..1e4).contains(&a) {
+        let digits = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
 fn measured_text(outcome: &Outcome) -> String {
     match outcome.measurement.stderr {
         Some(se) => format!("{} ± {}", fmt_num(outcome.measurement.value), fmt_num(se)),
@@ -303,10 +339,7 @@ fn document(
                 .as_ref()
                 .map_or("—".into(), |o| o.comparison.describe()),
             measurement: r.outcome.as_ref().map_or("—".into(), measured_text),
-            tolerance: r.outcome.as_ref().map_or_else(
-                || r.error.clone().unwrap_or_default(),
-                |o| o.tolerance_reason.clone(),
-            ),
+            control: r.outcome.as_ref().map_or("—".into(), control_text),
             verdict: verdict_of(r),
         })
         .collect();
@@ -325,20 +358,31 @@ fn document(
             let r = &records[i];
             match &r.outcome {
                 Some(o) => {
+                    let control = &o.negative_control;
                     paragraphs.push(format!(
-                        "{} — {}. Measured {} ({}); required {}. Tolerance: {}. Verdict: {}.",
+                        "{} — {}. Measured {} ({}); required {}. Tolerance: {}. Negative control: {}; measured {}, \
+                         required {}: {}. Verdict: {}.",
                         r.id,
                         r.claim.trim_end_matches('.'),
                         measured_text(o),
                         o.measurement.method,
                         o.comparison.describe(),
                         o.tolerance_reason,
+                        control.prediction,
+                        fmt_num(control.measurement),
+                        control.comparison.describe(),
+                        if control.rejected {
+                            "rejected"
+                        } else {
+                            "NOT rejected (the check has no power against it)"
+                        },
                         r.verdict.to_uppercase()
                     ));
                     rows.push(vec![
                         r.id.clone(),
                         measured_text(o),
                         o.comparison.describe(),
+                        control_text(o),
                         r.verdict.to_uppercase(),
                     ]);
                 }
@@ -349,7 +393,13 @@ fn document(
                         r.claim,
                         r.error.clone().unwrap_or_default()
                     ));
-                    rows.push(vec![r.id.clone(), "—".into(), "—".into(), "ERROR".into()]);
+                    rows.push(vec![
+                        r.id.clone(),
+                        "—".into(),
+                        "—".into(),
+                        "—".into(),
+                        "ERROR".into(),
+                    ]);
                 }
             }
             section_figures.extend(figures[i].iter().cloned());
@@ -363,6 +413,7 @@ fn document(
                     "check".into(),
                     "measured".into(),
                     "required".into(),
+                    "control".into(),
                     "verdict".into(),
                 ],
                 rows,

@@ -131,6 +131,14 @@ pub enum Comparison {
         /// The bound.
         bound: f64,
     },
+    /// Pass when `low ≤ measurement ≤ high` (an acceptance region that is not symmetric, such as the counts a
+    /// binomial test accepts).
+    Between {
+        /// The lower end.
+        low: f64,
+        /// The upper end.
+        high: f64,
+    },
 }
 
 impl Comparison {
@@ -146,6 +154,7 @@ impl Comparison {
             } => (value - prediction).abs() <= tolerance,
             Comparison::AtMost { bound } => value <= bound,
             Comparison::AtLeast { bound } => value >= bound,
+            Comparison::Between { low, high } => (low..=high).contains(&value),
         }
     }
 
@@ -158,6 +167,9 @@ impl Comparison {
             } => format!("{} ± {}", fmt_num(prediction), fmt_num(tolerance)),
             Comparison::AtMost { bound } => format!("≤ {}", fmt_num(bound)),
             Comparison::AtLeast { bound } => format!("≥ {}", fmt_num(bound)),
+            Comparison::Between { low, high } => {
+                format!("in [{}, {}]", fmt_num(low), fmt_num(high))
+            }
         }
     }
 }
@@ -178,6 +190,33 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+/// A nearby wrong prediction that a check must reject at the same scale: the check's own statistic (recomputed
+/// where the prediction enters it) judged by the check's own criterion with the prediction moved by a stated
+/// amount. A control that is not rejected shows that the check has no power against that error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NegativeControl {
+    /// The wrong prediction, with the amount by which its parameter or threshold was moved.
+    pub prediction: String,
+    /// The statistic measured against the wrong prediction.
+    pub measurement: f64,
+    /// The criterion it faced: the check's own, with the wrong prediction in it.
+    pub comparison: Comparison,
+    /// Whether the criterion rejected the wrong prediction (it must).
+    pub rejected: bool,
+}
+
+impl NegativeControl {
+    /// Judges `measurement` by `comparison`: the control is rejected when the criterion fails.
+    pub fn judge(prediction: impl Into<String>, measurement: f64, comparison: Comparison) -> Self {
+        Self {
+            prediction: prediction.into(),
+            measurement,
+            rejected: !comparison.passes(measurement),
+            comparison,
+        }
+    }
+}
+
 /// The result of running one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -187,6 +226,8 @@ pub struct Outcome {
     pub comparison: Comparison,
     /// Why the tolerance or bound is what it is.
     pub tolerance_reason: String,
+    /// The nearby wrong prediction the check must reject (its power).
+    pub negative_control: NegativeControl,
     /// Extra numbers (per-n errors, fitted exponents, ...), for `results.json`.
     pub details: serde_json::Value,
     /// Figures for the report; their data are written beside them.
@@ -198,6 +239,11 @@ impl Outcome {
     /// Whether the check passed.
     pub fn passed(&self) -> bool {
         self.comparison.passes(self.measurement.value)
+    }
+
+    /// Whether the check rejected its negative control.
+    pub fn control_rejected(&self) -> bool {
+        self.negative_control.rejected
     }
 }
 
@@ -240,13 +286,25 @@ pub fn find(id: &str) -> Option<Check> {
     registry().into_iter().find(|c| c.id == id)
 }
 
-/// Runs the check `id` and returns a one-paragraph failure message when it does not pass; for tests.
+/// Runs the check `id` and returns a one-paragraph failure message when it does not pass or does not reject its
+/// negative control; for tests.
 pub fn assert_passes(id: &str, ctx: &Context) -> Result<Outcome, String> {
     let check = find(id).ok_or_else(|| format!("no check with id {id}"))?;
     let outcome =
         (check.run)(ctx).map_err(|e| format!("{id} could not run (seed {}): {e}", ctx.seed))?;
-    if outcome.passed() {
+    if outcome.passed() && outcome.control_rejected() {
         Ok(outcome)
+    } else if outcome.passed() {
+        let control = &outcome.negative_control;
+        Err(format!(
+            "{id} passed but did not reject its negative control (seed {}, scale {:?}): wrong prediction: {}; \
+             measured {}, required {}; the check has no power against this error",
+            ctx.seed,
+            ctx.scale,
+            control.prediction,
+            fmt_num(control.measurement),
+            control.comparison.describe()
+        ))
     } else {
         Err(format!(
             "{id} failed (seed {}, scale {:?}): claim: {}; measured {} ({}), required {}; tolerance: {}; details: {}",

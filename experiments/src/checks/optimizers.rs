@@ -20,7 +20,7 @@ use landscape_simulate::network::{Activation, CurvaturePoint, Dataset, Loss, dat
 use landscape_simulate::rng::{stream, task_rng};
 
 use super::common::{err, mixture_problem, tanh_mlp};
-use super::{Check, CheckError, Comparison, Context, Group, Measurement, Outcome};
+use super::{Check, CheckError, Comparison, Context, Group, Measurement, NegativeControl, Outcome};
 use crate::optimize::config::{MethodKind, MethodSpec, OptimizeConfig, TaskSpec};
 use crate::optimize::eval::{architecture_study, evaluate, load_task};
 
@@ -90,6 +90,18 @@ const PROBLEM_STREAMS: u64 = landscape_simulate::rng::stream::CHECK_OPTIMIZER_PR
 /// ±0.3 separates 3 from the 2 a wrong quadratic term would give.
 const SLOPE_TOLERANCE: f64 = 0.3;
 
+/// The control's relative error in the curvature term of the quadratic model.
+const CUBIC_CONTROL_CURVATURE: f64 = 0.1;
+
+/// The least-squares slope of `y` on `x`.
+fn least_squares_slope(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    sxy / sxx
+}
+
 fn cubic_error(ctx: &Context) -> Result<Outcome, CheckError> {
     let (mut model, dataset) = problem(ctx, 0)?;
     let (_, g) = model.loss_and_gradient(&dataset).map_err(err)?;
@@ -100,6 +112,31 @@ fn cubic_error(ctx: &Context) -> Result<Outcome, CheckError> {
     let lx: Vec<f64> = etas.iter().map(|e| e.ln()).collect();
     let ly: Vec<f64> = errors.iter().map(|e| e.ln()).collect();
     let intercept = (ly.iter().sum::<f64>() - slope * lx.iter().sum::<f64>()) / n;
+    // The control: the same realized changes against a model whose curvature term ½η²dᵀHd is 10% too large. With
+    // d = g the linear term is −η|g|², so the quadratic term of each prediction is predicted + η|g|².
+    let g_sq: f64 = g.iter().map(|v| v * v).sum();
+    let control_ly: Vec<f64> = steps
+        .iter()
+        .zip(&etas)
+        .map(|(s, &eta)| {
+            let quadratic = s.predicted + eta * g_sq;
+            (s.realized - s.predicted - CUBIC_CONTROL_CURVATURE * quadratic)
+                .abs()
+                .ln()
+        })
+        .collect();
+    let control_slope = least_squares_slope(&lx, &control_ly);
+    let negative_control = NegativeControl::judge(
+        format!(
+            "the quadratic model with its curvature term moved by {}% (a wrong Hessian) also errs at O(η³)",
+            CUBIC_CONTROL_CURVATURE * 100.0
+        ),
+        control_slope,
+        Comparison::Within {
+            prediction: 3.0,
+            tolerance: SLOPE_TOLERANCE,
+        },
+    );
     let figure = Figure::Scaling(ScalingFigure {
         title: "Quadratic model: one-step prediction error against step size".into(),
         x_label: "step size η (along −g)".into(),
@@ -132,6 +169,7 @@ fn cubic_error(ctx: &Context) -> Result<Outcome, CheckError> {
             "the O(η⁴) Taylor term bends the slope slightly over a 16× range; ±0.3 excludes the \
                            slope 2 of a wrong second-order term"
                 .into(),
+        negative_control,
         details: json!({
             "etas": etas,
             "predicted": steps.iter().map(|s| s.predicted).collect::<Vec<_>>(),
@@ -150,13 +188,16 @@ fn cubic_error(ctx: &Context) -> Result<Outcome, CheckError> {
 /// the start, but finite), so it is reported, not claimed.
 const GD_THRESHOLD: f64 = 2.0;
 
+/// The scale c of the rule η_t = c/λ_max(t).
+const INVERSE_SHARPNESS_SCALE: f64 = 1.0;
+
 fn inverse_sharpness_stable(ctx: &Context) -> Result<Outcome, CheckError> {
     let (mut model, dataset) = problem(ctx, 1)?;
     let steps = ctx.scale.pick(300, 1000);
     let every = 10;
     let config = AdaptiveConfig {
         rule: StepRule::InverseSharpness { lanczos_steps: 20 },
-        scale: 1.0,
+        scale: INVERSE_SHARPNESS_SCALE,
         operator: CurvatureKind::Hessian,
         every,
         steps,
@@ -268,6 +309,14 @@ fn inverse_sharpness_stable(ctx: &Context) -> Result<Outcome, CheckError> {
             "the stability threshold of gradient descent on the local quadratic (η λ_max < 2); a \
                            divergence counts as +∞"
                 .into(),
+        negative_control: NegativeControl::judge(
+            "the refresh holds η_t·λ_max at c = 1 between refreshes (the threshold moved from 2 to c = 1: the \
+             sharpness never grows between refreshes)",
+            worst,
+            Comparison::AtMost {
+                bound: INVERSE_SHARPNESS_SCALE,
+            },
+        ),
         details: json!({
             "probe_steps": probes.iter().map(|p| p.0).collect::<Vec<_>>(),
             "lambda_max": probes.iter().map(|p| p.1).collect::<Vec<_>>(),
@@ -290,6 +339,9 @@ fn inverse_sharpness_stable(ctx: &Context) -> Result<Outcome, CheckError> {
 /// 1000 steps, so the claim is checked where the paper makes it, on a sharpening loss with a responsive v̂.
 const ADAM_CENTRE: f64 = 1.05;
 const ADAM_HALF_WIDTH: f64 = 0.15;
+
+/// The control's β₁ (moved by 0.05 from 0.9): the threshold falls from 38/η to 24.7/η.
+const ADAM_CONTROL_BETA1: f64 = 0.85;
 
 fn adam_edge(ctx: &Context) -> Result<Outcome, CheckError> {
     // MSE on one-hot targets sharpens progressively (as in the gradient-descent check); β₂ = 0.99 lets v̂ follow
@@ -333,6 +385,7 @@ fn adam_edge(ctx: &Context) -> Result<Outcome, CheckError> {
         };
     let outcome = train(&mut model, &dataset, &config, None, &mut observe).map_err(err)?;
     let ratios: Vec<f64> = points.iter().map(|p| p.1 / threshold).collect();
+    let moved_threshold = adam_stability_threshold(lr, ADAM_CONTROL_BETA1);
     let tail = &ratios[ratios.len() - ratios.len().div_ceil(4)..];
     let late = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
     let figure = Figure::Trajectory(TrajectoryFigure {
@@ -371,6 +424,17 @@ fn adam_edge(ctx: &Context) -> Result<Outcome, CheckError> {
         },
         tolerance_reason:
             "the edge-of-stability band [0.9, 1.2] used for gradient descent (Cohen et al.)".into(),
+        negative_control: NegativeControl::judge(
+            format!(
+                "the threshold (2 + 2β₁)/((1 − β₁)η) with β₁ moved from {beta1} to {ADAM_CONTROL_BETA1}: {:.1}",
+                moved_threshold
+            ),
+            late * threshold / moved_threshold,
+            Comparison::Within {
+                prediction: ADAM_CENTRE,
+                tolerance: ADAM_HALF_WIDTH,
+            },
+        ),
         details: json!({
             "threshold": threshold,
             "steps": points.iter().map(|p| p.0).collect::<Vec<_>>(),
@@ -384,6 +448,9 @@ fn adam_edge(ctx: &Context) -> Result<Outcome, CheckError> {
 /// Four standard errors: a false failure has probability ≈ 6e-5 under the normal approximation of the ratio.
 /// Measured: 5.002 ± 0.215 against the exact 5.045 (z = 0.20).
 const PR_Z_BOUND: f64 = 4.0;
+
+/// The control moves the exact value by this fraction.
+const PR_CONTROL_SHIFT: f64 = 0.25;
 
 fn participation_ratio_check(ctx: &Context) -> Result<Outcome, CheckError> {
     let dataset = data::gaussian_mixture(
@@ -404,6 +471,15 @@ fn participation_ratio_check(ctx: &Context) -> Result<Outcome, CheckError> {
     let probes = ctx.scale.pick(100, 400);
     let est = participation_ratio(&dense, probes, ctx.seed).map_err(err)?;
     let z = (est.ratio.value - exact) / est.ratio.stderr;
+    let moved = exact * (1.0 + PR_CONTROL_SHIFT);
+    let negative_control = NegativeControl::judge(
+        format!(
+            "the exact effective dimension is {:.0}% larger ({moved:.4})",
+            PR_CONTROL_SHIFT * 100.0
+        ),
+        ((est.ratio.value - moved) / est.ratio.stderr).abs(),
+        Comparison::AtMost { bound: PR_Z_BOUND },
+    );
     Ok(Outcome {
         measurement: Measurement {
             value: z.abs(),
@@ -417,6 +493,7 @@ fn participation_ratio_check(ctx: &Context) -> Result<Outcome, CheckError> {
         comparison: Comparison::AtMost { bound: PR_Z_BOUND },
         tolerance_reason: "four delta-method standard errors (false-failure probability ≈ 6e-5)"
             .into(),
+        negative_control,
         details: json!({
             "estimate": est.ratio.value, "stderr": est.ratio.stderr, "exact": exact,
             "trace": est.trace.value, "trace_of_square": est.trace_of_square.value,
@@ -428,6 +505,9 @@ fn participation_ratio_check(ctx: &Context) -> Result<Outcome, CheckError> {
 /// Four classes at separation 1 are easy: a tuned optimizer that learned anything exceeds 0.9 held-out accuracy
 /// (chance 0.25; measured 0.987–0.992 for every method at the default seed). A method below it failed to train.
 const ACCURACY_BOUND: f64 = 0.9;
+
+/// The accuracy control: a perfect classifier.
+const PERFECT_ACCURACY: f64 = 1.0;
 
 fn comparison(ctx: &Context) -> Result<Outcome, CheckError> {
     let steps = ctx.scale.pick(100, 300);
@@ -578,6 +658,16 @@ fn comparison(ctx: &Context) -> Result<Outcome, CheckError> {
         tolerance_reason:
             "an easy task (chance 0.25): every tuned optimizer that trains at all exceeds 0.9"
                 .into(),
+        negative_control: NegativeControl::judge(
+            format!(
+                "every tuned optimizer classifies the mixture without error (accuracy ≥ {PERFECT_ACCURACY}); the \
+                 classes overlap at separation 1, so the Bayes error is above zero"
+            ),
+            worst,
+            Comparison::AtLeast {
+                bound: PERFECT_ACCURACY,
+            },
+        ),
         details: serde_json::to_value(task).map_err(err)?,
         figures: vec![figure],
     })
@@ -588,6 +678,9 @@ fn comparison(ctx: &Context) -> Result<Outcome, CheckError> {
 /// at seeds 1 and 2. On the 4-class mixture of the example configuration the drop is smaller (ratios 0.6–0.85,
 /// d_eff ≈ 5–8 there), so the claim is made for the digits only.
 const CONCENTRATION_BOUND: f64 = 1.0;
+
+/// The relative error of the 20-probe effective-dimension estimate.
+const ESTIMATOR_RELATIVE_ERROR: f64 = 0.1;
 
 fn architecture(ctx: &Context) -> Result<Outcome, CheckError> {
     let hidden: Vec<Vec<usize>> = ctx.scale.pick(
@@ -709,6 +802,15 @@ fn architecture(ctx: &Context) -> Result<Outcome, CheckError> {
             "the claim is a decrease; the estimator's relative error (20 probes) is about 10 %, \
                            far below the measured drops"
                 .into(),
+        negative_control: NegativeControl::judge(
+            "training leaves the effective dimension of the least-concentrated architecture unchanged within the \
+             estimator's 10% (ratio 1 ± 0.1)",
+            worst,
+            Comparison::Within {
+                prediction: 1.0,
+                tolerance: ESTIMATOR_RELATIVE_ERROR,
+            },
+        ),
         details: serde_json::to_value(&points).map_err(err)?,
         figures: vec![figure],
     })

@@ -508,16 +508,46 @@ pub(crate) fn new_root(buffer: &mut String) -> DrawResult<DrawingArea<SVGBackend
     Ok(root)
 }
 
+/// The smallest title size before a title is cut with an ellipsis instead (two thirds of the house size stays
+/// legible at the figure's print width).
+const MIN_TITLE_SIZE: f64 = 14.0;
+
+/// A title that fits the figure's width: the house size when it fits, else a size shrunk in proportion down to
+/// [`MIN_TITLE_SIZE`], else the title cut with an ellipsis at that size. Widths are DejaVu Sans Bold advances
+/// ([`crate::font::text_width`]); the caption is centred, so both margins and the extra right margin count.
+pub(crate) fn fit_title(title: &str) -> (String, f64) {
+    let available = f64::from(style::FIGURE_WIDTH - 2 * (style::MARGIN + 10));
+    let width = |text: &str, size: f64| f64::from(crate::font::text_width(text, size as f32, true));
+    let natural = width(title, style::TITLE_SIZE);
+    if natural <= available {
+        return (title.to_string(), style::TITLE_SIZE);
+    }
+    let size = (style::TITLE_SIZE * available / natural).max(MIN_TITLE_SIZE);
+    if width(title, size) <= available {
+        return (title.to_string(), size);
+    }
+    let mut cut = String::new();
+    for c in title.chars() {
+        cut.push(c);
+        if width(&format!("{cut}…"), size) > available {
+            cut.pop();
+            break;
+        }
+    }
+    (format!("{}…", cut.trim_end()), size)
+}
+
 /// A chart builder with the house caption, margins and label areas.
 pub(crate) fn chart_builder<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     title: &str,
 ) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let (title, size) = fit_title(title);
     let mut builder = ChartBuilder::on(root);
     builder
         .caption(
             title,
-            (SVG_FAMILY, style::TITLE_SIZE)
+            (SVG_FAMILY, size)
                 .into_font()
                 .style(FontStyle::Bold)
                 .color(&style::INK),
@@ -734,5 +764,26 @@ mod tests {
         let mut p = Span::empty();
         p.add_all(&[-1.0, 0.0, f64::NAN], true);
         assert!(p.is_empty());
+    }
+
+    #[test]
+    fn long_titles_shrink_then_are_cut_to_the_figure_width() {
+        let available = f64::from(style::FIGURE_WIDTH - 2 * (style::MARGIN + 10));
+        let fits = |t: &str, size: f64| {
+            f64::from(crate::font::text_width(t, size as f32, true)) <= available
+        };
+        let (short, size) = fit_title("Loss along the path");
+        assert_eq!(
+            (short.as_str(), size),
+            ("Loss along the path", style::TITLE_SIZE)
+        );
+        let medium = "NTK of a depth-3 tanh network against the Fan–Wang law: KS against width";
+        let (text, size) = fit_title(medium);
+        assert!(size < style::TITLE_SIZE && size >= MIN_TITLE_SIZE, "{size}");
+        assert!(fits(&text, size), "{text} at {size}");
+        let long = "a very long title ".repeat(20);
+        let (text, size) = fit_title(&long);
+        assert_eq!(size, MIN_TITLE_SIZE);
+        assert!(text.ends_with('…') && fits(&text, size), "{text}");
     }
 }
