@@ -373,7 +373,7 @@ fn ntk_fan_wang(ctx: &Context) -> Result<Outcome, CheckError> {
 const NTK_DECAY_T: f64 = 2.0;
 
 /// The width-scaling control: decay at rate d^(−1), the rigidity rate of Wigner and Wishart spectra, which the
-/// NTK's per-network fluctuations (rate ≈ d^(−1/2), notes §A3.4) do not reach.
+/// NTK's per-network fluctuations (rate ≈ d^(−1/2), `docs/theory.md` §A3.4) do not reach.
 const NTK_CONTROL_EXPONENT: f64 = 1.0;
 
 /// The after-training control: the distances shrink faster than d^(−2), twice the kernel-regime rate of the
