@@ -102,9 +102,9 @@ class LanczosResult:
     converged: np.ndarray
     #: Products with the operator made, including one per pair for its residual.
     n_matvecs: int
-    #: Lanczos steps taken.
+    #: Products of the iteration (thick-restart Lanczos stops when the wanted pairs have converged).
     steps: int
-    #: Breakdowns followed by a restart.
+    #: Thick restarts (the basis is kept at about 2·#pairs + 20 vectors).
     n_restarts: int
     #: Whether the Krylov space became invariant (then the Ritz values are exact eigenvalues).
     invariant: bool
@@ -216,13 +216,13 @@ def lanczos(
     seed: int = 0,
     return_eigenvectors: bool = False,
 ) -> LanczosResult:
-    """The ``k`` extreme eigenpairs of a symmetric operator by Lanczos with full reorthogonalisation.
+    """The ``k`` extreme eigenpairs of a symmetric operator by thick-restart Lanczos (Wu & Simon 2000).
 
     ``which``: ``"largest"``, ``"smallest"`` or ``"both"`` (``k`` at each end). The start vector is standard
     Gaussian from the seeded ChaCha8 generator (``simulate::rng::seeded(seed)``), so the same seed gives the same
-    bits. ``max_matvecs`` bounds the products: ``max_matvecs − #pairs`` Lanczos steps (at most ``dim``), then one
-    product per pair for its explicit residual; by default 100 steps. A pair is flagged converged when
-    ``‖A v − θ v‖ ≤ tol · max_i |θ_i|``. Cost O(dim · steps²) flops besides the products, memory dim · steps.
+    bits. It stops when every wanted pair has converged, ``‖A v − θ v‖ ≤ tol · max_i |θ_i|`` (confirmed by explicit
+    residuals); ``max_matvecs`` is a cap (default 2000), not a schedule: unconverged pairs are then flagged. The basis
+    is bounded (about 2·#pairs + 20 vectors), so memory is O(dim · basis) however many products it takes.
 
     See :func:`as_operator` for the forms ``matvec`` may take; ``dim`` is needed only for a bare callable.
 

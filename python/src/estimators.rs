@@ -3,7 +3,9 @@
 
 use landscape_experiments::compare::distances;
 use landscape_simulate::distance::WeightedSpectrum;
-use landscape_simulate::lanczos::{LanczosConfig, Which, lanczos as simulate_lanczos};
+use landscape_simulate::lanczos::{
+    DEFAULT_MAX_MATVECS, LanczosConfig, Stopped, Which, lanczos as simulate_lanczos,
+};
 use landscape_simulate::rng;
 use landscape_simulate::slq::{SlqConfig, SpectralQuadrature, slq as simulate_slq};
 use landscape_simulate::trace::{ProbeKind, hutch_plus_plus, hutchinson as simulate_hutchinson};
@@ -15,8 +17,6 @@ use crate::errors::{invalid, simulate_error};
 use crate::laws::{Law, real_values, shaped};
 use crate::operator::Operator;
 
-/// Lanczos steps when the caller sets no product budget: the simulate crate's default.
-const DEFAULT_LANCZOS_STEPS: usize = 100;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Slq>()?;
@@ -87,10 +87,11 @@ fn lanczos<'py>(
     } else {
         k
     };
-    let steps = match max_matvecs {
-        None => DEFAULT_LANCZOS_STEPS.max(wanted),
+    // `max_matvecs` caps the iteration's products (thick-restart Lanczos stops earlier when the wanted pairs
+    // have converged); the explicit residual checks add one product per returned pair.
+    let max_matvecs = match max_matvecs {
+        None => DEFAULT_MAX_MATVECS.max(wanted.saturating_mul(2)),
         Some(budget) => {
-            // Lanczos takes `steps` products, then one more per returned pair for its residual.
             let needed = wanted.min(op.dim()).saturating_mul(2).max(2);
             if budget < needed {
                 return Err(invalid(
@@ -106,10 +107,11 @@ fn lanczos<'py>(
         }
     };
     let config = LanczosConfig {
-        steps,
         k,
         which,
         tol,
+        max_matvecs,
+        max_basis: None,
     };
     let result = op.run(py, |operator| {
         simulate_lanczos(operator, &config, &mut rng::seeded(seed))
@@ -134,9 +136,9 @@ fn lanczos<'py>(
         PyArray1::from_vec(py, residuals),
         PyArray1::from_vec(py, converged),
         result.n_matvecs,
-        result.steps,
+        result.n_matvecs,
         result.n_restarts,
-        result.invariant,
+        result.stopped == Stopped::Invariant,
         vectors,
     ))
 }
