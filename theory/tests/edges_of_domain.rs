@@ -190,7 +190,7 @@ fn known_defect_free_products_up_to_fuss_catalan_nine_hold_the_mass_balance() {
 #[test]
 fn random_features_are_homogeneous_in_eta_down_to_1e_minus_300() {
     use landscape_theory::random_features::RandomFeatures;
-    // ζ = 0 is MP(φ/ψ, η) (Pennington–Worah 2017); the brief failure was φ = ψ = 1, η = 1e-300.
+    // ζ = 0 is MP(φ/ψ, η) (Pennington–Worah 2017); the case that used to fail was φ = ψ = 1, η = 1e-300.
     assert!(RandomFeatures::new(1.0, 1.0, 1e-300, 0.0).is_ok());
     for eta in [1e-300, 1.0, 1e200] {
         let rf =
