@@ -17,7 +17,6 @@ use crate::errors::{invalid, simulate_error};
 use crate::laws::{Law, real_values, shaped};
 use crate::operator::Operator;
 
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Slq>()?;
     m.add_function(wrap_pyfunction!(lanczos, m)?)?;
