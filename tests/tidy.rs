@@ -14,6 +14,7 @@ const SKIPPED_DIRS: &[&str] = &[
     "target",
     ".git",
     ".venv",
+    ".venv-python",
     "out",
     "node_modules",
     "__pycache__",

@@ -292,7 +292,7 @@ fn long_summary_table_flows_over_pages_with_repeated_header() {
     assert!(pages.len() >= 2, "84 rows should need a second page");
     for page in &pages {
         assert!(
-            page.contains(">Measurement</text>"),
+            page.contains(">Measured</text>"),
             "header missing on a page"
         );
     }
