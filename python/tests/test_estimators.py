@@ -85,7 +85,8 @@ def test_lanczos_is_seeded_and_counts_products() -> None:
         return a @ x
 
     first = landscape.lanczos(matvec, 120, k=3, max_matvecs=60, seed=7)
-    assert first.n_matvecs == calls == 60
+    # Every product is counted; thick-restart Lanczos stops at convergence, never above the cap.
+    assert first.n_matvecs == calls <= 60
     again = landscape.lanczos(matvec, 120, k=3, max_matvecs=60, seed=7)
     # Same seed, same start vector, same products: identical bits.
     assert first.eigenvalues.tobytes() == again.eigenvalues.tobytes()
