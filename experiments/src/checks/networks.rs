@@ -268,6 +268,9 @@ fn fan_wang_law_expr(n: usize, weight_variance: f64) -> String {
     )
 }
 
+/// Per law, the mean KS distance and its standard error; and every sampled spectrum.
+type MeanKsAndSpectra = (Vec<(f64, f64)>, Vec<Vec<f64>>);
+
 /// The mean KS distance (and its standard error) of the NTK spectra of `seeds` tanh networks of hidden width
 /// `n`, n samples and d0 = 2n from the law `law_text`, with every spectrum.
 fn ntk_mean_ks(
@@ -275,7 +278,7 @@ fn ntk_mean_ks(
     seeds: u64,
     seed: u64,
     law_texts: &[String],
-) -> Result<(Vec<(f64, f64)>, Vec<Vec<f64>>), CheckError> {
+) -> Result<MeanKsAndSpectra, CheckError> {
     let laws = law_texts
         .iter()
         .map(|t| {
