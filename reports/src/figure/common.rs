@@ -779,7 +779,10 @@ mod tests {
         );
         let medium = "NTK of a depth-3 tanh network against the Fan–Wang law: KS against width";
         let (text, size) = fit_title(medium);
-        assert!((MIN_TITLE_SIZE..style::TITLE_SIZE).contains(&size), "{size}");
+        assert!(
+            (MIN_TITLE_SIZE..style::TITLE_SIZE).contains(&size),
+            "{size}"
+        );
         assert!(fits(&text, size), "{text} at {size}");
         let long = "a very long title ".repeat(20);
         let (text, size) = fit_title(&long);
