@@ -24,3 +24,6 @@ pub mod simulation;
 pub mod toml_config;
 
 pub use named::{Named, UnknownName};
+
+/// The git commit this build was made from (`unknown` outside a git checkout), recorded in every output.
+pub const GIT_COMMIT: &str = env!("LANDSCAPE_GIT_COMMIT");

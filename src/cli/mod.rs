@@ -174,7 +174,7 @@ fn doctor() -> serde_json::Value {
     let d = landscape_empirical::doctor();
     serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "commit": env!("LANDSCAPE_GIT_COMMIT"),
+        "commit": landscape_experiments::GIT_COMMIT,
         "backend": d.backend,
         "torch_version": d.torch_version,
         "cuda_available": d.cuda_available,

@@ -158,7 +158,7 @@ pub fn draw_sweep(sweep_dir: &Path, out: &Path) -> Result<std::path::PathBuf, Re
         title: "landscape sweep report".into(),
         meta: vec![
             ("version".into(), env!("CARGO_PKG_VERSION").into()),
-            ("commit".into(), env!("LANDSCAPE_GIT_COMMIT").into()),
+            ("commit".into(), landscape_experiments::GIT_COMMIT.into()),
             ("sweep".into(), sweep_dir.display().to_string()),
             ("experiment".into(), experiment.into()),
             ("seed".into(), merged["seed"].to_string()),

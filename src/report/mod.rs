@@ -214,7 +214,7 @@ pub fn run(
     let results = json!({
         "schema_version": SCHEMA_VERSION,
         "landscape_version": env!("CARGO_PKG_VERSION"),
-        "commit": env!("LANDSCAPE_GIT_COMMIT"),
+        "commit": landscape_experiments::GIT_COMMIT,
         "seed": options.seed,
         "scale": options.scale,
         "only": options.only.map(|g| g.name()),
@@ -316,7 +316,7 @@ fn document(
         ("version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         (
             "commit".to_string(),
-            env!("LANDSCAPE_GIT_COMMIT").to_string(),
+            landscape_experiments::GIT_COMMIT.to_string(),
         ),
         ("seed".to_string(), options.seed.to_string()),
         (
