@@ -46,7 +46,7 @@ when it does not, 2 for a bad file or flag."
         #[arg(long)]
         jobs: Option<usize>,
         /// quick: the file's [quick] sizes and seeds; full: its [measure] ones.
-        #[arg(long, default_value = "full", value_parser = args::named::<Scale>())]
+        #[arg(long, value_parser = args::named::<Scale>(), default_value_t = Scale::Full)]
         scale: Scale,
         /// The base seed; each (grid point, n, seed) task derives its own generator from it.
         #[arg(long, default_value_t = 0)]

@@ -20,6 +20,7 @@
 //!               "details": {…}, "figures": ["figures/ID_0.svg", …], "error": "…"}] }
 //! ```
 
+mod conjectures;
 mod from_sweep;
 
 pub use from_sweep::draw_sweep;
@@ -202,6 +203,12 @@ pub fn run(
             error,
         });
     }
+    // The conjectures group (every file in conjectures/, quick scale) runs with the whole report, not with --only.
+    let conjectures = if options.only.is_none() {
+        conjectures::run(&conjectures::folder(), options.seed, &mut log)
+    } else {
+        conjectures::ConjectureGroup::default()
+    };
     let date = today();
     let results = json!({
         "schema_version": SCHEMA_VERSION,
@@ -218,12 +225,15 @@ pub fn run(
             "errors": records.iter().filter(|r| r.verdict == "error").count(),
         },
         "checks": records,
+        "conjectures": conjectures.results,
     });
     let text = serde_json::to_string_pretty(&results)
         .map_err(|e| ReportRunError::Failure(e.to_string()))?;
     write_atomic(&options.out.join("results.json"), text.as_bytes())
         .map_err(|e| ReportRunError::Failure(e.to_string()))?;
-    let document = document(options, &records, &figures_by_check, &date);
+    let mut document = document(options, &records, &figures_by_check, &date);
+    document.summary.extend(conjectures.rows);
+    document.sections.extend(conjectures.sections);
     let pdf = options.out.join("report.pdf");
     write_pdf(&document, &pdf).map_err(|e| ReportRunError::Failure(e.to_string()))?;
     Ok(ReportSummary { records, pdf })

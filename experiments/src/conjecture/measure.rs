@@ -69,12 +69,12 @@ pub fn build(
             }
             let e = SpikedCovariance::new(n, samples as usize, *spike, *variance)?;
             let u = e.direction().to_vec();
-            (Box::new(e), Some(u))
+            (Box::new(e) as Box<dyn Ensemble>, Some(u))
         }
         EnsembleSpec::SpikedWigner { spike, variance } => {
             let e = SpikedWigner::new(n, *spike, *variance)?;
             let u = e.direction().to_vec();
-            (Box::new(e), Some(u))
+            (Box::new(e) as Box<dyn Ensemble>, Some(u))
         }
     })
 }
