@@ -22,7 +22,20 @@ if [[ "$installed" == "$TORCH_VERSION" ]]; then
 else
     echo "installing torch==$TORCH_VERSION into $VENV (about 5 GB)" >&2
     "$VENV/bin/python" -m pip install --upgrade pip >&2
-    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION" >&2
+    # The wheel is half a gigabyte: a dropped connection resumes where it stopped (--resume-retries), and the
+    # whole install is tried again a few times before giving up. --no-cache-dir keeps a second copy of the
+    # wheels off the disk.
+    attempt=1
+    until "$VENV/bin/python" -m pip install --no-cache-dir --retries 10 --timeout 60 --resume-retries 50 \
+        "torch==$TORCH_VERSION" >&2; do
+        if (( attempt >= 4 )); then
+            echo "error: installing torch==$TORCH_VERSION failed $attempt times" >&2
+            exit 1
+        fi
+        attempt=$((attempt + 1))
+        echo "installing torch failed; attempt $attempt of 4 in 20 s" >&2
+        sleep 20
+    done
 fi
 # numpy: torch warns without it, and it writes the .npz data files `landscape` reads.
 if ! "$VENV/bin/python" -c 'import numpy' 2>/dev/null; then

@@ -9,4 +9,4 @@ pub mod cli;
 pub mod report;
 pub mod sweep;
 
-pub use landscape_experiments::{checks, compare, optimize, simulation, toml_config};
+pub use landscape_experiments::{checks, compare, conjecture, optimize, simulation, toml_config};

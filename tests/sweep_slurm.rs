@@ -173,5 +173,53 @@ fn slurm_job_array_of_four_merged_equals_an_unsharded_run() {
             "{name}: the Slurm array's merged results differ from the local run's"
         );
     }
+
+    // A conjecture through the same Slurm code: three array tasks store their shards' samples, then `conjecture
+    // check --out` reads them all and decides exactly as an unsharded in-memory run.
+    let claim = Path::new(env!("CARGO_MANIFEST_DIR")).join("conjectures/wishart_edge_small_n.toml");
+    let claim = claim.to_str().unwrap();
+    let conj_dir = root.join("conjecture");
+    let common = ["--scale", "quick", "--seed", "7"];
+    let mut submit = Command::new(BIN);
+    submit
+        .args([
+            "conjecture",
+            "slurm",
+            claim,
+            "--out",
+            conj_dir.to_str().unwrap(),
+        ])
+        .args(["--array", "3", "--submit", "--wait"])
+        .args(common);
+    let summary = ok(
+        &output_within(submit, ARRAY_TIMEOUT),
+        "conjecture slurm --submit --wait",
+    );
+    assert_eq!(summary["submitted"], true);
+    assert!(
+        summary["verdict_command"]
+            .as_str()
+            .unwrap()
+            .contains("conjecture"),
+        "{summary}"
+    );
+    let mut stored = vec![
+        "conjecture",
+        "check",
+        claim,
+        "--out",
+        conj_dir.to_str().unwrap(),
+    ];
+    stored.extend(common);
+    let from_array = ok(
+        &landscape(&stored),
+        "conjecture check on the array's samples",
+    );
+    assert_eq!(from_array["tasks_done"], from_array["tasks_total"]);
+    let mut local = vec!["conjecture", "check", claim];
+    local.extend(common);
+    let in_memory = ok(&landscape(&local), "conjecture check in memory");
+    assert_eq!(from_array["points"], in_memory["points"]);
+    assert_eq!(from_array["verdict"], "refuted");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -3,9 +3,7 @@
 //! - [`compare`]: a sampled spectrum against a law (KS, W1), and the ensemble whose limit a law expression names.
 //! - [`simulation`]: experiments on ensembles and native networks (empirical spectral densities, spiked models,
 //!   finite-size scaling, network curvature spectra, the NTK of wide networks against its law).
-//! - `conjecture` (behind the `conjecture` feature while it is finished: its command, report group and worked
-//!   examples are not yet wired): conjectures as files (a claim in TOML → supported, refuted or inconclusive,
-//!   with its power).
+//! - [`conjecture`]: conjectures as files (a claim in TOML → supported, refuted or inconclusive, with its power).
 //! - [`optimize`]: optimizer evaluation (tuned baselines against curvature-adaptive steps, over seeds).
 //! - [`checks`]: the registry of checks that `cargo test` and `landscape report` both run.
 //! - [`toml_config`]: what every TOML configuration shares (errors located at `file:line:column`).
@@ -17,7 +15,6 @@ mod named;
 
 pub mod checks;
 pub mod compare;
-#[cfg(feature = "conjecture")]
 pub mod conjecture;
 pub mod optimize;
 pub mod simulation;

@@ -11,6 +11,7 @@
 
 use pyo3::prelude::*;
 
+mod conjecture;
 mod errors;
 mod estimators;
 mod laws;
@@ -24,5 +25,6 @@ fn _landscape(m: &Bound<'_, PyModule>) -> PyResult<()> {
     laws::register(m)?;
     operator::register(m)?;
     estimators::register(m)?;
+    conjecture::register(m)?;
     Ok(())
 }

@@ -8,6 +8,9 @@ use landscape_experiments::conjecture::{self, ConjectureError, RunOptions, Scale
 
 use super::{CliError, CliResult, args};
 use crate::sweep::shard::Shard;
+use crate::sweep::slurm as sweep_slurm;
+use crate::sweep::{ArrayJob, SlurmOptions};
+use landscape_experiments::Named;
 
 #[derive(Debug, Args)]
 pub struct ConjectureArgs {
@@ -46,7 +49,7 @@ when it does not, 2 for a bad file or flag."
         #[arg(long)]
         jobs: Option<usize>,
         /// quick: the file's [quick] sizes and seeds; full: its [measure] ones.
-        #[arg(long, default_value = "full", value_parser = args::named::<Scale>())]
+        #[arg(long, value_parser = args::named::<Scale>(), default_value_t = Scale::Full)]
         scale: Scale,
         /// The base seed; each (grid point, n, seed) task derives its own generator from it.
         #[arg(long, default_value_t = 0)]
@@ -54,6 +57,40 @@ when it does not, 2 for a bad file or flag."
         /// Run only shard I of N (1 ≤ I ≤ N, needs --out); the last shard to finish prints the verdict.
         #[arg(long)]
         shard: Option<String>,
+    },
+    /// Write an sbatch script for a job array whose task i runs shard i+1 of N of `check FILE --out DIR` (the
+    /// sweep's Slurm machinery) and, with --submit, submit it; afterwards `check FILE --out DIR` with the same
+    /// --scale and --seed prints the verdict from the stored samples.
+    Slurm {
+        /// The conjecture file (TOML).
+        file: PathBuf,
+        /// The results folder, shared by all array tasks.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of array tasks (shards).
+        #[arg(long)]
+        array: usize,
+        /// quick: the file's [quick] sizes and seeds; full: its [measure] ones.
+        #[arg(long, value_parser = args::named::<Scale>(), default_value_t = Scale::Full)]
+        scale: Scale,
+        /// The base seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task, in Slurm's format (e.g. 01:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// Worker threads per task (and --cpus-per-task).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Submit the script with sbatch.
+        #[arg(long)]
+        submit: bool,
+        /// With --submit: wait for the whole array to finish (sbatch --wait).
+        #[arg(long, requires = "submit")]
+        wait: bool,
     },
 }
 
@@ -67,14 +104,109 @@ impl From<ConjectureError> for CliError {
 }
 
 pub fn run(args: ConjectureArgs) -> CliResult {
-    let ConjectureCommand::Check {
-        file,
-        out,
-        jobs,
-        scale,
-        seed,
-        shard,
-    } = args.command;
+    match args.command {
+        ConjectureCommand::Check {
+            file,
+            out,
+            jobs,
+            scale,
+            seed,
+            shard,
+        } => check(file, out, jobs, scale, seed, shard),
+        ConjectureCommand::Slurm {
+            file,
+            out,
+            array,
+            scale,
+            seed,
+            partition,
+            time,
+            jobs,
+            submit,
+            wait,
+        } => {
+            let options = SlurmOptions {
+                array,
+                partition,
+                time,
+                jobs,
+                submit,
+                wait,
+                force: false,
+            };
+            slurm(&file, &out, scale, seed, &options)
+        }
+    }
+}
+
+/// `conjecture slurm`: the job array of `conjecture check FILE --out DIR`, written (and submitted) by the sweep's
+/// Slurm code.
+fn slurm(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    scale: Scale,
+    seed: u64,
+    options: &SlurmOptions,
+) -> CliResult {
+    let c = conjecture::load(file).map_err(ConjectureError::from)?;
+    let file = sweep_slurm::absolute_path(file)?;
+    let out = sweep_slurm::absolute_path(out)?;
+    sweep_slurm::check_options(options)?;
+    // Refuse a folder of another claim, seed or scale now, not in N array tasks later.
+    conjecture::prepare_store(
+        &c,
+        &RunOptions {
+            seed,
+            scale,
+            jobs: options.jobs,
+            store: Some(out.clone()),
+            shard: None,
+        },
+    )?;
+    let check_args = |jobs: Option<usize>| {
+        let mut a = vec![
+            "conjecture".to_string(),
+            "check".into(),
+            file.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--scale".into(),
+            scale.name().into(),
+            "--seed".into(),
+            seed.to_string(),
+        ];
+        if let Some(j) = jobs {
+            a.extend(["--jobs".into(), j.to_string()]);
+        }
+        a
+    };
+    let job = ArrayJob {
+        name: "landscape-conjecture".into(),
+        args: check_args(Some(options.jobs)),
+        logs: out.join("slurm"),
+    };
+    let after: Vec<String> = std::iter::once("landscape".to_string())
+        .chain(check_args(None).iter().map(|a| sweep_slurm::quote(a)))
+        .collect();
+    let summary =
+        sweep_slurm::write_and_submit(&job, "conjecture.sbatch", options, after.join(" "))?;
+    let mut value = serde_json::to_value(&summary).map_err(|e| CliError::Failure(e.to_string()))?;
+    if let Some(map) = value.as_object_mut()
+        && let Some(command) = map.remove("merge_command")
+    {
+        map.insert("verdict_command".into(), command);
+    }
+    Ok(value)
+}
+
+fn check(
+    file: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    scale: Scale,
+    seed: u64,
+    shard: Option<String>,
+) -> CliResult {
     let shard = match shard {
         Some(spec) => Some(Shard::parse(&spec).map_err(|e| CliError::Usage(e.to_string()))?),
         None => Shard::from_slurm_env(|k| std::env::var(k).ok())

@@ -4,6 +4,7 @@
 //! 2 bad input, reported as one line on stderr naming the argument and what is valid.
 
 mod args;
+mod conjecture;
 mod empirical;
 mod optimize;
 mod report;
@@ -83,6 +84,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Tune and evaluate optimizers, curvature-adaptive ones among them, over seeds (TOML configuration).
     Optimize(optimize::OptimizeArgs),
+    /// Conjectures as files: state a claim in TOML, get supported, refuted or inconclusive with its power.
+    Conjecture(conjecture::ConjectureArgs),
 }
 
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
@@ -131,6 +134,7 @@ where
         Command::Empirical(args) => empirical::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Optimize(args) => optimize::run(args),
+        Command::Conjecture(args) => conjecture::run(args),
     };
     match result {
         Ok(value) => match args::to_json_checked(&value) {

@@ -113,6 +113,8 @@ pub fn run_report(args: ReportArgs) -> CliResult {
         "checks": summary.records.len(),
         "passed": summary.records.len() - failed.len(),
         "failed": failed,
+        "conjectures": summary.conjectures,
+        "conjectures_unexpected": summary.conjectures_unexpected,
     });
     if summary.all_passed() {
         Ok(value)

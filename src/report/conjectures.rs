@@ -17,6 +17,8 @@ pub struct ConjectureGroup {
     pub sections: Vec<Section>,
     /// Each file's result (or error) as JSON.
     pub results: Vec<serde_json::Value>,
+    /// The files whose verdict is not their `expect`, or that failed: these fail the report.
+    pub unexpected: Vec<String>,
 }
 
 /// The folder of shipped conjectures: `./conjectures` when run from a checkout, else the one beside the sources.
@@ -58,6 +60,9 @@ pub fn run(dir: &Path, seed: u64, mut log: impl FnMut(&str)) -> ConjectureGroup 
                     .verdict
                     .map_or("incomplete", conjecture::Verdict::name);
                 log(&format!("conjecture {name:<38} {verdict}"));
+                if !result.as_expected() {
+                    group.unexpected.push(name.clone());
+                }
                 group.rows.push(figures::verdict_row(&name, &result));
                 group.sections.push(figures::section(&name, &result));
                 group
@@ -66,12 +71,13 @@ pub fn run(dir: &Path, seed: u64, mut log: impl FnMut(&str)) -> ConjectureGroup 
             }
             Err(e) => {
                 log(&format!("conjecture {name:<38} ERROR: {e}"));
+                group.unexpected.push(name.clone());
                 group.rows.push(VerdictRow {
                     group: "conjectures".into(),
                     check: name.clone(),
                     prediction: "—".into(),
                     measurement: "—".into(),
-                    tolerance: e.to_string(),
+                    control: e.to_string(),
                     verdict: landscape_reports::Verdict::Skipped,
                 });
                 group

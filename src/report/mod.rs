@@ -28,6 +28,7 @@
 //! ```text
 //! ```
 
+mod conjectures;
 mod from_sweep;
 
 pub use from_sweep::draw_sweep;
@@ -99,12 +100,16 @@ pub struct ReportSummary {
     pub records: Vec<CheckRecord>,
     /// Where the PDF is.
     pub pdf: PathBuf,
+    /// How many conjecture files the report ran.
+    pub conjectures: usize,
+    /// The conjecture files whose verdict is not their `expect` (or that failed).
+    pub conjectures_unexpected: Vec<String>,
 }
 
 impl ReportSummary {
-    /// Whether every check passed.
+    /// Whether every check passed and every conjecture got its expected verdict.
     pub fn all_passed(&self) -> bool {
-        self.records.iter().all(|r| r.verdict == "pass")
+        self.records.iter().all(|r| r.verdict == "pass") && self.conjectures_unexpected.is_empty()
     }
 }
 
@@ -210,7 +215,14 @@ pub fn run(
             error,
         });
     }
+    // The conjectures group (every file in conjectures/, quick scale) runs with the whole report, not with --only.
+    let conjectures = if options.only.is_none() {
+        conjectures::run(&conjectures::folder(), options.seed, &mut log)
+    } else {
+        conjectures::ConjectureGroup::default()
+    };
     let date = today();
+    let n_conjectures = conjectures.results.len();
     let results = json!({
         "schema_version": SCHEMA_VERSION,
         "landscape_version": env!("CARGO_PKG_VERSION"),
@@ -226,15 +238,24 @@ pub fn run(
             "errors": records.iter().filter(|r| r.verdict == "error").count(),
         },
         "checks": records,
+        "conjectures": conjectures.results,
+        "conjectures_unexpected": &conjectures.unexpected,
     });
     let text = serde_json::to_string_pretty(&results)
         .map_err(|e| ReportRunError::Failure(e.to_string()))?;
     write_atomic(&options.out.join("results.json"), text.as_bytes())
         .map_err(|e| ReportRunError::Failure(e.to_string()))?;
-    let document = document(options, &records, &figures_by_check, &date);
+    let mut document = document(options, &records, &figures_by_check, &date);
+    document.summary.extend(conjectures.rows);
+    document.sections.extend(conjectures.sections);
     let pdf = options.out.join("report.pdf");
     write_pdf(&document, &pdf).map_err(|e| ReportRunError::Failure(e.to_string()))?;
-    Ok(ReportSummary { records, pdf })
+    Ok(ReportSummary {
+        records,
+        pdf,
+        conjectures: n_conjectures,
+        conjectures_unexpected: conjectures.unexpected,
+    })
 }
 
 fn machine() -> serde_json::Value {

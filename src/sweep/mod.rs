@@ -23,5 +23,5 @@ pub use error::SweepError;
 pub use merge::{MergeSummary, merge};
 pub use runner::{RunOptions, RunSummary, run};
 pub use shard::Shard;
-pub use slurm::{SlurmOptions, SlurmSummary, slurm};
+pub use slurm::{ArrayJob, SlurmOptions, SlurmSummary, slurm};
 pub use store::OutDir;

@@ -52,17 +52,33 @@ fn absolute(path: &Path) -> Result<PathBuf, SweepError> {
     std::path::absolute(path).map_err(|e| SweepError::io(path, e))
 }
 
-/// The sbatch script that runs `config` as an array of `options.array` shards with the binary `exe`.
-pub fn script(exe: &Path, config_file: &Path, out: &Path, options: &SlurmOptions) -> String {
-    let logs = out.join("slurm");
+/// One Slurm job array: what each task runs and where its logs go.
+#[derive(Debug, Clone)]
+pub struct ArrayJob {
+    /// `#SBATCH --job-name`.
+    pub name: String,
+    /// The `landscape` subcommand and its arguments that every array task runs (the shard comes from
+    /// `SLURM_ARRAY_TASK_ID`/`SLURM_ARRAY_TASK_COUNT`, which `sweep run` and `conjecture check` both read).
+    pub args: Vec<String>,
+    /// The folder of the script and the tasks' logs.
+    pub logs: PathBuf,
+}
+
+/// The sbatch script that runs `job` with the binary `exe` as an array of `options.array` tasks.
+pub fn array_script(exe: &Path, job: &ArrayJob, options: &SlurmOptions) -> String {
     let mut s = String::from("#!/bin/bash\n");
-    s.push_str("# Written by `landscape sweep slurm`. Array task i runs shard i+1 of N (from SLURM_ARRAY_TASK_ID\n");
+    s.push_str(
+        "# Written by landscape. Array task i runs shard i+1 of N (from SLURM_ARRAY_TASK_ID\n",
+    );
     s.push_str("# and SLURM_ARRAY_TASK_COUNT); rerunning a task resumes it.\n");
-    s.push_str("#SBATCH --job-name=landscape-sweep\n");
+    s.push_str(&format!("#SBATCH --job-name={}\n", job.name));
     s.push_str(&format!("#SBATCH --array=0-{}\n", options.array - 1));
     s.push_str("#SBATCH --ntasks=1\n");
     s.push_str(&format!("#SBATCH --cpus-per-task={}\n", options.jobs));
-    s.push_str(&format!("#SBATCH --output={}/%A_%a.out\n", logs.display()));
+    s.push_str(&format!(
+        "#SBATCH --output={}/%A_%a.out\n",
+        job.logs.display()
+    ));
     if let Some(p) = &options.partition {
         s.push_str(&format!("#SBATCH --partition={p}\n"));
     }
@@ -70,22 +86,43 @@ pub fn script(exe: &Path, config_file: &Path, out: &Path, options: &SlurmOptions
         s.push_str(&format!("#SBATCH --time={t}\n"));
     }
     s.push_str("set -euo pipefail\n");
-    s.push_str(&format!(
-        "exec {} sweep run {} --out {} --jobs {}\n",
-        shell_quote(&exe.display().to_string()),
-        shell_quote(&config_file.display().to_string()),
-        shell_quote(&out.display().to_string()),
-        options.jobs
-    ));
+    let mut line = format!("exec {}", shell_quote(&exe.display().to_string()));
+    for arg in &job.args {
+        line.push(' ');
+        line.push_str(&shell_quote(arg));
+    }
+    s.push_str(&line);
+    s.push('\n');
     s
 }
 
-/// Prepares the output folder, writes `DIR/slurm/sweep.sbatch` and, if asked, submits it.
-pub fn slurm(
-    config: &SweepConfig,
-    out_dir: &Path,
-    options: &SlurmOptions,
-) -> Result<SlurmSummary, SweepError> {
+/// The array job of `landscape sweep run config_file --out out --jobs J`.
+fn sweep_job(config_file: &Path, out: &Path, jobs: usize) -> ArrayJob {
+    ArrayJob {
+        name: "landscape-sweep".into(),
+        args: vec![
+            "sweep".into(),
+            "run".into(),
+            config_file.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--jobs".into(),
+            jobs.to_string(),
+        ],
+        logs: out.join("slurm"),
+    }
+}
+
+/// The sbatch script that runs `config` as an array of `options.array` shards with the binary `exe`.
+pub fn script(exe: &Path, config_file: &Path, out: &Path, options: &SlurmOptions) -> String {
+    array_script(exe, &sweep_job(config_file, out, options.jobs), options)
+}
+
+/// Checks the array settings every job shares.
+///
+/// # Errors
+/// An empty array, zero threads, or a partition or time limit that would break the script.
+pub fn check_options(options: &SlurmOptions) -> Result<(), SweepError> {
     if options.array == 0 {
         return Err(SweepError::Usage("--array: must be at least 1".into()));
     }
@@ -104,31 +141,33 @@ pub fn slurm(
             )));
         }
     }
-    let out_abs = absolute(out_dir)?;
-    let config_abs = absolute(&config.file)?;
-    let out = OutDir::new(&out_abs);
-    // Refuse a folder of another configuration now, not in N array tasks later.
-    out.prepare(config, options.force)?;
+    Ok(())
+}
+
+/// Writes `job.logs/file_name` for `job` and, if `options.submit`, submits it; `after` is the command that
+/// gathers the results once the array has finished.
+///
+/// # Errors
+/// The script cannot be written, or sbatch cannot be run or fails.
+pub fn write_and_submit(
+    job: &ArrayJob,
+    file_name: &str,
+    options: &SlurmOptions,
+    after: String,
+) -> Result<SlurmSummary, SweepError> {
+    check_options(options)?;
     let exe = std::env::current_exe()
         .map_err(|e| SweepError::Failure(format!("cannot locate the landscape binary: {e}")))?;
-    let logs = out_abs.join("slurm");
-    std::fs::create_dir_all(&logs).map_err(|e| SweepError::io(&logs, e))?;
-    let path = logs.join("sweep.sbatch");
-    write_atomic(
-        &path,
-        script(&exe, &config_abs, &out_abs, options).as_bytes(),
-    )?;
-    let merge_command = format!(
-        "landscape sweep merge {}",
-        shell_quote(&out_abs.display().to_string())
-    );
+    std::fs::create_dir_all(&job.logs).map_err(|e| SweepError::io(&job.logs, e))?;
+    let path = job.logs.join(file_name);
+    write_atomic(&path, array_script(&exe, job, options).as_bytes())?;
     if !options.submit {
         return Ok(SlurmSummary {
             script: path.display().to_string(),
             array: options.array,
             submitted: false,
             job_id: None,
-            merge_command,
+            merge_command: after,
         });
     }
     let mut cmd = Command::new("sbatch");
@@ -159,8 +198,41 @@ pub fn slurm(
         array: options.array,
         submitted: true,
         job_id,
-        merge_command,
+        merge_command: after,
     })
+}
+
+/// Prepares the output folder, writes `DIR/slurm/sweep.sbatch` and, if asked, submits it.
+pub fn slurm(
+    config: &SweepConfig,
+    out_dir: &Path,
+    options: &SlurmOptions,
+) -> Result<SlurmSummary, SweepError> {
+    check_options(options)?;
+    let out_abs = absolute(out_dir)?;
+    let config_abs = absolute(&config.file)?;
+    let out = OutDir::new(&out_abs);
+    // Refuse a folder of another configuration now, not in N array tasks later.
+    out.prepare(config, options.force)?;
+    let job = sweep_job(&config_abs, &out_abs, options.jobs);
+    let merge_command = format!(
+        "landscape sweep merge {}",
+        shell_quote(&out_abs.display().to_string())
+    );
+    write_and_submit(&job, "sweep.sbatch", options, merge_command)
+}
+
+/// An absolute path (Slurm tasks may start in another folder).
+///
+/// # Errors
+/// The current folder cannot be read.
+pub fn absolute_path(path: &Path) -> Result<PathBuf, SweepError> {
+    absolute(path)
+}
+
+/// Quotes `text` for a POSIX shell.
+pub fn quote(text: &str) -> String {
+    shell_quote(text)
 }
 
 #[cfg(test)]

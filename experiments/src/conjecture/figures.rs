@@ -162,10 +162,27 @@ fn shorten(text: &str, max: usize) -> String {
 /// The row of the report's verdict table.
 pub fn verdict_row(name: &str, result: &ConjectureResult) -> VerdictRow {
     let first = result.points.iter().find(|p| p.estimate.is_finite());
+    // The conjecture's counterpart of a check's negative control: the smallest deviation beyond the tolerance
+    // this run refutes with probability 0.8 (the largest over the points, the hardest one to detect).
+    let detectable = result
+        .points
+        .iter()
+        .filter_map(|p| p.detectable)
+        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
     VerdictRow {
         group: "conjectures".into(),
         check: name.into(),
-        prediction: first.map_or_else(|| "—".into(), |p| format!("{:.4}", p.prediction)),
+        prediction: first.map_or_else(
+            || "—".into(),
+            |p| {
+                format!(
+                    "{:.4} ({} ±{})",
+                    p.prediction,
+                    test_name(result.test),
+                    result.tolerance
+                )
+            },
+        ),
         measurement: first.map_or_else(
             || "density invalid".into(),
             |p| {
@@ -175,12 +192,7 @@ pub fn verdict_row(name: &str, result: &ConjectureResult) -> VerdictRow {
                 )
             },
         ),
-        tolerance: format!(
-            "{} ±{} (α = {})",
-            test_name(result.test),
-            result.tolerance,
-            result.alpha
-        ),
+        control: detectable.map_or_else(|| "—".into(), |d| format!("detects {d:.3} (power 0.8)")),
         verdict: report_verdict(result.verdict),
     }
 }

@@ -208,6 +208,25 @@ pub fn check(path: &Path, options: &RunOptions) -> Result<ConjectureResult, Conj
     run(&conjecture, &path.display().to_string(), options)
 }
 
+/// Creates `options.store`'s task folder for `c` with its manifest, or checks that an existing one belongs to this
+/// file, seed and scale, so that a job array refuses a wrong folder before any task starts.
+///
+/// # Errors
+/// No `store` in `options`, or a folder that belongs to another file, seed or scale or cannot be written.
+pub fn prepare_store(c: &Conjecture, options: &RunOptions) -> Result<PathBuf, ConjectureError> {
+    let Some(dir) = &options.store else {
+        return Err(store_error(
+            Path::new("--out"),
+            "a results folder is needed",
+        ));
+    };
+    let (sizes, seeds) = match options.scale {
+        Scale::Quick => (c.quick_sizes.clone(), c.quick_seeds),
+        Scale::Full => (c.sizes.clone(), c.seeds),
+    };
+    open_store(dir, c, options, &sizes, seeds)
+}
+
 /// Runs a loaded conjecture (`file` is only recorded in the result).
 ///
 /// # Errors
