@@ -43,8 +43,13 @@ pub struct SlurmSummary {
     pub merge_command: String,
 }
 
-/// Quotes `text` for a POSIX shell.
+/// Quotes `text` for a POSIX shell, leaving words made only of safe characters bare so the script reads
+/// like the command a user would type.
 fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        return text.to_owned();
+    }
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
@@ -261,12 +266,38 @@ mod tests {
             s.contains("#SBATCH --partition=debug\n") && s.contains("#SBATCH --time=00:10:00\n")
         );
         assert!(
-            s.contains("exec '/bin/land scape' sweep run '/c/it'\\''s.toml' --out '/o' --jobs 2\n"),
+            s.contains("exec '/bin/land scape' sweep run '/c/it'\\''s.toml' --out /o --jobs 2\n"),
             "{s}"
         );
         assert!(
             !s.contains("--shard"),
             "the shard comes from the array variables"
         );
+    }
+
+    #[test]
+    fn quoting_survives_the_shell() {
+        for word in [
+            "",
+            "plain",
+            "a b",
+            "it's",
+            "$HOME",
+            "x;rm",
+            "--scale=quick",
+            "*",
+        ] {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", quote(word)))
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(out.stdout).unwrap(),
+                word,
+                "{}",
+                quote(word)
+            );
+        }
     }
 }

@@ -30,6 +30,9 @@ pub fn fan_wang_widths(n: usize, d0: f64, width: f64) -> Result<Vec<usize>, Simu
     Ok(vec![size("d0", d0)?, size("width", width)?, 1])
 }
 
+/// An ensemble and, for spiked models, its planted direction.
+pub type PlantedEnsemble = (Box<dyn Ensemble>, Option<Vec<f64>>);
+
 /// The ensemble of `spec` at matrix side `n`, with its planted direction for spiked models.
 ///
 /// # Errors
@@ -37,7 +40,7 @@ pub fn fan_wang_widths(n: usize, d0: f64, width: f64) -> Result<Vec<usize>, Simu
 pub fn build(
     spec: &EnsembleSpec,
     n: usize,
-) -> Result<(Box<dyn Ensemble>, Option<Vec<f64>>), SimulateError> {
+) -> Result<PlantedEnsemble, SimulateError> {
     Ok(match spec {
         EnsembleSpec::FanWangNtk { .. } => {
             return Err(SimulateError::invalid(
