@@ -37,10 +37,7 @@ pub type PlantedEnsemble = (Box<dyn Ensemble>, Option<Vec<f64>>);
 ///
 /// # Errors
 /// Parameters the ensemble rejects at this size (the file reader calls this for every size before sampling).
-pub fn build(
-    spec: &EnsembleSpec,
-    n: usize,
-) -> Result<PlantedEnsemble, SimulateError> {
+pub fn build(spec: &EnsembleSpec, n: usize) -> Result<PlantedEnsemble, SimulateError> {
     Ok(match spec {
         EnsembleSpec::FanWangNtk { .. } => {
             return Err(SimulateError::invalid(
