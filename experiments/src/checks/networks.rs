@@ -107,8 +107,7 @@ fn edge_of_stability(ctx: &Context, optimizer: Optimizer, lr: f64) -> Result<Out
     if !unconverged.is_empty() {
         return Err(format!(
             "λ_max did not converge within {EOS_LANCZOS_CAP} Lanczos products at steps {unconverged:?}"
-        )
-        .into());
+        ));
     }
     let most_products = result.points.iter().map(|p| p.n_matvecs).max().unwrap_or(0);
     let threshold = result
