@@ -24,6 +24,7 @@ pub mod experiments;
 pub mod geometry;
 pub mod model;
 pub mod native;
+pub mod spec;
 #[cfg(feature = "torch")]
 pub mod torch;
 pub mod train;

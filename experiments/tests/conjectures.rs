@@ -193,6 +193,24 @@ fn results_do_not_depend_on_jobs_and_a_stored_run_resumes_and_shards_to_the_same
 }
 
 #[test]
+fn gradient_descent_on_digits_sits_at_the_edge_of_stability() {
+    let r = check_shipped("edge_of_stability.toml");
+    // A prediction 10% off (2.2/η) would be outside every interval: the file can reject a nearby wrong claim.
+    for p in &r.points {
+        assert!(
+            p.detectable.unwrap() < 0.1 * p.prediction,
+            "{:?}",
+            p.detectable
+        );
+    }
+}
+
+#[test]
+fn the_classical_stability_bound_is_refuted_on_digits() {
+    check_shipped("classical_stability.toml");
+}
+
+#[test]
 fn fan_wang_ntk_spectrum_converges_to_the_ntk_law() {
     check_shipped("fan_wang_ntk.toml");
 }

@@ -76,3 +76,29 @@ def test_a_run_with_a_results_folder_resumes_to_the_same_result(tmp_path: pathli
     assert again["points"] == first["points"]
     with pytest.raises(RuntimeError, match="another file, seed or scale"):
         landscape.conjecture.check(SMALL_N, seed=6, out=tmp_path)
+
+
+def test_a_network_claim_runs_through_the_same_engine(cli, tmp_path) -> None:
+    # A 64–4–10 MLP on 50 digits at initialisation, two widths, two seeds: small enough for a test, and the
+    # Python result must equal the CLI's bit for bit (the same engine, the same seeds).
+    text = """
+claim = "the sharpness at initialisation is below 10"
+[measure]
+model = "mlp:widths={n}"
+data = "digits"
+samples = 50
+n = [4, 6]
+seeds = 2
+statistic = "lambda_max"
+[predict]
+value = "10"
+[decide]
+test = "at_most"
+"""
+    path = tmp_path / "net.toml"
+    path.write_text(text)
+    result = landscape.conjecture.check(path, seed=5, jobs=1)
+    assert result["verdict"] in ("supported", "refuted", "inconclusive")
+    assert len(result["points"]) == 1
+    _, printed, _ = cli("conjecture", "check", str(path), "--seed", "5", "--jobs", "2")
+    assert printed["points"] == result["points"]

@@ -1,6 +1,45 @@
 //! Parsing helpers for CLI values and the final JSON check.
 
 use super::CliError;
+use crate::sweep::SlurmOptions;
+
+/// The flags of a Slurm job array, shared by `sweep slurm` and `conjecture slurm`.
+#[derive(Debug, clap::Args)]
+pub struct SlurmFlags {
+    /// Number of array tasks (shards).
+    #[arg(long)]
+    pub array: usize,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task, in Slurm's format (e.g. 01:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Worker threads per task (and --cpus-per-task).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Submit the script with sbatch.
+    #[arg(long)]
+    pub submit: bool,
+    /// With --submit: wait for the whole array to finish (sbatch --wait).
+    #[arg(long, requires = "submit")]
+    pub wait: bool,
+}
+
+impl SlurmFlags {
+    /// The library's options; `force` deletes another configuration's results instead of refusing.
+    pub fn options(self, force: bool) -> SlurmOptions {
+        SlurmOptions {
+            array: self.array,
+            partition: self.partition,
+            time: self.time,
+            jobs: self.jobs,
+            submit: self.submit,
+            wait: self.wait,
+            force,
+        }
+    }
+}
 
 /// Parses a comma-separated list of finite numbers (`--at 0.5,1,2e-1`). An empty item (`1,,2`, a trailing comma)
 /// is an error rather than silently dropped, so the output has one value per item the user wrote.

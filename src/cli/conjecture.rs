@@ -27,7 +27,9 @@ The file (docs/conjectures.md has the whole schema):\n  claim = \"...\"         
 source = \"...\"           # optional citation\n  expect = \"supported\"     # optional: supported | refuted | inconclusive\n  \
 [grid]                   # optional named lists; every point of their product is tested\n  ratio = [0.25, 0.5]\n  \
 [measure]\n  ensemble = \"mp(ratio={ratio})\"   # a law expression's ensemble, spiked_covariance(ratio=, spike=[, variance=]),\n  \
-                                   # or spiked_wigner(spike=[, variance=])\n  n = [100, 200, 400]\n  seeds = 16\n  \
+                                   # or spiked_wigner(spike=[, variance=]); or a network instead:\n  \
+# model = \"mlp:widths={n}\", data = \"digits\", loss, operator, [measure.train] (see the docs)\n  \
+n = [100, 200, 400]\n  seeds = 16\n  \
 statistic = \"lambda_max\"   # lambda_max, lambda_min, lambda(K), fraction_below(X), fraction_above(X), moment(K),\n  \
                            # trace, ks, w1, top_overlap, outliers_above(X)\n  [predict]\n  \
 value = \"(1 + sqrt(ratio))^2\"   # or law = \"mp(ratio={ratio})\", or density = \"...\" with support = [a, b]\n  \
@@ -67,30 +69,14 @@ when it does not, 2 for a bad file or flag."
         /// The results folder, shared by all array tasks.
         #[arg(long)]
         out: PathBuf,
-        /// Number of array tasks (shards).
-        #[arg(long)]
-        array: usize,
         /// quick: the file's [quick] sizes and seeds; full: its [measure] ones.
         #[arg(long, value_parser = args::named::<Scale>(), default_value_t = Scale::Full)]
         scale: Scale,
         /// The base seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Slurm partition.
-        #[arg(long)]
-        partition: Option<String>,
-        /// Time limit per task, in Slurm's format (e.g. 01:00:00).
-        #[arg(long)]
-        time: Option<String>,
-        /// Worker threads per task (and --cpus-per-task).
-        #[arg(long, default_value_t = 1)]
-        jobs: usize,
-        /// Submit the script with sbatch.
-        #[arg(long)]
-        submit: bool,
-        /// With --submit: wait for the whole array to finish (sbatch --wait).
-        #[arg(long, requires = "submit")]
-        wait: bool,
+        #[command(flatten)]
+        slurm: args::SlurmFlags,
     },
 }
 
@@ -116,26 +102,10 @@ pub fn run(args: ConjectureArgs) -> CliResult {
         ConjectureCommand::Slurm {
             file,
             out,
-            array,
             scale,
             seed,
-            partition,
-            time,
-            jobs,
-            submit,
-            wait,
-        } => {
-            let options = SlurmOptions {
-                array,
-                partition,
-                time,
-                jobs,
-                submit,
-                wait,
-                force: false,
-            };
-            slurm(&file, &out, scale, seed, &options)
-        }
+            slurm: flags,
+        } => slurm(&file, &out, scale, seed, &flags.options(false)),
     }
 }
 

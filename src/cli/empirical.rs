@@ -7,7 +7,7 @@
 //! the same `f32` data and, for MLPs, the same initial weights, so they agree to rounding. Every output records
 //! the version, the full configuration, the seed, the backend, the device and the model's train/eval mode.
 //!
-//! One `--seed S` seeds independent streams: the data (`task_rng(S, DATA_STREAM)`), the initialization
+//! One `--seed S` seeds independent streams: the data (`task_rng(S, stream::CLI_DATA)`, in `DataSpec::load`), the initialization
 //! (`task_rng(S, INIT_STREAM)`, the second model of `connect` `INIT_STREAM + 1`), minibatches, Lanczos starts
 //! and probes.
 
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use landscape_empirical::EmpiricalError;
 use landscape_empirical::checkpoint::Checkpoint;
-use landscape_empirical::data::{Dataset, Targets};
+use landscape_empirical::data::Dataset;
 use landscape_empirical::experiments::connect::{ConnectConfig, PathProfile, connect};
 use landscape_empirical::experiments::overlap::{OverlapConfig, overlap};
 use landscape_empirical::experiments::sharpness::{SharpnessConfig, sharpness};
@@ -26,21 +26,15 @@ use landscape_empirical::experiments::slice::{SliceConfig, slice_1d, slice_2d};
 use landscape_empirical::experiments::spectrum::{EigenValues, SpectrumConfig, curvature_spectrum};
 use landscape_empirical::model::{CurvatureKind, CurvatureModel, SampleSet};
 use landscape_empirical::native::NativeMlp;
+use landscape_empirical::spec::{self, DataSpec, ModelSpec};
 use landscape_empirical::train::{CheckpointConfig, Optimizer, TrainConfig, TrainOutcome, train};
-use landscape_simulate::network::{
-    Activation, Loss, LossKind, Mlp, MlpConfig, Parameterization, Reduction,
-    Targets as NativeTargets, data,
-};
+use landscape_simulate::network::{Loss, LossKind, Mlp, Reduction};
 use landscape_simulate::rng::task_rng;
 
 use super::{CliError, CliResult};
 
-/// The data stream of `--seed`.
-const DATA_STREAM: u64 = landscape_simulate::rng::stream::CLI_DATA;
 /// The initialization stream of `--seed` (the second model of `connect` uses the next one).
 const INIT_STREAM: u64 = landscape_simulate::rng::stream::CLI_INIT;
-/// The default class separation of `gaussian-mixture` (in units of the noise norm).
-const DEFAULT_SEPARATION: f64 = 2.0;
 
 #[derive(Debug, Args)]
 pub struct EmpiricalArgs {
@@ -358,304 +352,34 @@ impl From<EmpiricalError> for CliError {
     }
 }
 
-/// Splits `name:key=v,key=v1,v2` into the name and `(key, value)` pairs; a bare token continues the previous
-/// key's comma-separated list (`widths=64,64`).
-fn parse_spec(flag: &str, text: &str) -> Result<(String, Vec<(String, String)>), CliError> {
-    let (name, rest) = text.split_once(':').unwrap_or((text, ""));
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for token in rest.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if let Some((key, value)) = token.split_once('=') {
-            pairs.push((key.trim().to_string(), value.trim().to_string()));
-        } else if let Some(last) = pairs.last_mut() {
-            last.1.push(',');
-            last.1.push_str(token);
-        } else {
-            return Err(CliError::usage(format!(
-                "{flag}: `{token}` in `{text}` is not key=value"
-            )));
-        }
-    }
-    Ok((name.trim().to_string(), pairs))
-}
-
-fn parse_usize(flag: &str, key: &str, value: &str) -> Result<usize, CliError> {
-    value.parse::<usize>().map_err(|_| {
-        CliError::usage(format!(
-            "{flag}: {key}={value} is not a non-negative integer"
-        ))
-    })
-}
-
 /// Any error while reading or validating user input (data files, model files, shapes, labels, NaN in data):
 /// bad input, exit code 2, whatever its kind.
 fn bad_input(err: EmpiricalError) -> CliError {
     CliError::Usage(err.to_string())
 }
 
-/// Loads `--data` as `f32` samples (as PyTorch would hold them; both backends see these exact values), applies
-/// `--samples`, and converts labels to one-hot targets for the MSE loss.
+/// Loads `--data` (`landscape_empirical::spec::DataSpec`), applies `--samples`, and converts labels to one-hot
+/// targets for the MSE loss.
 fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
-    let (name, pairs) = parse_spec("--data", &common.data)?;
-    let data = match name.as_str() {
-        "gaussian-mixture" | "gaussian_mixture" => {
-            let (mut classes, mut dim, mut n, mut separation) =
-                (None, None, None, DEFAULT_SEPARATION);
-            for (key, value) in &pairs {
-                match key.as_str() {
-                    "classes" => classes = Some(parse_usize("--data", key, value)?),
-                    "dim" => dim = Some(parse_usize("--data", key, value)?),
-                    "n" => n = Some(parse_usize("--data", key, value)?),
-                    "separation" => {
-                        separation = value.parse::<f64>().map_err(|_| {
-                            CliError::usage(format!("--data: separation={value} is not a number"))
-                        })?;
-                    }
-                    _ => {
-                        return Err(CliError::usage(format!(
-                            "--data: unknown key `{key}` for gaussian-mixture (classes, dim, n, separation)"
-                        )));
-                    }
-                }
-            }
-            let missing = |k: &str| {
-                CliError::usage(format!(
-                    "--data gaussian-mixture needs {k}= (e.g. gaussian-mixture:classes=10,dim=32,n=2000)"
-                ))
-            };
-            let (classes, dim, n) = (
-                classes.ok_or_else(|| missing("classes"))?,
-                dim.ok_or_else(|| missing("dim"))?,
-                n.ok_or_else(|| missing("n"))?,
-            );
-            if dim == 0 || n == 0 || n > 1_000_000 || dim > 100_000 {
-                return Err(CliError::usage(format!(
-                    "--data: dim={dim}, n={n}: expected 1 ≤ dim ≤ 100000 and 1 ≤ n ≤ 1000000"
-                )));
-            }
-            let native = data::gaussian_mixture(
-                classes,
-                dim,
-                n,
-                separation,
-                &mut task_rng(common.seed, DATA_STREAM),
-            )?;
-            let NativeTargets::Classes(labels) = native.targets else {
-                return Err(CliError::Failure(
-                    "gaussian_mixture returned real targets".into(),
-                ));
-            };
-            Dataset::new(
-                format!("gaussian-mixture(classes={classes}, dim={dim}, n={n})"),
-                native.x.iter().map(|&v| v as f32).collect(),
-                vec![dim],
-                Targets::Classes {
-                    labels: labels.iter().map(|&l| l as i64).collect(),
-                    n_classes: classes,
-                },
-            )
-            .map_err(bad_input)?
-        }
-        "digits" => {
-            // The UCI digits (embedded in the binary), 1×8×8 images, pixels standardised per feature; or
-            // PCA-whitened on their 61-dimensional nonzero-variance subspace (the isotropic inputs the CK/NTK
-            // laws assume), optionally with every sample rescaled to ‖x‖² = dim.
-            let (mut whiten, mut normalize) = (false, false);
-            for (key, value) in &pairs {
-                let flag = match value.as_str() {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    _ => {
-                        return Err(CliError::usage(format!(
-                            "--data: digits {key}={value}: expected true or false"
-                        )));
-                    }
-                };
-                match key.as_str() {
-                    "whiten" => whiten = flag,
-                    "normalize" => normalize = flag,
-                    _ => {
-                        return Err(CliError::usage(format!(
-                            "--data: unknown key `{key}` for digits (whiten, normalize)"
-                        )));
-                    }
-                }
-            }
-            let mut digits = landscape_empirical::data::digits::digits().map_err(bad_input)?;
-            if whiten {
-                digits = digits.pca_whiten().map_err(bad_input)?.0;
-            } else {
-                digits.standardize();
-            }
-            if normalize {
-                digits = normalize_samples(&digits)?;
-            }
-            digits
-        }
-        other if other.ends_with(".npz") => {
-            landscape_empirical::data::npz::read_npz(std::path::Path::new(other))
-                .map_err(bad_input)?
-        }
-        other => {
-            return Err(CliError::usage(format!(
-                "--data: unknown data set `{other}`; expected digits[:whiten=true,normalize=true], PATH.npz or gaussian-mixture:classes=C,dim=D,n=N"
-            )));
-        }
-    };
+    let spec: DataSpec = common
+        .data
+        .parse()
+        .map_err(|e| CliError::usage(format!("--data: {e}")))?;
+    let data = spec.load(common.seed).map_err(bad_input)?;
     let data = match common.samples {
         Some(n) => data.head(n).map_err(bad_input)?,
         None => data,
     };
-    if mse && let Targets::Classes { labels, n_classes } = data.targets() {
-        let k = *n_classes;
-        let mut y = vec![0.0f32; labels.len() * k];
-        for (i, &c) in labels.iter().enumerate() {
-            // Labels were validated against n_classes.
-            y[i * k + usize::try_from(c).unwrap_or(0)] = 1.0;
-        }
-        let name = data.name().to_string();
-        return Dataset::new(
-            name,
-            data.inputs().to_vec(),
-            data.sample_shape().to_vec(),
-            Targets::Values { values: y, dim: k },
-        )
-        .map_err(bad_input);
+    if mse {
+        return spec::one_hot(data).map_err(bad_input);
     }
     Ok(data)
 }
 
-/// Every sample rescaled to `‖x‖² = dim` (the norm the NTK law of `--compare ntk` assumes for isotropic inputs).
-fn normalize_samples(data: &Dataset) -> Result<Dataset, CliError> {
-    let dim = data.sample_len();
-    let mut inputs = data.inputs().to_vec();
-    for sample in inputs.chunks_exact_mut(dim) {
-        let norm2: f64 = sample.iter().map(|&v| f64::from(v).powi(2)).sum();
-        if norm2 > 0.0 {
-            let scale = (dim as f64 / norm2).sqrt();
-            sample
-                .iter_mut()
-                .for_each(|v| *v = (f64::from(*v) * scale) as f32);
-        }
-    }
-    Dataset::new(
-        format!("{} (normalized)", data.name()),
-        inputs,
-        data.sample_shape().to_vec(),
-        data.targets().clone(),
-    )
-    .map_err(bad_input)
-}
-
-/// The number of outputs the data need: the classes, or the target length.
-fn n_outputs(data: &Dataset) -> usize {
-    match data.targets() {
-        Targets::Classes { n_classes, .. } => *n_classes,
-        Targets::Values { dim, .. } => *dim,
-    }
-}
-
-/// `--model`, parsed.
-#[derive(Debug, Clone, PartialEq)]
-enum ModelSpec {
-    /// Hidden widths and activation; input and output widths come from the data.
-    Mlp {
-        hidden: Vec<usize>,
-        activation: Activation,
-    },
-    /// Output channels of the conv blocks.
-    Cnn { channels: Vec<usize> },
-    /// Residual blocks and their width.
-    ResNet { depth: usize, width: usize },
-    /// A TorchScript file.
-    Script(PathBuf),
-}
-
-impl ModelSpec {
-    fn is_mlp(&self) -> bool {
-        matches!(self, ModelSpec::Mlp { .. })
-    }
-}
-
-fn parse_list(key: &str, value: &str) -> Result<Vec<usize>, CliError> {
-    value
-        .split(',')
-        .map(|w| match parse_usize("--model", key, w.trim())? {
-            0 => Err(CliError::usage(format!("--model: {key} must be ≥ 1"))),
-            w if w > 100_000 => Err(CliError::usage(format!(
-                "--model: {key} {w} is above 100000"
-            ))),
-            w => Ok(w),
-        })
-        .collect()
-}
-
-/// Parses `--model`: `mlp:widths=64,64[,activation=tanh]`, `cnn[:channels=8,16]`,
-/// `resnet[:depth=8][,width=16]` or `PATH.pt`.
-fn parse_model(spec: &str) -> Result<ModelSpec, CliError> {
-    let spec = spec.trim();
-    if spec.ends_with(".pt") {
-        return Ok(ModelSpec::Script(PathBuf::from(spec)));
-    }
-    let (name, pairs) = parse_spec("--model", spec)?;
-    let unknown = |key: &str, keys: &str| {
-        CliError::usage(format!("--model: unknown key `{key}` for {name} ({keys})"))
-    };
-    match name.as_str() {
-        "mlp" => {
-            let mut hidden = Vec::new();
-            let mut activation = Activation::Tanh;
-            for (key, value) in &pairs {
-                match key.as_str() {
-                    "widths" => hidden = parse_list("widths", value)?,
-                    "activation" => activation = value.parse()?,
-                    _ => return Err(unknown(key, "widths, activation")),
-                }
-            }
-            Ok(ModelSpec::Mlp { hidden, activation })
-        }
-        "cnn" => {
-            let mut channels = vec![8, 16];
-            for (key, value) in &pairs {
-                match key.as_str() {
-                    "channels" => channels = parse_list("channels", value)?,
-                    _ => return Err(unknown(key, "channels")),
-                }
-            }
-            Ok(ModelSpec::Cnn { channels })
-        }
-        "resnet" => {
-            let (mut depth, mut width) = (8, 16);
-            for (key, value) in &pairs {
-                match key.as_str() {
-                    "depth" => depth = parse_usize("--model", key, value)?,
-                    "width" => width = parse_list("width", value)?[0],
-                    _ => return Err(unknown(key, "depth, width")),
-                }
-            }
-            if depth > 1000 {
-                return Err(CliError::usage(format!(
-                    "--model: depth {depth} is above 1000"
-                )));
-            }
-            Ok(ModelSpec::ResNet { depth, width })
-        }
-        _ => Err(CliError::usage(format!(
-            "--model: unknown model `{name}`; expected mlp:widths=64,64, cnn[:channels=8,16], resnet:depth=8[,width=16] or PATH.pt"
-        ))),
-    }
-}
-
-/// The MLP architecture of `hidden` widths for `data`.
-fn build_mlp(hidden: &[usize], activation: Activation, data: &Dataset) -> Result<Mlp, CliError> {
-    let mut widths = vec![data.sample_len()];
-    widths.extend_from_slice(hidden);
-    widths.push(n_outputs(data));
-    Ok(Mlp::new(MlpConfig {
-        widths,
-        activation,
-        parameterization: Parameterization::TorchDefault,
-        bias: true,
-    })?)
+/// Parses `--model` (`landscape_empirical::spec::ModelSpec`).
+fn parse_model(text: &str) -> Result<ModelSpec, CliError> {
+    text.parse()
+        .map_err(|e| CliError::usage(format!("--model: {e}")))
 }
 
 /// The backend that runs a command.
@@ -745,10 +469,10 @@ fn native_model(
     data: &Dataset,
     init_offset: u64,
 ) -> Result<NativeMlp, CliError> {
-    let ModelSpec::Mlp { hidden, activation } = spec else {
+    let ModelSpec::Mlp { .. } = spec else {
         return Err(CliError::usage("--backend native serves mlp models only"));
     };
-    let mlp = build_mlp(hidden, *activation, data)?;
+    let mlp = spec.native_mlp(data)?;
     let params = mlp_init(&mlp, common, init_offset);
     Ok(NativeMlp::new(mlp, params, loss)?)
 }
@@ -769,23 +493,27 @@ fn torch_model(
     let device: DeviceSpec = common.device.trim().parse().map_err(bad_input)?;
     let seed = landscape_simulate::rng::derive_seed(common.seed, INIT_STREAM + init_offset);
     let mut model = match spec {
-        ModelSpec::Mlp { hidden, activation } => {
-            let mlp = build_mlp(hidden, *activation, data)?;
+        ModelSpec::Mlp { .. } => {
+            let mlp = spec.native_mlp(data)?;
             let mut m =
                 TorchModel::mlp(mlp.widths(), *activation, seed, device).map_err(bad_input)?;
             m.set_flat_parameters(&mlp_init(&mlp, common, init_offset))
                 .map_err(bad_input)?;
             m
         }
-        ModelSpec::Cnn { channels } => {
-            TorchModel::cnn(channels, data.sample_shape(), n_outputs(data), seed, device)
-                .map_err(bad_input)?
-        }
+        ModelSpec::Cnn { channels } => TorchModel::cnn(
+            channels,
+            data.sample_shape(),
+            spec::n_outputs(data),
+            seed,
+            device,
+        )
+        .map_err(bad_input)?,
         ModelSpec::ResNet { depth, width } => TorchModel::resnet(
             *depth,
             *width,
             data.sample_shape(),
-            n_outputs(data),
+            spec::n_outputs(data),
             seed,
             device,
         )
@@ -898,12 +626,12 @@ type NtkHook<'a> = Result<Box<dyn Fn(&[f64]) -> Result<Value, CliError> + 'a>, S
 
 /// The `--compare ntk` hook for `spec` on `data`: MLPs only, `n·outputs ≤` [`NTK_COMPARE_MAX`].
 fn ntk_hook<'a>(spec: &ModelSpec, data: &'a Dataset, loss: Loss) -> Result<NtkHook<'a>, CliError> {
-    let ModelSpec::Mlp { hidden, activation } = spec else {
+    let ModelSpec::Mlp { .. } = spec else {
         return Ok(Err(
             "--compare ntk: the NTK law is predicted for MLPs (--model mlp:widths=...), not for this model".into(),
         ));
     };
-    let mlp = build_mlp(hidden, *activation, data)?;
+    let mlp = spec.native_mlp(data)?;
     let size = data.n_samples() * mlp.n_outputs();
     if size > NTK_COMPARE_MAX {
         return Ok(Err(format!(

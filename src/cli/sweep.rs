@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{CliError, CliResult};
-use crate::sweep::{self, OutDir, RunOptions, Shard, SlurmOptions, SweepError};
+use super::{CliError, CliResult, args};
+use crate::sweep::{self, OutDir, RunOptions, Shard, SweepError};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -45,24 +45,8 @@ Inside a Slurm array job the shard comes from SLURM_ARRAY_TASK_ID and SLURM_ARRA
         /// Output folder (shared by all array tasks).
         #[arg(long)]
         out: PathBuf,
-        /// Number of array tasks (shards).
-        #[arg(long)]
-        array: usize,
-        /// Slurm partition.
-        #[arg(long)]
-        partition: Option<String>,
-        /// Time limit per task, in Slurm's format (e.g. 01:00:00).
-        #[arg(long)]
-        time: Option<String>,
-        /// Worker threads per task (and --cpus-per-task).
-        #[arg(long, default_value_t = 1)]
-        jobs: usize,
-        /// Submit the script with sbatch.
-        #[arg(long)]
-        submit: bool,
-        /// With --submit: wait for the whole array to finish (sbatch --wait).
-        #[arg(long, requires = "submit")]
-        wait: bool,
+        #[command(flatten)]
+        slurm: args::SlurmFlags,
         /// Delete another configuration's results in DIR instead of refusing.
         #[arg(long)]
         force: bool,
@@ -118,25 +102,11 @@ pub fn run(args: SweepArgs) -> CliResult {
         SweepCommand::Slurm {
             config,
             out,
-            array,
-            partition,
-            time,
-            jobs,
-            submit,
-            wait,
+            slurm,
             force,
         } => {
             let config = sweep::load(&config)?;
-            let options = SlurmOptions {
-                array,
-                partition,
-                time,
-                jobs,
-                submit,
-                wait,
-                force,
-            };
-            to_json(sweep::slurm(&config, &out, &options)?)
+            to_json(sweep::slurm(&config, &out, &slurm.options(force))?)
         }
         SweepCommand::Merge { dir, partial } => to_json(sweep::merge(&dir, partial)?),
     }

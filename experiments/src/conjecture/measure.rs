@@ -6,6 +6,7 @@ use landscape_simulate::distance::WeightedSpectrum;
 use landscape_simulate::ensembles::{Ensemble, SpikedCovariance, SpikedWigner, squared_overlap};
 use landscape_simulate::rng;
 
+use super::network::{self, Need};
 use super::schema::{EnsembleSpec, GridPoint, Reference, Statistic};
 use crate::compare;
 use crate::simulation::ntk_eigenvalues;
@@ -39,10 +40,10 @@ pub type PlantedEnsemble = (Box<dyn Ensemble>, Option<Vec<f64>>);
 /// Parameters the ensemble rejects at this size (the file reader calls this for every size before sampling).
 pub fn build(spec: &EnsembleSpec, n: usize) -> Result<PlantedEnsemble, SimulateError> {
     Ok(match spec {
-        EnsembleSpec::FanWangNtk { .. } => {
+        EnsembleSpec::FanWangNtk { .. } | EnsembleSpec::Network(_) => {
             return Err(SimulateError::invalid(
                 "ensemble",
-                "fan_wang_ntk",
+                "fan_wang_ntk or a network",
                 "a matrix ensemble (internal)",
             ));
         }
@@ -110,6 +111,15 @@ pub fn sample(point: &GridPoint, n: usize, seed: u64, task: u64) -> Result<f64, 
             let widths = fan_wang_widths(n, *d0, *width)?;
             let values = ntk_eigenvalues(&widths, activation, n, rng::derive_seed(seed, task))?;
             (Some(values), None)
+        }
+        EnsembleSpec::Network(net) => {
+            let need = network::need(&point.statistic);
+            let values = net.spectrum(n, rng::derive_seed(seed, task), need)?;
+            match need {
+                Need::Top(k) => return Ok(values[k - 1]),
+                Need::Bottom => return Ok(values[0]),
+                Need::All => (Some(values), None),
+            }
         }
         spec => {
             let (ensemble, direction) = build(spec, n)?;

@@ -14,6 +14,7 @@ pub mod arith;
 pub mod decide;
 pub mod figures;
 pub mod measure;
+pub mod network;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

@@ -46,7 +46,21 @@ struct RawMeasure {
     n: Option<List<i64>>,
     seeds: Spanned<i64>,
     statistic: Spanned<String>,
-    model: Option<Spanned<toml::Value>>,
+    model: Option<Spanned<String>>,
+    data: Option<Spanned<String>>,
+    samples: Option<Spanned<i64>>,
+    loss: Option<Spanned<String>>,
+    operator: Option<Spanned<String>>,
+    train: Option<Spanned<RawTrain>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrain {
+    optimizer: Option<Spanned<String>>,
+    beta: Option<Spanned<f64>>,
+    learning_rate: Spanned<toml::Value>,
+    steps: Spanned<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +162,9 @@ pub enum EnsembleSpec {
         /// The activation's name (`tanh`, `relu`, ...).
         activation: String,
     },
+    /// A network (`[measure] model = …`): the curvature spectrum of an MLP on data, `{n}` in the model filled
+    /// in by each size.
+    Network(Box<super::network::NetworkSpec>),
     /// `spiked_wigner(spike, variance)`.
     SpikedWigner {
         /// θ.
@@ -337,16 +354,46 @@ pub fn parse(path: &Path, text: &str) -> Result<Conjecture, ConfigError> {
     }
 
     let measure = raw.measure.get_ref();
-    if let Some(model) = &measure.model {
+    let ensemble_text = match (&measure.ensemble, &measure.model) {
+        (Some(_), Some(m)) => {
+            return Err(src.error(
+                m.span(),
+                "model",
+                "give either `ensemble` (a matrix ensemble) or `model` (a network), not both",
+            ));
+        }
+        (None, None) => {
+            return Err(src.error(
+                raw.measure.span(),
+                "[measure]",
+                "missing key `ensemble` (a matrix ensemble) or `model` (a network)",
+            ));
+        }
+        (Some(e), None) => e,
+        (None, Some(m)) => m,
+    };
+    let network_keys = [
+        ("data", measure.data.as_ref().map(Spanned::span)),
+        ("samples", measure.samples.as_ref().map(Spanned::span)),
+        ("loss", measure.loss.as_ref().map(Spanned::span)),
+        ("operator", measure.operator.as_ref().map(Spanned::span)),
+        ("train", measure.train.as_ref().map(Spanned::span)),
+    ];
+    if measure.model.is_none() {
+        if let Some((key, Some(span))) = network_keys.iter().find(|(_, s)| s.is_some()) {
+            return Err(src.error(
+                span.clone(),
+                key,
+                format!("`{key}` goes with `model` (a network)"),
+            ));
+        }
+    } else if measure.data.is_none() {
         return Err(src.error(
-            model.span(),
-            "model",
-            "networks are not measured by conjecture files yet; use `ensemble` (see docs/conjectures.md)",
+            raw.measure.span(),
+            "[measure]",
+            "a network needs `data` (digits[:whiten=true,normalize=true], PATH.npz or gaussian-mixture:classes=C,dim=D,n=N)",
         ));
     }
-    let Some(ensemble_text) = &measure.ensemble else {
-        return Err(src.error(raw.measure.span(), "[measure]", "missing key `ensemble`"));
-    };
     let Some(n_list) = &measure.n else {
         return Err(src.error(
             raw.measure.span(),
@@ -464,11 +511,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Conjecture, ConfigError> {
     let mut points = Vec::with_capacity(combos.len());
     for values in combos {
         let sub = |s: &str| substitute(s, &grid_names, &values);
-        let ensemble = ensemble_spec(&sub(ensemble_text.get_ref()))
-            .map_err(|m| src.error(ensemble_text.span(), "ensemble", m))?;
-        // The ensemble must exist at every size; check it now, not after an hour of sampling.
+        let ensemble = if measure.model.is_some() {
+            EnsembleSpec::Network(Box::new(network_spec(&src, measure, &sub)?))
+        } else {
+            ensemble_spec(&sub(ensemble_text.get_ref()))
+                .map_err(|m| src.error(ensemble_text.span(), "ensemble", m))?
+        };
+        let stat_text = sub(measure.statistic.get_ref());
+        let statistic = parse_statistic(&stat_text, &arith_names)
+            .map_err(|m| src.error(measure.statistic.span(), "statistic", m))?;
+        // The measured object must exist at every size; check it now, not after an hour of sampling.
         for &n in sizes.iter().chain(&quick_sizes) {
             let checked = match &ensemble {
+                EnsembleSpec::Network(net) => net.check(n, super::network::need(&statistic)),
                 EnsembleSpec::FanWangNtk {
                     d0,
                     width,
@@ -480,17 +535,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Conjecture, ConfigError> {
                 }),
                 spec => super::measure::build(spec, n).map(|_| ()),
             };
-            checked.map_err(|e| {
-                src.error(ensemble_text.span(), "ensemble", format!("at n = {n}: {e}"))
-            })?;
+            let key = if measure.model.is_some() {
+                "model"
+            } else {
+                "ensemble"
+            };
+            checked
+                .map_err(|e| src.error(ensemble_text.span(), key, format!("at n = {n}: {e}")))?;
         }
-        let stat_text = sub(measure.statistic.get_ref());
-        let statistic = parse_statistic(&stat_text, &arith_names)
-            .map_err(|m| src.error(measure.statistic.span(), "statistic", m))?;
         if statistic == Statistic::TopOverlap
             && matches!(
                 ensemble,
-                EnsembleSpec::Law(_) | EnsembleSpec::FanWangNtk { .. }
+                EnsembleSpec::Law(_) | EnsembleSpec::FanWangNtk { .. } | EnsembleSpec::Network(_)
             )
         {
             return Err(src.error(
@@ -586,6 +642,117 @@ pub fn parse(path: &Path, text: &str) -> Result<Conjecture, ConfigError> {
         alpha,
         rate,
         fingerprint: fnv1a(text.as_bytes()),
+    })
+}
+
+/// The network of `[measure]` at one grid point (`sub` fills in the grid's placeholders; `{n}` stays).
+fn network_spec(
+    src: &Source,
+    measure: &RawMeasure,
+    sub: &dyn Fn(&str) -> String,
+) -> Result<super::network::NetworkSpec, ConfigError> {
+    use landscape_empirical::model::CurvatureKind;
+    use landscape_empirical::spec::DataSpec;
+    use landscape_empirical::train::Optimizer;
+    let model = measure.model.as_ref().expect("called for networks");
+    let data = measure.data.as_ref().expect("checked by the caller");
+    let data_spec: DataSpec = sub(data.get_ref())
+        .parse()
+        .map_err(|e: landscape_empirical::spec::SpecError| src.error(data.span(), "data", e.0))?;
+    let samples = measure
+        .samples
+        .as_ref()
+        .map(|s| src.int(s, "samples", 1, 1_000_000).map(|v| v as usize))
+        .transpose()?;
+    let mse = match measure.loss.as_ref() {
+        None => false,
+        Some(l) => match l.get_ref().as_str() {
+            "mse" => true,
+            "cross_entropy" | "cross-entropy" => false,
+            other => {
+                return Err(src.error(
+                    l.span(),
+                    "loss",
+                    format!("`{other}` is not one of: cross_entropy, mse"),
+                ));
+            }
+        },
+    };
+    let operator = match measure.operator.as_ref() {
+        None => CurvatureKind::Hessian,
+        Some(o) => match o.get_ref().as_str() {
+            "hessian" => CurvatureKind::Hessian,
+            "ggn" => CurvatureKind::GaussNewton,
+            other => {
+                return Err(src.error(
+                    o.span(),
+                    "operator",
+                    format!("`{other}` is not one of: hessian, ggn"),
+                ));
+            }
+        },
+    };
+    let train = match measure.train.as_ref() {
+        None => None,
+        Some(t) => {
+            let raw = t.get_ref();
+            let beta = raw
+                .beta
+                .as_ref()
+                .map(|b| {
+                    src.real(b, "beta", "a momentum in [0, 1)", |x| {
+                        (0.0..1.0).contains(&x)
+                    })
+                })
+                .transpose()?;
+            let optimizer = match raw.optimizer.as_ref().map(|o| (o, o.get_ref().as_str())) {
+                None | Some((_, "gd")) => Optimizer::GradientDescent,
+                Some((_, "momentum")) => Optimizer::HeavyBall {
+                    beta: beta.unwrap_or(0.9),
+                },
+                Some((o, other)) => {
+                    return Err(src.error(
+                        o.span(),
+                        "optimizer",
+                        format!("`{other}` is not one of: gd, momentum (full-batch training)"),
+                    ));
+                }
+            };
+            let lr_span = raw.learning_rate.span();
+            let learning_rate = match raw.learning_rate.get_ref() {
+                toml::Value::Float(v) => *v,
+                toml::Value::Integer(v) => *v as f64,
+                toml::Value::String(text) => Arith::parse(&sub(text), &[])
+                    .map_err(|e| src.error(lr_span.clone(), "learning_rate", e.to_string()))?
+                    .eval(&[]),
+                _ => f64::NAN,
+            };
+            if !(learning_rate.is_finite() && learning_rate > 0.0) {
+                return Err(src.error(
+                    lr_span,
+                    "learning_rate",
+                    "a finite number > 0 (or an expression in the grid's placeholders, e.g. \"{lr}\")",
+                ));
+            }
+            Some(super::network::TrainSpec {
+                optimizer,
+                learning_rate,
+                steps: src.int(&raw.steps, "steps", 1, 1_000_000)? as usize,
+            })
+        }
+    };
+    let text = sub(model.get_ref());
+    // The model must parse (with a placeholder size) before any size is tried.
+    text.replace("{n}", "1")
+        .parse::<landscape_empirical::spec::ModelSpec>()
+        .map_err(|e| src.error(model.span(), "model", e.0))?;
+    Ok(super::network::NetworkSpec {
+        model: text,
+        data: data_spec,
+        samples,
+        mse,
+        operator,
+        train,
     })
 }
 
@@ -858,6 +1025,46 @@ mod tests {
         assert!(e.contains("rate: `log(n)` is not a decaying power"), "{e}");
         let e = err(&GOOD.replace("tolerance = 0.1", "tolerance = 0.1\nbogus = 1"));
         assert!(e.starts_with("c.toml:14:1: bogus: unknown field"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    /// A network file: a 64–{n}–10 MLP on 50 digits, its largest Hessian eigenvalue at initialisation.
+    const NET: &str = "claim = \"net\"\n[measure]\nmodel = \"mlp:widths={n}\"\ndata = \"digits\"\nsamples = 50\n\
+                       n = [4, 8]\nseeds = 2\nstatistic = \"lambda_max\"\n[predict]\nvalue = \"1\"\n\
+                       [decide]\ntest = \"equal\"\ntolerance = 0.1\n";
+
+    #[test]
+    fn networks_are_read_and_their_mistakes_located() {
+        let c = parse(Path::new("c.toml"), NET).unwrap();
+        assert!(matches!(c.points[0].ensemble, EnsembleSpec::Network(_)));
+        let e = err(&NET.replace("[measure]\n", "[measure]\nensemble = \"mp(ratio=0.5)\"\n"));
+        assert!(e.contains("model: give either `ensemble`"), "{e}");
+        let e = err(&NET.replace("data = \"digits\"\n", ""));
+        assert!(e.contains("a network needs `data`"), "{e}");
+        let e = err(&NET.replace("\"digits\"", "\"imagenet\""));
+        assert!(
+            e.starts_with("c.toml:4:8: data: unknown data set `imagenet`"),
+            "{e}"
+        );
+        let e = err(&NET.replace("mlp:widths={n}", "cnn"));
+        assert!(
+            e.contains("model: at n = 4") && e.contains("native backend"),
+            "{e}"
+        );
+        let e = err(&NET.replace("samples = 50", "samples = 5000"));
+        assert!(e.contains("samples"), "{e}");
+        // A whole-spectrum statistic on a network above the dense cap is refused before anything runs.
+        let e = err(&NET
+            .replace("[4, 8]", "[100]")
+            .replace("\"lambda_max\"", "\"trace\""));
+        assert!(e.contains("at most 4000 parameters"), "{e}");
+        let e = err(&GOOD.replace("seeds = 4", "seeds = 4\nloss = \"mse\""));
+        assert!(e.contains("loss: `loss` goes with `model`"), "{e}");
+        let e = err(&NET.replace(
+            "[predict]",
+            "[measure.train]\nlearning_rate = -1\nsteps = 10\n[predict]",
+        ));
+        assert!(e.contains("learning_rate: a finite number > 0"), "{e}");
         assert!(!e.contains('\n'), "{e}");
     }
 
