@@ -493,7 +493,7 @@ fn torch_model(
     let device: DeviceSpec = common.device.trim().parse().map_err(bad_input)?;
     let seed = landscape_simulate::rng::derive_seed(common.seed, INIT_STREAM + init_offset);
     let mut model = match spec {
-        ModelSpec::Mlp { .. } => {
+        ModelSpec::Mlp { activation, .. } => {
             let mlp = spec.native_mlp(data)?;
             let mut m =
                 TorchModel::mlp(mlp.widths(), *activation, seed, device).map_err(bad_input)?;
