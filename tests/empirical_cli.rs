@@ -302,12 +302,19 @@ fn npy(descr: &str, shape: &[usize], payload: &[u8]) -> Vec<u8> {
 fn write_npz(path: &std::path::Path, shape: &[usize], x: &[f32], y: &[i64]) {
     let xs: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
     let ys: Vec<u8> = y.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let members = [
-        ("x.npy", npy("<f4", shape, &xs)),
-        ("y.npy", npy("<i8", &[y.len()], &ys)),
-    ];
+    write_npz_members(
+        path,
+        &[
+            ("x.npy", npy("<f4", shape, &xs)),
+            ("y.npy", npy("<i8", &[y.len()], &ys)),
+        ],
+    );
+}
+
+/// A stored zip of `.npy` members, as `np.savez` writes it.
+fn write_npz_members(path: &std::path::Path, members: &[(&str, Vec<u8>)]) {
     let (mut out, mut central) = (Vec::new(), Vec::new());
-    for (name, data) in &members {
+    for (name, data) in members {
         let offset = u32::try_from(out.len()).unwrap();
         let (crc, len) = (crc32(data), u32::try_from(data.len()).unwrap());
         let name_len = u16::try_from(name.len()).unwrap();
@@ -382,6 +389,61 @@ fn npz_data_run_and_nan_in_them_is_bad_input() {
     rejects(
         &bad_args.iter().map(String::as_str).collect::<Vec<_>>(),
         "non-finite value in data inputs at index 13",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn labels_saved_as_floats_or_uint8_columns_give_the_same_curvature_as_int64_labels() {
+    let dir = temp_dir("dtypes");
+    let x: Vec<f32> = (0..12 * 4).map(|i| (0.37 * i as f32).sin()).collect();
+    let y: Vec<i64> = (0..12).map(|i| i % 3).collect();
+    let xs: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let reference = dir.join("i64.npz");
+    write_npz(&reference, &[12, 4], &x, &y);
+    let float_labels: Vec<u8> = y.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect();
+    let u8_column: Vec<u8> = y.iter().map(|&v| v as u8).collect();
+    let floats = dir.join("f4.npz");
+    write_npz_members(
+        &floats,
+        &[
+            ("x.npy", npy("<f4", &[12, 4], &xs)),
+            ("y.npy", npy("<f4", &[12], &float_labels)),
+        ],
+    );
+    let column = dir.join("u1.npz");
+    write_npz_members(
+        &column,
+        &[
+            ("x.npy", npy("<f4", &[12, 4], &xs)),
+            ("y.npy", npy("|u1", &[12, 1], &u8_column)),
+        ],
+    );
+    let run = |path: &std::path::Path| {
+        json(&[
+            "empirical",
+            "hessian",
+            "--data",
+            path.to_str().unwrap(),
+            "--model",
+            "mlp:widths=5",
+            "--top-k",
+            "2",
+            "--seed",
+            "1",
+        ])
+    };
+    let want = run(&reference);
+    for path in [&floats, &column] {
+        let got = run(path);
+        assert_eq!(got["top"], want["top"], "{}", path.display());
+        assert_eq!(got["n_outputs"], 3);
+    }
+    assert!(
+        run(&floats)["data_set"]
+            .as_str()
+            .unwrap()
+            .contains("float labels read as classes")
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -28,7 +28,7 @@ pub enum EmpiricalError {
     #[error("shape mismatch: {0}")]
     Shape(String),
     /// A class label is negative or not below the number of classes.
-    #[error("label {label} of sample {index} is out of range: expected 0..{n_classes}")]
+    #[error("label {label} of sample {index} is out of range: expected 0 ≤ label < {n_classes}")]
     LabelOutOfRange {
         /// The sample.
         index: usize,

@@ -407,6 +407,31 @@ pub fn one_hot(data: Dataset) -> Result<Dataset, EmpiricalError> {
     )
 }
 
+/// For a classification loss: one column of integral float targets (labels saved as floats) read as class labels,
+/// with a note in the data set's name; anything else is returned unchanged (and the loss reports what it needs).
+///
+/// # Errors
+/// None in practice; kept for [`Dataset::new`]'s checks.
+pub fn float_labels_as_classes(data: Dataset) -> Result<Dataset, EmpiricalError> {
+    let Targets::Values { values, dim: 1 } = data.targets() else {
+        return Ok(data);
+    };
+    let integral = values
+        .iter()
+        .all(|v| v.fract() == 0.0 && (0.0..=1e6).contains(v));
+    if !integral {
+        return Ok(data);
+    }
+    let labels: Vec<i64> = values.iter().map(|&v| v as i64).collect();
+    let targets = crate::data::classes_from_labels(labels)?;
+    Dataset::new(
+        format!("{} (float labels read as classes)", data.name()),
+        data.inputs().to_vec(),
+        data.sample_shape().to_vec(),
+        targets,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +476,24 @@ mod tests {
         assert!(err("gaussian-mixture:classes=4,dim=6").contains("n="));
         assert!(err("digits:whiten=yes").contains("expected true or false"));
         assert!(err("digits:x").contains("not key=value"));
+    }
+
+    #[test]
+    fn integral_float_labels_become_classes_and_real_targets_stay() {
+        let data = |values: Vec<f32>| {
+            Dataset::new(
+                "t",
+                vec![0.0; 3],
+                vec![1],
+                Targets::Values { values, dim: 1 },
+            )
+            .unwrap()
+        };
+        let classes = float_labels_as_classes(data(vec![2.0, 0.0, 1.0])).unwrap();
+        assert_eq!(classes.n_classes(), Some(3));
+        assert!(classes.name().contains("float labels read as classes"));
+        let real = float_labels_as_classes(data(vec![0.5, 0.0, 1.0])).unwrap();
+        assert_eq!(real.n_classes(), None);
     }
 
     #[test]

@@ -220,7 +220,7 @@ fn data_that_does_not_fit_the_model_is_a_one_line_error() {
     let err = TorchHessian::new(&two_outputs, &mixture(6, 3), objective).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "label 2 of sample 2 is out of range: expected 0..2"
+        "label 2 of sample 2 is out of range: expected 0 ≤ label < 2"
     );
 
     let err = TorchHessian::new(&two_outputs, &regression(6), objective).unwrap_err();

@@ -373,7 +373,7 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
     if mse {
         return spec::one_hot(data).map_err(bad_input);
     }
-    Ok(data)
+    spec::float_labels_as_classes(data).map_err(bad_input)
 }
 
 /// Parses `--model` (`landscape_empirical::spec::ModelSpec`).
@@ -606,6 +606,8 @@ struct RunInfo<'a> {
     device: String,
     /// Why the mode does or does not matter for this model.
     mode_note: &'static str,
+    /// The data set's name as read, with any conversion noted (float64 or integer inputs, float labels).
+    data_set: String,
     /// `--compare ntk`: the comparison at the given flat parameters (PyTorch layout, as both backends use), or why
     /// there is none for this model.
     ntk: NtkHook<'a>,
@@ -668,6 +670,7 @@ fn header<M: CurvatureModel>(
         "n_params": model.n_params(),
         "n_outputs": model.n_outputs(),
         "n_samples": data.n_samples(),
+        "data_set": run.data_set,
         "config": {
             "model": common.model,
             "data": common.data,
@@ -1081,6 +1084,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 backend: "native",
                 device: "cpu".into(),
                 mode_note: NATIVE_MODE_NOTE,
+                data_set: data.name().to_string(),
                 ntk,
             };
             execute(&args.command, &run, &native_data, &|offset| {
@@ -1102,6 +1106,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                         "the built-in model has no dropout or batch norm: train and eval mode compute the same function"
                     }
                 },
+                data_set: data.name().to_string(),
                 ntk,
             };
             execute(&args.command, &run, &data, &|offset| {

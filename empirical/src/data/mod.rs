@@ -469,7 +469,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "label 2 of sample 2 is out of range: expected 0..2"
+            "label 2 of sample 2 is out of range: expected 0 ≤ label < 2"
         );
     }
 

@@ -1,4 +1,5 @@
-//! NumPy `.npy` arrays (format versions 1–3): little-endian `f4`, `f8`, `i4`, `i8`, `u1`, C order.
+//! NumPy `.npy` arrays (format versions 1–3): little-endian `f4`, `f8`, `i4`, `i8`, `u1`, C order; the other
+//! integer widths (`i1`, `i2`, `u2`, `u4`, `u8`) are read into `i64`.
 //!
 //! Format: the magic `\x93NUMPY`, major and minor version bytes, the header length (`u16` LE for version 1,
 //! `u32` LE for 2 and 3), then a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (n, d), }`
@@ -115,10 +116,13 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray, EmpiricalError> 
     let elem_size = match descr {
         "<f4" | "=f4" | "<i4" | "=i4" => 4,
         "<f8" | "=f8" | "<i8" | "=i8" => 8,
-        "|u1" | "<u1" | "=u1" => 1,
+        "|u1" | "<u1" | "=u1" | "|i1" | "<i1" | "=i1" => 1,
+        "<i2" | "=i2" | "<u2" | "=u2" => 2,
+        "<u4" | "=u4" => 4,
+        "<u8" | "=u8" => 8,
         other => {
             return Err(bad(format!(
-                "unsupported dtype {other:?} (expected float32, float64, int32, int64 or uint8, little-endian)"
+                "unsupported dtype {other:?} (expected little-endian float32/float64 or an integer type)"
             )));
         }
     };
@@ -151,6 +155,30 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray, EmpiricalError> 
             raw.chunks_exact(8)
                 .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
                 .collect(),
+        ),
+        "i1" => NpyData::I64(raw.iter().map(|&b| i64::from(b as i8)).collect()),
+        "i2" => NpyData::I64(
+            raw.chunks_exact(2)
+                .map(|c| i64::from(i16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+        ),
+        "u2" => NpyData::I64(
+            raw.chunks_exact(2)
+                .map(|c| i64::from(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+        ),
+        "u4" => NpyData::I64(
+            raw.chunks_exact(4)
+                .map(|c| i64::from(u32::from_le_bytes(c.try_into().unwrap_or_default())))
+                .collect(),
+        ),
+        "u8" => NpyData::I64(
+            raw.chunks_exact(8)
+                .map(|c| {
+                    i64::try_from(u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                        .map_err(|_| bad("a uint64 value above 2^63 − 1".into()))
+                })
+                .collect::<Result<_, _>>()?,
         ),
         _ => NpyData::U8(raw.to_vec()),
     };

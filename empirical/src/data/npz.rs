@@ -1,8 +1,9 @@
-//! `.npz` data sets: a zip archive (as `np.savez` or `np.savez_compressed` writes it) holding `x.npy` (inputs,
-//! float32 or float64, shape `[n, ...]`) and `y.npy` (int64/int32 class labels of shape `[n]`, or float targets
-//! of shape `[n]` or `[n, d]`).
+//! `.npz` data sets: a zip archive (as `np.savez` or `np.savez_compressed` writes it) holding `x.npy` (inputs of
+//! shape `[n, ...]`) and `y.npy` (integer class labels of any width, shape `[n]` or `[n, 1]`, or float targets of
+//! shape `[n]` or `[n, d]`).
 //!
-//! Float64 inputs are rounded to float32, the storage type of [`Dataset`].
+//! Inputs are stored as float32, the storage type of [`Dataset`]: float64 inputs are rounded and integer inputs
+//! (e.g. uint8 pixels) converted, and the data set's name says so, so every output records it.
 
 use super::npy::{NpyArray, NpyData, parse_npy};
 use super::{Dataset, Targets, classes_from_labels};
@@ -54,14 +55,24 @@ pub fn dataset_from_arrays(
     } else {
         sample_shape.to_vec()
     };
+    let mut notes = Vec::new();
     let inputs = match x.data {
         NpyData::F32(v) => v,
-        NpyData::F64(v) => v.into_iter().map(|v| v as f32).collect(),
-        other => {
-            return Err(EmpiricalError::Shape(format!(
-                "{name}: x must be float32 or float64, got {}",
-                other.descr()
-            )));
+        NpyData::F64(v) => {
+            notes.push("x rounded from float64 to float32");
+            v.into_iter().map(|v| v as f32).collect()
+        }
+        NpyData::I32(v) => {
+            notes.push("x converted from integers to float32");
+            v.into_iter().map(|v| v as f32).collect()
+        }
+        NpyData::I64(v) => {
+            notes.push("x converted from integers to float32");
+            v.into_iter().map(|v| v as f32).collect()
+        }
+        NpyData::U8(v) => {
+            notes.push("x converted from uint8 to float32");
+            v.into_iter().map(f32::from).collect()
         }
     };
     let n_targets = y.shape.first().copied().unwrap_or(0);
@@ -70,9 +81,14 @@ pub fn dataset_from_arrays(
             "{name}: x has {n} samples but y has {n_targets}"
         )));
     }
+    // Class labels come as a vector or as one column, in any integer width.
+    let label_shape = y.shape.len() == 1 || (y.shape.len() == 2 && y.shape[1] == 1);
     let targets = match y.data {
-        NpyData::I64(labels) if y.shape.len() == 1 => classes_from_labels(labels)?,
-        NpyData::I32(labels) if y.shape.len() == 1 => {
+        NpyData::I64(labels) if label_shape => classes_from_labels(labels)?,
+        NpyData::I32(labels) if label_shape => {
+            classes_from_labels(labels.into_iter().map(i64::from).collect())?
+        }
+        NpyData::U8(labels) if label_shape => {
             classes_from_labels(labels.into_iter().map(i64::from).collect())?
         }
         NpyData::F32(values) if y.shape.len() <= 2 => Targets::Values {
@@ -85,11 +101,16 @@ pub fn dataset_from_arrays(
         },
         other => {
             return Err(EmpiricalError::Shape(format!(
-                "{name}: y must be int labels of shape [n] or float targets of shape [n] or [n, d], got {} of shape {:?}",
+                "{name}: y must be integer labels of shape [n] or [n, 1], or float targets of shape [n] or [n, d]; got {} of shape {:?}",
                 other.descr(),
                 y.shape
             )));
         }
+    };
+    let name = if notes.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", notes.join("; "))
     };
     Dataset::new(name, inputs, sample_shape, targets)
 }
@@ -212,6 +233,82 @@ mod tests {
         );
         let err = read_npz(&no_y).unwrap_err().to_string();
         assert!(err.contains("no array named \"y\""), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The bytes of a `.npy` file of `descr` whose raw data the caller gives (for dtypes `NpyData` does not hold).
+    fn raw_npy(shape: &str, descr: &str, data: &[u8]) -> Vec<u8> {
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn data_as_people_save_it_uint8_pixels_label_columns_and_any_integer_width() {
+        let dir = temp_dir("dtypes");
+        // CIFAR-style: uint8 pixels and a [n, 1] column of uint8 labels.
+        let path = dir.join("u8.npz");
+        write_npz(
+            &path,
+            &[
+                (
+                    "x.npy",
+                    npy_bytes(&[3, 2], &NpyData::U8(vec![0, 255, 1, 2, 3, 4])),
+                ),
+                ("y.npy", npy_bytes(&[3, 1], &NpyData::U8(vec![2, 0, 1]))),
+            ],
+            false,
+        );
+        let data = read_npz(&path).unwrap();
+        assert_eq!(data.inputs(), &[0.0, 255.0, 1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(data.n_classes(), Some(3));
+        assert!(
+            data.name().contains("x converted from uint8 to float32"),
+            "{}",
+            data.name()
+        );
+        // int16 and uint64 labels.
+        for (descr, bytes) in [
+            (
+                "<i2",
+                [1i16, 0, 2]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ),
+            (
+                "<u8",
+                [1u64, 0, 2].iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ),
+        ] {
+            let path = dir.join(format!("{}.npz", &descr[1..]));
+            write_npz(
+                &path,
+                &[
+                    (
+                        "x.npy",
+                        npy_bytes(&[3, 1], &NpyData::F32(vec![0.0, 1.0, 2.0])),
+                    ),
+                    ("y.npy", raw_npy("(3,)", descr, &bytes)),
+                ],
+                false,
+            );
+            let data = read_npz(&path).unwrap();
+            assert_eq!(data.n_classes(), Some(3), "{descr}");
+            assert_eq!(
+                data.name(),
+                path.display().to_string(),
+                "float32 inputs need no note"
+            );
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

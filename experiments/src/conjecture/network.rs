@@ -163,7 +163,7 @@ impl NetworkSpec {
         let data = if self.mse {
             spec::one_hot(data).map_err(empirical)?
         } else {
-            data
+            spec::float_labels_as_classes(data).map_err(empirical)?
         };
         let mlp = model.native_mlp(&data).map_err(empirical)?;
         let params = mlp.init(&mut rng::task_rng(seed, 1));
