@@ -831,7 +831,7 @@ mod torch {
         // Five classes for a module with three outputs; six inputs for a module that takes four.
         rejects(
             &strs(&hessian(pt, "gaussian-mixture:classes=5,dim=4,n=30")),
-            "is out of range: expected 0..3",
+            "is out of range: expected 0 ≤ label < 3",
         );
         rejects(
             &strs(&hessian(pt, "gaussian-mixture:classes=3,dim=6,n=30")),
