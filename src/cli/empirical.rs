@@ -51,8 +51,8 @@ struct Common {
     #[arg(long, default_value = "mlp:widths=64,64")]
     model: String,
     /// digits[:whiten=true,normalize=true] (UCI handwritten digits, standardised; or PCA-whitened to 61
-    /// dimensions, optionally each sample rescaled to ‖x‖² = dim), PATH.npz (x float32 [n, ...], y int64 labels or float
-    /// targets), or gaussian-mixture:classes=10,dim=32,n=2000[,separation=2].
+    /// dimensions, optionally each sample rescaled to ‖x‖² = dim), PATH.npz (x [n, ...] of any float or
+    /// integer dtype, y integer labels [n] or [n, 1] or float targets; conversions are recorded in data_set), or gaussian-mixture:classes=10,dim=32,n=2000[,separation=2].
     #[arg(long, default_value = "gaussian-mixture:classes=10,dim=32,n=2000")]
     data: String,
     /// cross_entropy or mse (mse against one-hot targets).

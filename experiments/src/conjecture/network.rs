@@ -115,13 +115,13 @@ impl NetworkSpec {
         Ok(model)
     }
 
-    /// Builds the untrained network at size `n` on the data of `seed` and returns it with its parameter count,
+    /// Checks that the network at size `n` builds on its data and that `need` can be met (the dense cap, K ≤ P),
     /// without training or measuring: the file reader calls this for every size.
     ///
     /// # Errors
     /// As [`NetworkSpec::model_at`], data that cannot be loaded, or a model that does not fit the data.
     pub fn check(&self, n: usize, need: Need) -> Result<(), SimulateError> {
-        let (model, data) = self.build(n, 0)?;
+        let (model, _) = self.build(n, 0)?;
         if need == Need::All && model.n_params() > MAX_DENSE_PARAMS {
             return Err(invalid(
                 "model",
@@ -142,7 +142,6 @@ impl NetworkSpec {
                 format!("K ≤ P = {}", model.n_params()),
             ));
         }
-        drop(data);
         Ok(())
     }
 
