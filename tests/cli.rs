@@ -412,3 +412,38 @@ fn theory_handles_the_edges_of_its_input_domain() {
         "nested deeper than 64",
     );
 }
+
+/// A law out of reach of the numerical engine (a sum whose operand's edge makes every solve slow) is refused in one
+/// line within `--time-limit` (10 s by default), naming the limit and the flag, instead of running for minutes.
+#[test]
+fn theory_refuses_a_law_that_does_not_build_within_the_time_limit() {
+    let law = "free_sum(free_product(mp(ratio=2.028, variance=3.624), mp(ratio=11.08, variance=0.406)), \
+               semicircle(variance=0.02891))";
+    let started = std::time::Instant::now();
+    let out = landscape(&["theory", "--time-limit", "0.5", "summary", "--law", law]);
+    // Each construction gets its own limit; the inner product builds in ~20 ms, so the whole call ends soon after
+    // 0.5 s (the bound leaves room for a loaded test machine).
+    assert!(
+        started.elapsed().as_secs_f64() < 20.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("construction time limit") && stderr.contains("--time-limit"),
+        "{stderr}"
+    );
+    rejects(
+        &[
+            "theory",
+            "summary",
+            "--time-limit",
+            "0",
+            "--law",
+            "mp(ratio=1)",
+        ],
+        "--time-limit",
+    );
+}

@@ -10,6 +10,28 @@ use super::{CliError, CliResult};
 pub struct TheoryArgs {
     #[command(subcommand)]
     command: TheoryCommand,
+    /// Seconds one numerical law may take to build (each operand of a nested expression has its own); a law
+    /// that needs longer is refused with a one-line error. At most 3600.
+    #[arg(long, global = true, default_value = "10", value_parser = time_limit)]
+    time_limit: f64,
+}
+
+/// A construction that ran out of time says which flag gives it more.
+fn with_time_limit_hint(err: landscape_theory::LawError) -> CliError {
+    let text = err.to_string();
+    if text.contains("(the construction time limit)") {
+        CliError::Failure(format!("{text}; --time-limit SECONDS allows more"))
+    } else {
+        err.into()
+    }
+}
+
+/// `--time-limit`: a number of seconds in (0, 3600].
+fn time_limit(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number of seconds in (0, 3600]")),
+    }
 }
 
 const LAW_HELP: &str = "A law expression: mp(ratio=R, variance=V), semicircle(variance=V), free_sum(LAW, LAW), \
@@ -111,6 +133,9 @@ enum SpikeModel {
 }
 
 pub fn run(args: TheoryArgs) -> CliResult {
+    landscape_theory::numerical::set_build_time_limit(std::time::Duration::from_secs_f64(
+        args.time_limit,
+    ));
     match args.command {
         TheoryCommand::Pdf { law, at } => evaluate(&law, &at, "pdf"),
         TheoryCommand::Cdf { law, at } => evaluate(&law, &at, "cdf"),
@@ -129,7 +154,7 @@ pub fn run(args: TheoryArgs) -> CliResult {
 fn evaluate(law_text: &str, at: &str, what: &str) -> CliResult {
     let expr = landscape_theory::expr::parse(law_text)?;
     let xs = parse_list("--at", at)?;
-    let law = expr.build()?;
+    let law = expr.build().map_err(with_time_limit_hint)?;
     let values = xs
         .iter()
         .map(|&x| {
@@ -146,7 +171,7 @@ fn evaluate(law_text: &str, at: &str, what: &str) -> CliResult {
 
 fn summary(law_text: &str) -> CliResult {
     let expr = landscape_theory::expr::parse(law_text)?;
-    let law = expr.build()?;
+    let law = expr.build().map_err(with_time_limit_hint)?;
     let support: Vec<[f64; 2]> = law
         .support()
         .intervals
@@ -199,7 +224,8 @@ fn spike_command(model: SpikeModel, ratio: Option<f64>, spike: f64, variance: f6
 }
 
 fn index_command(phi: f64, energy: f64) -> CliResult {
-    let index = landscape_theory::pennington_bahri::index(phi, energy)?;
+    let index =
+        landscape_theory::pennington_bahri::index(phi, energy).map_err(with_time_limit_hint)?;
     let critical = landscape_theory::pennington_bahri::critical_energy(phi)?;
     Ok(json!({
         "phi": phi,

@@ -226,6 +226,7 @@ impl LinearJacobian {
                     search: Interval::new(0.0, top),
                     atoms,
                     hard_edges: vec![0.0],
+                    regions: Vec::new(),
                 };
                 let name = format!(
                     "linear_jacobian(widths={widths:?}, sigma_w={sigma_w}, weights=gaussian)"

@@ -162,6 +162,7 @@ impl FreeProduct {
             search: Interval::new(0.0, top),
             atoms,
             hard_edges: vec![0.0],
+            regions: Vec::new(),
         };
         let law = NumericalLaw::from_solver(name, FreeProductSolver { a, b }, config)?;
         Ok(Self { law })

@@ -212,10 +212,21 @@ impl FreeSum {
             kind: solver,
             scale: alo.abs().max(ahi.abs()).max(blo.abs()).max(bhi.abs()),
         };
+        // An operand's atom at `a` spreads over about `a + hull(other)`; when the other operand is narrow, that
+        // component can be far narrower than the scan of the whole support resolves, so it is scanned on its own.
+        let mut regions = Vec::new();
+        for (atoms_of, (lo, hi)) in [(a.atoms(), (blo, bhi)), (b.atoms(), (alo, ahi))] {
+            let half = 0.5 * (hi - lo);
+            for atom in atoms_of {
+                let centre = atom.location + 0.5 * (lo + hi);
+                regions.push(Interval::new(centre - 1.5 * half, centre + 1.5 * half));
+            }
+        }
         let config = NumericalConfig {
             search: Interval::new(alo + blo, ahi + bhi),
             atoms,
             hard_edges: Vec::new(),
+            regions,
         };
         let law = NumericalLaw::from_solver(format!("free_sum({a}, {b})"), solver, config)?;
         Ok(Self { a, b, law })

@@ -643,6 +643,7 @@ fn build(
         search: Interval::new(lo - pad, hi + pad),
         atoms,
         hard_edges,
+        regions: Vec::new(),
     };
     NumericalLaw::from_solver(name, KernelFixedPoint::new(model), config)
 }
@@ -797,14 +798,15 @@ impl NeuralTangentKernel {
         let model = Self::model_of(&spec, LAW)?;
         let (_, _, _, mean_term) = spec.layer_constants(LAW, depth)?;
         let atoms: Vec<Atom> = model.generic_bottom_atom().into_iter().collect();
-        // Known limitation: when the null-space fractions add up to exactly 1 (e.g. γ0 = γ1 = 2 at depth 1) the
-        // bottom is a hard edge that the tabulation resolves only to ~2e-7 of mass (above the engine's 1e-7
-        // tolerance), with or without declaring it as a hard edge; construction then fails with NoConvergence.
+        // When the null-space fractions add up to exactly 1 (γ0 = γ1 = 2 at depth 1, or a linear square network)
+        // the bottom of the spectrum is a hard edge: declared, so that a bisected edge within 1e-9 of it is
+        // snapped there and the graded panels (with their tail extrapolation) meet the singularity where it is.
+        let hard_edges = vec![model.bottom()];
         let law = build(
             Named(&spec, LAW).to_string(),
             model.clone(),
             atoms,
-            Vec::new(),
+            hard_edges,
         )?;
         Ok(Self {
             spec,

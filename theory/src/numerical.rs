@@ -12,12 +12,16 @@
 //!    atoms) is scanned on a grid of [`SCAN_POINTS`] points over the search interval. Each edge is then bisected on
 //!    the criterion "ρ at `η` is at least half of ρ at `100η`": inside the support the smoothed density does not
 //!    depend on η, outside it is proportional to η. This locates soft (`√`) and hard (`x^{−α}`) edges to ~`η`,
-//!    i.e. ~1e-12 of the scale, far below the 1e-6 target.
+//!    i.e. ~1e-12 of the scale, far below the 1e-6 target. Grid points above the density floor are confirmed by
+//!    the same test, and [`NumericalConfig::regions`] (places where a component narrower than the grid may hide)
+//!    are scanned on grids of their own.
 //! 3. **Table.** Each support interval is cut into panels, graded geometrically towards both edges (ratio
 //!    [`GRADING_RATIO`], [`GRADED_LEVELS`] levels, innermost panel ~1e-37 of the width at 0) so that Gauss–Legendre per
 //!    panel integrates `√` and `x^{−α}` edges to high accuracy (hp-quadrature). Each panel is then bisected
 //!    adaptively until its two halves agree with it to [`ADAPTIVE_TOL`] (this resolves near-cusps where two
-//!    spectral components meet). Near an edge the density is read at `η ≤ ` [`ETA_EDGE_FRACTION`]` × distance`.
+//!    spectral components meet). Near an edge the density is read at `η ≤ ` [`ETA_EDGE_FRACTION`]` × distance`,
+//!    and the graded levels closest to the edge, where a singular panel or a solver's lost accuracy breaks the
+//!    geometric series of their masses, are replaced by that series' tail.
 //!    Laws on `[0, ∞)` declare 0 as a possible hard edge ([`NumericalConfig::hard_edges`]), onto which a bisected
 //!    edge is snapped. The cumulative mass at each panel start is stored, with a solver state for warm starts.
 //! 4. **Atoms.** Known atoms are passed in; a mass deficit `1 − ∫ρ − Σ known` larger than [`MASS_TOLERANCE`] is
@@ -39,6 +43,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::LawError;
@@ -75,6 +80,15 @@ pub const ADAPTIVE_TOL: f64 = 1e-11;
 const ADAPTIVE_DEPTH: usize = 30;
 /// Points on the upper half of the moment contour (the lower half follows by `G(z̄) = conj G(z)`).
 pub const CONTOUR_POINTS: usize = 128;
+/// Distance from an edge, relative to the first uniform panel, inside which the graded level masses are expected to
+/// follow the edge's power law (see [`extrapolate_edge_tail`]): the correction to `c·x^{−α}` is a relative
+/// `O(x^β)` with `β ≥ 1/10` for the laws of this crate, so ≤ 0.25 here, and the ratios change by far less from
+/// one level to the next.
+pub const TAIL_CHECK_FROM: f64 = 1e-6;
+/// Largest relative change of the level-mass ratio between neighbouring graded levels for the series to count as
+/// geometric: the power-law corrections change it by ~`(1 − 4^{−β})·x^β` ≤ 1e-2 per level within
+/// [`TAIL_CHECK_FROM`], while a failed quadrature or a lost solve changes it by O(1) (the cases above: ×4 and ×800).
+pub const TAIL_RATIO_TOL: f64 = 0.05;
 /// Largest accepted mismatch between 1 and (continuous mass + atoms): a measured floor of the table quadrature is
 /// ~1e-12 for √ edges and ~1e-9 for `x^{−2/3}` hard edges; 1e-7 leaves room.
 pub const MASS_TOLERANCE: f64 = 1e-7;
@@ -93,6 +107,22 @@ pub const BUILD_SOLVE_BUDGET: usize = 20_000_000;
 /// slow (nested free convolutions). Successful constructions of the laws in this crate take ≤ 5 s in release
 /// builds and up to ~4× that in the test profile on a loaded machine.
 pub const BUILD_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// The wall-clock limit in force, in milliseconds ([`BUILD_TIME_LIMIT`] unless [`set_build_time_limit`] changed it).
+static BUILD_TIME_LIMIT_MS: AtomicU64 = AtomicU64::new(BUILD_TIME_LIMIT.as_millis() as u64);
+
+/// Sets the wall-clock limit of every later construction in this process (each construction, nested operands
+/// included, gets its own). The CLI's `theory` commands set it from `--time-limit` (10 s by default) so that a law
+/// out of reach says so promptly; libraries and tests keep [`BUILD_TIME_LIMIT`].
+pub fn set_build_time_limit(limit: Duration) {
+    let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
+    BUILD_TIME_LIMIT_MS.store(ms, Ordering::Relaxed);
+}
+
+/// The wall-clock limit of one construction now in force.
+pub fn build_time_limit() -> Duration {
+    Duration::from_millis(BUILD_TIME_LIMIT_MS.load(Ordering::Relaxed))
+}
 
 /// What is left of the budget of the construction running on this thread.
 #[derive(Debug, Clone, Copy)]
@@ -129,7 +159,7 @@ fn charge_build_budget(name: &str) -> Result<(), LawError> {
                 what: "law construction",
                 detail: format!(
                     "{name}: gave up after {} s (the construction time limit) without a converged table",
-                    BUILD_TIME_LIMIT.as_secs()
+                    build_time_limit().as_secs_f64()
                 ),
             });
         }
@@ -138,19 +168,41 @@ fn charge_build_budget(name: &str) -> Result<(), LawError> {
     })
 }
 
-/// Replaces the quadrature mass of the panel touching an edge by its geometric extrapolation.
+/// Sorts intervals and merges those that overlap or touch.
+fn merge_overlapping(mut intervals: Vec<Interval>) -> Vec<Interval> {
+    intervals.sort_by(|a, b| a.lo.total_cmp(&b.lo));
+    let mut merged: Vec<Interval> = Vec::new();
+    for iv in intervals {
+        match merged.last_mut() {
+            Some(last) if iv.lo <= last.hi => last.hi = last.hi.max(iv.hi),
+            _ => merged.push(iv),
+        }
+    }
+    merged
+}
+
+/// Replaces the quadrature mass next to an edge, below the level where it stops being geometric, by its
+/// geometric extrapolation.
 ///
-/// `breaks = [e, b₁, b₂, b₃]` are the edge and the next three graded breaks going inwards (`|b_{k+1} − e| =
-/// |b_k − e|/GRADING_RATIO`). Next to an edge the density is `c|x − e|^{−α}` to any accuracy that matters
-/// (`|b₁ − e|` is ~1e-36 of the width), so the masses of successive graded panels form a geometric series with
-/// ratio `R = m₃/m₂ = GRADING_RATIO^{α−1}`, and the panel `[e, b₁]` holds `m₂/(R − 1)`. Gauss–Legendre cannot
-/// integrate the singularity inside that panel: for `α` near 1 (`x^{−6/7}` at 0 in `FC₆ = FC₃ ⊠ FC₃`) the panel
-/// holds ~1e-5 of the mass and the quadrature loses a good part of it, which failed the mass balance. For a soft
-/// edge (`α = −1/2`) the panel's mass is ~1e-54 either way. The correction is skipped unless the two reference
-/// panels are positive and `R > 1` (an integrable, geometric tail); the split of the panel into leaves keeps its
-/// proportions.
-fn extrapolate_end_panel<T>(leaves: &mut [(f64, f64, T)], breaks: [f64; 4]) {
-    let [edge, b1, b2, b3] = breaks;
+/// `breaks = [e, b₁, b₂, …, b_K]` are the edge and the graded breaks going inwards (`|b_{k+1} − e| =
+/// |b_k − e|/GRADING_RATIO`), ending at the first uniform break. Next to an edge the density is `c|x − e|^{−α}`
+/// to any accuracy that matters, so the level masses `M_k` (of `[b_k, b_{k+1}]`) form a geometric series with
+/// ratio `R = M_{k+1}/M_k = GRADING_RATIO^{α−1}`, and everything below level `k` holds `M_k/(R − 1)`. Two things
+/// break the series next to the edge, and both used to fail the mass balance: Gauss–Legendre cannot integrate the
+/// singularity inside `[e, b₁]` (for `α` near 1, `x^{−6/7}` at 0 in `FC₆ = FC₃ ⊠ FC₃`, that panel holds ~1e-5 of
+/// the mass), and a solver may lose its accuracy within ~1e-27 of a hard edge (the linear conjugate kernel of a
+/// square network, `MP ⊠ MP` with an `x^{−2/3}` edge: one panel there came out at 1.6e-7 instead of 2e-10).
+///
+/// So the ratios are read from the outside in, starting where the levels are within [`TAIL_CHECK_FROM`] of the
+/// edge (the power law has set in), and the first level whose ratio differs from the previous one by more than
+/// [`TAIL_RATIO_TOL`] ends the trusted series: the levels below it are rescaled, keeping their proportions, to the
+/// geometric tail of the last trusted level. Nothing changes when the series is regular down to `[e, b₁]` except
+/// that panel, or when the ratio is not that of an integrable tail (`R ≤ 1`).
+fn extrapolate_edge_tail<T>(leaves: &mut [(f64, f64, T)], breaks: &[f64]) {
+    if breaks.len() < 4 {
+        return;
+    }
+    let edge = breaks[0];
     let within = |x: f64, a: f64, b: f64| (a.min(b)..a.max(b)).contains(&x);
     let mass_between = |leaves: &[(f64, f64, T)], a: f64, b: f64| -> f64 {
         leaves
@@ -159,17 +211,43 @@ fn extrapolate_end_panel<T>(leaves: &mut [(f64, f64, T)], breaks: [f64; 4]) {
             .map(|(_, m, _)| *m)
             .sum()
     };
-    let (m1, m2, m3) = (
-        mass_between(leaves, edge, b1),
-        mass_between(leaves, b1, b2),
-        mass_between(leaves, b2, b3),
-    );
-    if !(m2 > 0.0 && m3 > m2 && m1 > 0.0) {
+    let levels: Vec<f64> = breaks
+        .windows(2)
+        .map(|w| mass_between(leaves, w[0], w[1]))
+        .collect();
+    let reach = (breaks[breaks.len() - 1] - edge).abs();
+    // The outermost level checked: the first (from the outside) within TAIL_CHECK_FROM of the edge.
+    let Some(start) = (0..levels.len() - 1)
+        .rev()
+        .find(|&k| (breaks[k + 1] - edge).abs() <= TAIL_CHECK_FROM * reach)
+    else {
+        return;
+    };
+    let ratio = |k: usize| levels[k + 1] / levels[k];
+    // Walk inwards while the ratio stays put; `trusted` is the innermost level of the regular series.
+    let mut trusted = start + 1;
+    let mut reference = ratio(start);
+    if !(levels[start] > 0.0 && reference.is_finite() && reference > 1.0) {
         return;
     }
-    let extrapolated = m2 / (m3 / m2 - 1.0);
-    let factor = extrapolated / m1;
-    for leaf in leaves.iter_mut().filter(|(lo, _, _)| within(*lo, edge, b1)) {
+    for k in (0..start).rev() {
+        let r = ratio(k);
+        if !(levels[k] > 0.0 && r.is_finite() && (r / reference - 1.0).abs() <= TAIL_RATIO_TOL) {
+            break;
+        }
+        reference = r;
+        trusted = k + 1;
+    }
+    let tail = levels[trusted] / (reference - 1.0);
+    let below = mass_between(leaves, edge, breaks[trusted]);
+    if !(below > 0.0 && tail.is_finite()) {
+        return;
+    }
+    let factor = tail / below;
+    for leaf in leaves
+        .iter_mut()
+        .filter(|(lo, _, _)| within(*lo, edge, breaks[trusted]))
+    {
         leaf.1 *= factor;
     }
 }
@@ -209,6 +287,13 @@ pub struct NumericalConfig {
     /// within `d` of the edge is `~d^{1−α}`: an edge off by the bisection resolution (~1e-12) would lose ~1e-4
     /// of mass at `α = 2/3`.
     pub hard_edges: Vec<f64>,
+    /// Intervals that may hold a component too narrow for the scan of `search` to see (its grid spacing is 1/2000
+    /// of `search`): an operand's atom smeared by a narrow law, e.g. the atom `1 − 1/φ` of `MP(φ, 1)` at 0 under
+    /// `⊞ SC(2ε)` with `ε = 1e-10` (width ~1e-5 of the search interval) or `φ = 1e6` (width ~1e-6). Each region is
+    /// scanned on its own grid; what it finds is merged with the main scan. A component that runs past a region's
+    /// ends is clipped there and must be seen by the main scan (otherwise the mass balance fails). Regions a tenth
+    /// of `search` or wider are skipped: the main scan resolves them.
+    pub regions: Vec<Interval>,
 }
 
 /// Relative distance within which a bisected edge is snapped onto a declared hard edge (the bisection resolves
@@ -249,7 +334,7 @@ struct Piece<S> {
 ///         Ok(((z - (z - 2.0).sqrt() * (z + 2.0).sqrt()) / 2.0, ()))
 ///     }
 /// }
-/// let config = NumericalConfig { search: Interval::new(-3.0, 3.0), atoms: vec![], hard_edges: vec![] };
+/// let config = NumericalConfig { search: Interval::new(-3.0, 3.0), atoms: vec![], hard_edges: vec![], regions: vec![] };
 /// let law = NumericalLaw::from_solver("sc".into(), Sc, config)?;
 /// assert!((law.support().upper_edge().unwrap() - 2.0).abs() < 1e-9);
 /// assert!((law.pdf(0.0) - 1.0 / std::f64::consts::PI).abs() < 1e-12);
@@ -291,7 +376,7 @@ impl<S: CauchySolver> NumericalLaw<S> {
         let outer = BUILD_BUDGET.with(|b| {
             b.replace(Some(BuildBudget {
                 solves_left: BUILD_SOLVE_BUDGET,
-                deadline: Instant::now() + BUILD_TIME_LIMIT,
+                deadline: Instant::now() + build_time_limit(),
                 timed_out: false,
             }))
         });
@@ -319,13 +404,21 @@ impl<S: CauchySolver> NumericalLaw<S> {
         };
         law.atoms.retain(|a| a.mass > 0.0);
         law.atoms.sort_by(|a, b| a.location.total_cmp(&b.location));
-        let intervals = law.find_support(search)?;
-        for interval in intervals {
+        let pad = 0.02 * search.width().max(1e-3 * law.scale);
+        let mut intervals = law.find_support(search, pad, false)?;
+        for region in &config.regions {
+            // A region a tenth of the search interval or wider is resolved by the main scan already.
+            if region.width() > 0.0 && region.width() < 0.1 * search.width() {
+                intervals.extend(law.find_support(*region, 0.02 * region.width(), true)?);
+            }
+        }
+        for interval in merge_overlapping(intervals) {
             let piece = law.tabulate(interval, law.total_continuous())?;
             law.pieces.push(piece);
         }
-        // The moment contour encloses the support found and the atoms (not the whole search interval, which
-        // can be much wider and would cost digits to cancellation in z^k).
+        law.detect_atoms(search)?;
+        // The moment contour encloses the support found and the atoms, detected ones included (not the whole
+        // search interval, which can be much wider and would cost digits to cancellation in z^k).
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for p in &law.pieces {
             lo = lo.min(p.interval.lo);
@@ -341,7 +434,6 @@ impl<S: CauchySolver> NumericalLaw<S> {
             search
         };
         law.build_contour(hull)?;
-        law.detect_atoms(search)?;
         Ok(law)
     }
 
@@ -459,8 +551,17 @@ impl<S: CauchySolver> NumericalLaw<S> {
         Ok(coarse > 0.0 && fine >= 0.5 * coarse)
     }
 
-    fn find_support(&self, search: Interval) -> Result<Vec<Interval>, LawError> {
-        let pad = 0.02 * search.width().max(1e-3 * self.scale);
+    /// The support intervals inside `search` (padded by `pad` on both sides): a grid of [`SCAN_POINTS`] points,
+    /// each point above the density floor confirmed by the η-independence test of [`Self::inside`] (the Poisson
+    /// tail of a heavy component next to a light one is above a relative floor but proportional to η), edges
+    /// bisected. A run that reaches an end of the padded interval is an error, or with `clip` (a
+    /// [`NumericalConfig::regions`] scan) ends there.
+    fn find_support(
+        &self,
+        search: Interval,
+        pad: f64,
+        clip: bool,
+    ) -> Result<Vec<Interval>, LawError> {
         let lo = search.lo - pad;
         let hi = search.hi + pad;
         let h = (hi - lo) / SCAN_POINTS as f64;
@@ -482,6 +583,11 @@ impl<S: CauchySolver> NumericalLaw<S> {
             return Ok(Vec::new());
         }
         let tau = DENSITY_FLOOR_REL * rho_max;
+        for i in 0..SCAN_POINTS {
+            if dens[i] > tau && !self.inside(xs[i], &states[i])? {
+                dens[i] = 0.0;
+            }
+        }
         let mut intervals = Vec::new();
         let mut i = 0;
         while i < SCAN_POINTS {
@@ -494,6 +600,20 @@ impl<S: CauchySolver> NumericalLaw<S> {
                 i += 1;
             }
             let end = i - 1;
+            if clip && (start == 0 || end == SCAN_POINTS - 1) {
+                let left = if start == 0 {
+                    lo
+                } else {
+                    self.snap(self.bisect_edge(xs[start - 1], xs[start], &states[start])?)
+                };
+                let right = if end == SCAN_POINTS - 1 {
+                    hi
+                } else {
+                    self.snap(self.bisect_edge(xs[end + 1], xs[end], &states[end])?)
+                };
+                intervals.push(Interval::new(left, right.max(left)));
+                continue;
+            }
             if start == 0 || end == SCAN_POINTS - 1 {
                 return Err(LawError::NoConvergence {
                     what: "support scan",
@@ -507,15 +627,8 @@ impl<S: CauchySolver> NumericalLaw<S> {
             let right = self.snap(self.bisect_edge(xs[end + 1], xs[end], &states[end])?);
             intervals.push(Interval::new(left, right.max(left)));
         }
-        // Runs separated by a single sub-threshold cell can bisect to the same edge; merge overlapping intervals.
-        let mut merged: Vec<Interval> = Vec::new();
-        for iv in intervals {
-            match merged.last_mut() {
-                Some(last) if iv.lo <= last.hi => last.hi = last.hi.max(iv.hi),
-                _ => merged.push(iv),
-            }
-        }
-        Ok(merged)
+        // Runs separated by a single sub-threshold cell can bisect to the same edge.
+        Ok(merge_overlapping(intervals))
     }
 
     fn snap(&self, edge: f64) -> f64 {
@@ -581,10 +694,22 @@ impl<S: CauchySolver> NumericalLaw<S> {
             state = self.refine(&interval, lo, hi, whole, state, ADAPTIVE_DEPTH, &mut leaves)?;
         }
         if breaks.len() >= 6 {
-            extrapolate_end_panel(&mut leaves, [breaks[0], breaks[1], breaks[2], breaks[3]]);
-            let n = breaks.len();
-            let mirrored = [breaks[n - 1], breaks[n - 2], breaks[n - 3], breaks[n - 4]];
-            extrapolate_end_panel(&mut leaves, mirrored);
+            // The graded breaks at each end, up to and including the first uniform one.
+            let u = interval.width() / UNIFORM_PANELS as f64;
+            let graded = |from_edge: &mut dyn Iterator<Item = f64>, edge: f64| -> Vec<f64> {
+                let mut out = Vec::new();
+                for b in from_edge {
+                    out.push(b);
+                    if (b - edge).abs() >= 0.5 * u {
+                        break;
+                    }
+                }
+                out
+            };
+            let left = graded(&mut breaks.iter().copied(), interval.lo);
+            extrapolate_edge_tail(&mut leaves, &left);
+            let right = graded(&mut breaks.iter().rev().copied(), interval.hi);
+            extrapolate_edge_tail(&mut leaves, &right);
         }
         let mut panels = Vec::with_capacity(leaves.len());
         let mut cum = mass_before;
@@ -1049,6 +1174,7 @@ mod tests {
             search: Interval::new(0.0, mp.upper_edge()),
             atoms: if known_atoms { mp.atoms() } else { Vec::new() },
             hard_edges: vec![0.0],
+            regions: Vec::new(),
         };
         let law =
             NumericalLaw::from_solver(format!("tabulated({mp})"), ClosedForm(mp), config).unwrap();

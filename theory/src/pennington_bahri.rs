@@ -111,10 +111,18 @@ impl PenningtonBahri {
         let s = phi.sqrt();
         let r = 2.0 * (2.0 * energy).sqrt();
         let mp_lo = if phi >= 1.0 { 0.0 } else { (1.0 - s).powi(2) };
+        // For φ > 1 the atom 1 − 1/φ of H0 at 0 becomes a component of width ~4√(2ε) around 0, which at tiny ε
+        // or huge φ is far narrower than the scan of the whole support resolves: scan around 0 on its own.
+        let regions = if phi > 1.0 {
+            vec![Interval::new(-1.5 * r, 1.5 * r)]
+        } else {
+            Vec::new()
+        };
         let config = NumericalConfig {
             search: Interval::new(mp_lo - r, (1.0 + s).powi(2) + r),
             atoms: Vec::new(),
             hard_edges: Vec::new(),
+            regions,
         };
         let law = NumericalLaw::from_solver(
             format!("pennington_bahri(phi={phi}, energy={energy})"),

@@ -340,6 +340,7 @@ impl RandomFeatures {
             search: Interval::new(0.0, 1.2 * bound),
             atoms,
             hard_edges: vec![0.0],
+            regions: Vec::new(),
         };
         let solver = RandomFeaturesSolver {
             phi,
