@@ -1,4 +1,4 @@
-//! Times one Hessian-vector product through tch and through the native backend, for `scripts/bench_hvp.py`.
+//! Times one Hessian-vector product through tch and through the native backend, for `benches/hvp.py`.
 //!
 //! ```text
 //! cargo run --release -p landscape-empirical --features torch --example bench_hvp -- \

@@ -1,5 +1,5 @@
 //! Products, restarts, peak basis and wall time of thick-restart Lanczos for the top-5 eigenpairs at a relative
-//! residual tolerance, for `scripts/bench_lanczos_vs_eigsh.py` (which runs ARPACK's `eigsh` on the same
+//! residual tolerance, for `benches/lanczos_vs_eigsh.py` (which runs ARPACK's `eigsh` on the same
 //! operators).
 //!
 //! ```text

@@ -21,7 +21,8 @@
 //!   ([`Preconditioned`], [`adam_preconditioner`]); it equals `λ_max(P^{−1} A)`, the quantity whose stability
 //!   threshold is `(2 + 2β₁)/((1 − β₁) η)` = `38/η` for `β₁ = 0.9` (Cohen et al. 2022, "Adaptive gradient methods
 //!   at the edge of stability", §3). For gradient descent and heavy ball the thresholds on `λ_max` are `2/η` and
-//!   `(2 + 2β)/η` ([`crate::train::Optimizer::stability_threshold`]).
+//!   `(2 + 2β)/η`; [`crate::train::Optimizer::stability_threshold`] gives each optimizer's threshold with the
+//!   sharpness it bounds.
 //! * **The quadratic model's one-step prediction**: for the update `θ' = θ − η d`,
 //!
 //!   ```text
@@ -347,17 +348,6 @@ pub fn adam_stability_threshold(learning_rate: f64, beta1: f64) -> f64 {
     (2.0 + 2.0 * beta1) / ((1.0 - beta1) * learning_rate)
 }
 
-/// The stability threshold of an optimizer at step size `η`: `2/η` (gradient descent) and `(2 + 2β)/η` (heavy
-/// ball) on `λ_max(H)`, and `(2 + 2β₁)/((1 − β₁) η)` for Adam on the preconditioned sharpness `λ_max(P⁻¹H)`.
-pub fn stability_threshold(optimizer: &crate::train::Optimizer, learning_rate: f64) -> f64 {
-    match *optimizer {
-        crate::train::Optimizer::Adam { beta1, .. } => {
-            adam_stability_threshold(learning_rate, beta1)
-        }
-        other => other.stability_threshold(learning_rate).unwrap_or(f64::NAN),
-    }
-}
-
 /// `λ_max(P^{−1/2} A P^{−1/2})` by Lanczos with at most `steps` products, warm-started at `start` if given; returns the value,
 /// its residual and the unit eigenvector (for the next warm start).
 ///
@@ -591,10 +581,15 @@ mod tests {
             beta2: 0.999,
             epsilon: 1e-8,
         };
-        assert!((stability_threshold(&adam, 0.01) - 3800.0).abs() < 1e-6);
-        assert!((stability_threshold(&Optimizer::GradientDescent, 0.5) - 4.0).abs() < 1e-12);
+        use crate::train::Sharpness;
+        let threshold = adam.stability_threshold(0.01);
+        assert!((threshold.value - 3800.0).abs() < 1e-6);
+        assert_eq!(threshold.sharpness, Sharpness::Preconditioned);
+        assert_eq!(adam.hessian_stability_threshold(0.01), None);
+        let gd = Optimizer::GradientDescent.stability_threshold(0.5);
+        assert!((gd.value - 4.0).abs() < 1e-12 && gd.sharpness == Sharpness::Hessian);
         let heavy = Optimizer::HeavyBall { beta: 0.5 };
-        assert!((stability_threshold(&heavy, 0.5) - 6.0).abs() < 1e-12);
+        assert!((heavy.hessian_stability_threshold(0.5).unwrap() - 6.0).abs() < 1e-12);
     }
 
     #[test]

@@ -57,22 +57,46 @@ impl std::fmt::Display for Mode {
     }
 }
 
-/// Which curvature matrix an operator applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which curvature matrix an operator applies: the one name for it across the library, the CLI (`--operator`),
+/// sweeps and conjecture files (`"hessian"`, `"ggn"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum CurvatureKind {
     /// The loss Hessian `H = ∇²ℒ(θ)`.
+    #[serde(rename = "hessian")]
     Hessian,
     /// The generalized Gauss–Newton matrix `G = Σ_α J_αᵀ H_α J_α` (positive semi-definite for convex losses).
+    #[serde(rename = "ggn")]
     GaussNewton,
 }
 
 impl CurvatureKind {
+    /// Both kinds, in the order help texts list them.
+    pub const ALL: [CurvatureKind; 2] = [CurvatureKind::Hessian, CurvatureKind::GaussNewton];
+
     /// `"hessian"` or `"ggn"`, as the CLI writes it.
     pub fn name(self) -> &'static str {
         match self {
             CurvatureKind::Hessian => "hessian",
             CurvatureKind::GaussNewton => "ggn",
         }
+    }
+}
+
+impl std::fmt::Display for CurvatureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for CurvatureKind {
+    type Err = EmpiricalError;
+
+    /// `hessian` or `ggn` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| EmpiricalError::invalid("operator", s, "hessian or ggn"))
     }
 }
 

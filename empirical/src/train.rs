@@ -59,16 +59,50 @@ impl Optimizer {
         }
     }
 
-    /// The edge-of-stability threshold on `λ_max` for step size `η`: `2/η` for gradient descent and
-    /// `(2 + 2β)/η` for heavy ball (the stability limits on a quadratic); `None` for Adam, whose threshold concerns
-    /// the preconditioned Hessian.
-    pub fn stability_threshold(&self, learning_rate: f64) -> Option<f64> {
-        match self {
-            Optimizer::GradientDescent => Some(2.0 / learning_rate),
-            Optimizer::HeavyBall { beta } => Some((2.0 + 2.0 * beta) / learning_rate),
-            Optimizer::Adam { .. } => None,
+    /// The stability threshold of this optimizer at step size `η` (the stability limit on a quadratic): `2/η` for
+    /// gradient descent and `(2 + 2β)/η` for heavy ball, both on `λ_max(H)`; `(2 + 2β₁)/((1 − β₁) η)` for Adam, on
+    /// the preconditioned sharpness `λ_max(P⁻¹H)` (Cohen et al. 2022; [`crate::geometry::Preconditioned`]).
+    pub fn stability_threshold(&self, learning_rate: f64) -> StabilityThreshold {
+        match *self {
+            Optimizer::GradientDescent => StabilityThreshold {
+                value: 2.0 / learning_rate,
+                sharpness: Sharpness::Hessian,
+            },
+            Optimizer::HeavyBall { beta } => StabilityThreshold {
+                value: (2.0 + 2.0 * beta) / learning_rate,
+                sharpness: Sharpness::Hessian,
+            },
+            Optimizer::Adam { beta1, .. } => StabilityThreshold {
+                value: crate::geometry::adam_stability_threshold(learning_rate, beta1),
+                sharpness: Sharpness::Preconditioned,
+            },
         }
     }
+
+    /// The threshold on `λ_max(H)` itself: [`Self::stability_threshold`] for gradient descent and heavy ball,
+    /// `None` for Adam (whose threshold bounds the preconditioned sharpness).
+    pub fn hessian_stability_threshold(&self, learning_rate: f64) -> Option<f64> {
+        let threshold = self.stability_threshold(learning_rate);
+        (threshold.sharpness == Sharpness::Hessian).then_some(threshold.value)
+    }
+}
+
+/// Which sharpness a [`StabilityThreshold`] bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharpness {
+    /// `λ_max(H)` of the curvature operator.
+    Hessian,
+    /// `λ_max(P⁻¹H)` with Adam's preconditioner `P = diag(√v̂) + ε`.
+    Preconditioned,
+}
+
+/// An optimizer's stability threshold and the sharpness it bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StabilityThreshold {
+    /// The largest stable sharpness at the step size.
+    pub value: f64,
+    /// Which sharpness.
+    pub sharpness: Sharpness,
 }
 
 /// What to train and how.

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+pub use landscape_empirical::model::CurvatureKind;
 use landscape_simulate::SimulateError;
 use landscape_simulate::dense::{DenseSymmetric, eigen, eigenvalues};
 use landscape_simulate::distance::WeightedSpectrum;
@@ -304,16 +305,6 @@ pub fn scaling(
     })
 }
 
-/// Which curvature operator of a network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OperatorKind {
-    /// The full Hessian of the loss.
-    Hessian,
-    /// The generalized Gauss–Newton matrix Jᵀ H_loss J.
-    Ggn,
-}
-
 /// Settings of [`network`].
 #[derive(Debug, Clone, Serialize)]
 pub struct NetworkConfig {
@@ -328,7 +319,7 @@ pub struct NetworkConfig {
     /// Seed for weights and data.
     pub seed: u64,
     /// Operator.
-    pub operator: OperatorKind,
+    pub operator: CurvatureKind,
 }
 
 /// Largest parameter count for which [`network`] forms the dense operator and diagonalises it exactly.
@@ -476,8 +467,8 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
     let loss_value = point.loss_value();
     let p = mlp.n_params();
     let op: Box<dyn SymmetricOperator + '_> = match config.operator {
-        OperatorKind::Hessian => Box::new(HessianOperator::from_point(point.clone())),
-        OperatorKind::Ggn => Box::new(GaussNewtonOperator::from_point(point.clone())),
+        CurvatureKind::Hessian => Box::new(HessianOperator::from_point(point.clone())),
+        CurvatureKind::GaussNewton => Box::new(GaussNewtonOperator::from_point(point.clone())),
     };
     let trace = hutch_plus_plus(op.as_ref(), 60.min(3 * p).max(6), config.seed)?;
     let slq_config = SlqConfig {
@@ -499,8 +490,8 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
     };
     if p <= MAX_EXACT_PARAMS {
         let dense = match config.operator {
-            OperatorKind::Hessian => point.hessian_dense(),
-            OperatorKind::Ggn => point.gauss_newton_dense(),
+            CurvatureKind::Hessian => point.hessian_dense(),
+            CurvatureKind::GaussNewton => point.gauss_newton_dense(),
         };
         let values = DenseSymmetric::from_row_major(p, &dense)?.eigenvalues()?;
         let scale = values
@@ -558,4 +549,10 @@ pub fn network(config: &NetworkConfig) -> Result<NetworkResult, SimulateError> {
 
 crate::named_enum!(Method { Dense => "dense", Slq => "slq" });
 crate::named_enum!(SpikeModel { Wishart => "wishart", Wigner => "wigner" });
-crate::named_enum!(OperatorKind { Hessian => "hessian", Ggn => "ggn" });
+/// The curvature kind is `landscape_empirical`'s, named as everywhere else (`hessian`, `ggn`).
+impl crate::Named for CurvatureKind {
+    const ALL: &'static [Self] = &CurvatureKind::ALL;
+    fn name(self) -> &'static str {
+        CurvatureKind::name(self)
+    }
+}

@@ -1,4 +1,4 @@
-//! Prints timings used by `scripts/bench_dense_vs_numpy.py`.
+//! Prints timings used by `benches/dense_vs_numpy.py`.
 //!
 //! * `eig_timing eig N [REPS]`: seconds for all eigenvalues of a seeded N×N GOE matrix (best of REPS, default 3).
 //! * `eig_timing lanczos N STEPS`: seconds per matvec and per Lanczos step (full reorthogonalisation) for a dense

@@ -7,7 +7,7 @@
 //! not depend on the thread count or on a global parallelism setting. (faer dispatches SIMD kernels at run time, so
 //! two different CPUs may differ in the last bits; one machine always reproduces itself.)
 //!
-//! **Cost, measured** (`scripts/bench_dense_vs_numpy.py`, release build, a shared AVX-512 machine under load):
+//! **Cost, measured** (`benches/dense_vs_numpy.py`, release build, a shared AVX-512 machine under load):
 //! all eigenvalues of a 2000 × 2000 matrix take about 0.56 s of CPU time here against 0.33 s for numpy's
 //! `eigvalsh` (OpenBLAS `dsyevd`) restricted to one thread; faer on stable Rust uses AVX2 kernels only. Against
 //! numpy with its default (multi-threaded) BLAS, on 2 busy cores, ours was 3× faster in wall time. Enabling faer's

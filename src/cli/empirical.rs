@@ -31,6 +31,7 @@ use landscape_empirical::train::{CheckpointConfig, Optimizer, TrainConfig, Train
 use landscape_simulate::network::{Loss, LossKind, Mlp, Reduction};
 use landscape_simulate::rng::task_rng;
 
+use super::args::named;
 use super::{CliError, CliResult};
 
 /// The initialization stream of `--seed` (the second model of `connect` uses the next one).
@@ -171,23 +172,6 @@ enum CompareWith {
 /// The largest `n·outputs` for `--compare ntk` (a dense eigendecomposition of that size: ~30 s at 4000).
 const NTK_COMPARE_MAX: usize = 4000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OperatorName {
-    /// The loss Hessian.
-    Hessian,
-    /// The generalized Gauss–Newton matrix.
-    Ggn,
-}
-
-impl From<OperatorName> for CurvatureKind {
-    fn from(op: OperatorName) -> Self {
-        match op {
-            OperatorName::Hessian => CurvatureKind::Hessian,
-            OperatorName::Ggn => CurvatureKind::GaussNewton,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Subcommand)]
 enum EmpiricalCommand {
     /// Curvature spectrum at initialization (or at --params, a training checkpoint): top/bottom eigenvalues with
@@ -202,8 +186,8 @@ Output: {\"n_params\", \"operator\", \"mode\", \"top_eigenvalues\", \"residuals\
         #[command(flatten)]
         common: Common,
         /// hessian or ggn.
-        #[arg(long, value_enum, default_value_t = OperatorName::Hessian)]
-        operator: OperatorName,
+        #[arg(long, value_parser = named::<CurvatureKind>(), default_value_t = CurvatureKind::Hessian)]
+        operator: CurvatureKind,
         /// Top eigenvalues (Lanczos).
         #[arg(long, default_value_t = 10)]
         top_k: usize,
@@ -269,8 +253,8 @@ Output: {\"threshold\", \"points\": [{\"step\", \"loss\", \"lambda_max\", \"resi
         #[arg(long, default_value_t = 200)]
         lanczos_steps: usize,
         /// hessian or ggn.
-        #[arg(long, value_enum, default_value_t = OperatorName::Hessian)]
-        operator: OperatorName,
+        #[arg(long, value_parser = named::<CurvatureKind>(), default_value_t = CurvatureKind::Hessian)]
+        operator: CurvatureKind,
     },
     /// The fraction of the gradient in the top-k Hessian eigenspace (k = classes) every K steps.
     #[command(
@@ -293,8 +277,8 @@ Output: {\"threshold\", \"points\": [{\"step\", \"loss\", \"lambda_max\", \"resi
         #[arg(long, default_value_t = 500)]
         lanczos_steps: usize,
         /// hessian or ggn.
-        #[arg(long, value_enum, default_value_t = OperatorName::Hessian)]
-        operator: OperatorName,
+        #[arg(long, value_parser = named::<CurvatureKind>(), default_value_t = CurvatureKind::Hessian)]
+        operator: CurvatureKind,
     },
     /// Mode connectivity: loss (and λ_max) along the line and a trained quadratic Bézier curve between two minima.
     #[command(
@@ -766,7 +750,7 @@ fn execute<M: CurvatureModel>(
             };
             let ntk = ntk.map(|hook| hook(model.params())).transpose()?;
             let config = SpectrumConfig {
-                operator: operator.into(),
+                operator,
                 top_k,
                 bottom_k,
                 lanczos_steps,
@@ -875,7 +859,7 @@ fn execute<M: CurvatureModel>(
                 train: train_config(&training, common.seed)?,
                 every,
                 lanczos_steps,
-                operator: operator.into(),
+                operator,
             };
             let result = sharpness(&mut model, data, &config, None)?;
             let head = header(
@@ -921,7 +905,7 @@ fn execute<M: CurvatureModel>(
                 every,
                 k,
                 lanczos_steps,
-                operator: operator.into(),
+                operator,
             };
             let result = overlap(&mut model, data, &config, None)?;
             let head = header(

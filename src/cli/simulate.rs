@@ -7,7 +7,7 @@ use super::args::parse_list;
 use super::{CliError, CliResult};
 
 use super::args::named;
-use crate::simulation::{self, Method, NetworkConfig, OperatorKind, SpikeModel};
+use crate::simulation::{self, CurvatureKind, Method, NetworkConfig, SpikeModel};
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -89,8 +89,8 @@ loss is the mean over samples."
         #[arg(long)]
         seed: u64,
         /// hessian or ggn.
-        #[arg(long, value_parser = named::<OperatorKind>(), default_value_t = OperatorKind::Hessian)]
-        operator: OperatorKind,
+        #[arg(long, value_parser = named::<CurvatureKind>(), default_value_t = CurvatureKind::Hessian)]
+        operator: CurvatureKind,
         /// `ntk`: instead, build the Fan–Wang network with these widths (NTK parameterisation, no bias, N(0,1)
         /// inputs, raw activation) and print the KS/W1 distance, edge errors and moments of its NTK JJᵀ against
         /// the predicted law ntk(..., weight_variance=1).

@@ -26,7 +26,7 @@ use landscape_theory::expr::LawExpr;
 
 use super::error::SweepError;
 use super::hash::{point_seed, stable_hash};
-use crate::simulation::{MAX_DENSE_N, Method, OperatorKind, SpikeModel};
+use crate::simulation::{CurvatureKind, MAX_DENSE_N, Method, SpikeModel};
 use crate::toml_config::{self, ConfigError, List, Source};
 
 /// The experiments a sweep can run.
@@ -106,7 +106,7 @@ pub enum PointSpec {
         /// Number of samples.
         samples: usize,
         /// Operator.
-        operator: OperatorKind,
+        operator: CurvatureKind,
     },
 }
 
@@ -590,7 +590,7 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
         "operator",
         "hessian",
         "hessian or ggn",
-        |s| s.parse::<OperatorKind>().ok(),
+        |s| s.parse::<CurvatureKind>().ok(),
     )?;
     let mut grid = Vec::new();
     for combo in product(&[

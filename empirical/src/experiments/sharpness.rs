@@ -86,7 +86,7 @@ pub fn sharpness<M: CurvatureModel>(
     let threshold = config
         .train
         .optimizer
-        .stability_threshold(config.train.learning_rate);
+        .hessian_stability_threshold(config.train.learning_rate);
     let mut points = Vec::new();
     let mut warm: Option<Vec<f64>> = None;
     let last = config.train.steps.saturating_sub(1);

@@ -21,7 +21,7 @@ use super::figures;
 use super::{Check, CheckError, Comparison, Context, Group, Measurement, NegativeControl, Outcome};
 use crate::compare::{eigenvalue_distances, ensemble_for};
 
-use crate::simulation::{self, NetworkConfig, OperatorKind, SpikeModel};
+use crate::simulation::{self, CurvatureKind, NetworkConfig, SpikeModel};
 
 pub fn checks() -> Vec<Check> {
     vec![
@@ -689,7 +689,7 @@ fn lanczos_extremes(ctx: &Context) -> Result<Outcome, CheckError> {
     })
 }
 
-fn small_network(ctx: &Context, operator: OperatorKind) -> NetworkConfig {
+fn small_network(ctx: &Context, operator: CurvatureKind) -> NetworkConfig {
     NetworkConfig {
         widths: vec![8, 16, 4],
         activation: "tanh".into(),
@@ -853,7 +853,7 @@ fn hutchpp_trace(ctx: &Context) -> Result<Outcome, CheckError> {
 }
 
 fn ggn_rank(ctx: &Context) -> Result<Outcome, CheckError> {
-    let config = small_network(ctx, OperatorKind::Ggn);
+    let config = small_network(ctx, CurvatureKind::GaussNewton);
     let result = simulation::network(&config).map_err(err)?;
     let zero = result
         .n_zero

@@ -680,17 +680,13 @@ fn network_spec(
     };
     let operator = match measure.operator.as_ref() {
         None => CurvatureKind::Hessian,
-        Some(o) => match o.get_ref().as_str() {
-            "hessian" => CurvatureKind::Hessian,
-            "ggn" => CurvatureKind::GaussNewton,
-            other => {
-                return Err(src.error(
-                    o.span(),
-                    "operator",
-                    format!("`{other}` is not one of: hessian, ggn"),
-                ));
-            }
-        },
+        Some(o) => o.get_ref().parse::<CurvatureKind>().map_err(|_| {
+            src.error(
+                o.span(),
+                "operator",
+                format!("`{}` is not one of: hessian, ggn", o.get_ref()),
+            )
+        })?,
     };
     let train = match measure.train.as_ref() {
         None => None,

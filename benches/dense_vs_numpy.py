@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dense symmetric eigenvalues at n = 2000: numpy's eigvalsh (LAPACK dsyevd) next to ours (faer, sequential).
 
-Usage: python3 scripts/bench_dense_vs_numpy.py [N] [REPS]   (needs `pip install numpy`)
+Usage: python3 benches/dense_vs_numpy.py [N] [REPS]   (needs `pip install numpy`)
 
 Ours is timed by `cargo run --release -p landscape-simulate --example eig_timing -- eig N REPS` (best of REPS).
 numpy is timed on a GOE matrix of the same size, best of REPS; its BLAS thread count is printed, and

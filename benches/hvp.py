@@ -3,7 +3,7 @@
 
 Usage (after scripts/setup-torch.sh; run with the venv's python):
 
-    LIBTORCH_USE_PYTORCH=1 python scripts/bench_hvp.py [--threads 1,2] [--repeats 30] [--quick]
+    LIBTORCH_USE_PYTORCH=1 python benches/hvp.py [--threads 1,2] [--repeats 30] [--quick]
 
 For each case (MLPs of several sizes and the small CNN on 1x8x8 images, batch 256, float64, mean
 cross-entropy) and each thread count, PyTorch computes Hv by double backward

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Products for the top-5 eigenpairs: our thick-restart Lanczos next to ARPACK (scipy's eigsh), same operators.
 
-Usage: python3 scripts/bench_lanczos_vs_eigsh.py [P] [N] [TOL]   (needs `pip install numpy scipy`)
+Usage: python3 benches/lanczos_vs_eigsh.py [P] [N] [TOL]   (needs `pip install numpy scipy`)
 Set LANCZOS_PRODUCTS_BIN to a built `lanczos_products` example to skip cargo; products do not depend on the
 build profile, wall times do (compare wall times in release only).
 
