@@ -6,7 +6,7 @@
 use landscape_simulate::SimulateError;
 use landscape_simulate::distance::{LawAtom, WeightedSpectrum, ks_distance, wasserstein1};
 use landscape_simulate::ensembles::{
-    Activation, DeepLinearJacobian, Ensemble, FreeProductEnsemble, FreeSumEnsemble, Goe,
+    DeepLinearJacobian, Ensemble, FeatureMap, FreeProductEnsemble, FreeSumEnsemble, Goe,
     PenningtonBahriEnsemble, RandomFeatures, WeightLaw, Wishart,
 };
 use landscape_theory::SpectralLaw;
@@ -132,7 +132,7 @@ pub fn ensemble_for(expr: &LawExpr, n: usize) -> Result<Box<dyn Ensemble>, Simul
                 ));
             }
             let (a, b) = (zeta.sqrt(), (eta - zeta).sqrt());
-            let activation = Activation::new("hermite", move |x: f64| {
+            let activation = FeatureMap::new("hermite", move |x: f64| {
                 a * x + b * (x * x - 1.0) / std::f64::consts::SQRT_2
             });
             Box::new(RandomFeatures::new(

@@ -50,7 +50,7 @@ pub use free_product::FreeProductEnsemble;
 pub use free_sum::FreeSumEnsemble;
 pub use goe::Goe;
 pub use pennington_bahri::PenningtonBahriEnsemble;
-pub use random_features::{Activation, GaussianMoments, RandomFeatures};
+pub use random_features::{FeatureMap, GaussianMoments, RandomFeatures};
 pub use spectrum::{squared_overlap, top_eigenpair};
 pub use spiked_covariance::SpikedCovariance;
 pub use spiked_wigner::SpikedWigner;
@@ -173,7 +173,7 @@ mod tests {
     use crate::rng::seeded;
 
     fn all_ensembles() -> Vec<Box<dyn Ensemble>> {
-        let tanh = Activation::from(crate::network::Activation::Tanh);
+        let tanh = FeatureMap::from(crate::network::Activation::Tanh);
         vec![
             Box::new(Wishart::new(30, 50, 1.0).unwrap()),
             Box::new(Goe::new(30, 1.0).unwrap()),

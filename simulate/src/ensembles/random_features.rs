@@ -7,15 +7,16 @@ use crate::rng::Rng;
 use faer::Mat;
 use std::sync::Arc;
 
-/// A pointwise activation function f: ℝ → ℝ with a name for reports.
+/// The feature map `f: ℝ → ℝ` of a random-features model, any function with a name for reports (the network's
+/// named activations are [`network::Activation`]; this wraps a closure).
 ///
-/// Any closure can be wrapped ([`Activation::new`]); the named activations of the network module convert with
+/// Any closure can be wrapped ([`FeatureMap::new`]); the named activations of the network module convert with
 /// `From`, so their formulas ([`network::Activation::value`]) serve both the networks and this ensemble:
 ///
 /// ```
-/// use landscape_simulate::ensembles::{Activation, GaussianMoments};
+/// use landscape_simulate::ensembles::{FeatureMap, GaussianMoments};
 /// use landscape_simulate::network;
-/// let tanh = Activation::from(network::Activation::Tanh);
+/// let tanh = FeatureMap::from(network::Activation::Tanh);
 /// assert_eq!(tanh.name(), "tanh");
 /// assert_eq!(tanh.eval(0.5), 0.5_f64.tanh());
 /// // E tanh²(ξ), ξ ~ N(0, 1) (mpmath): 0.394294490397841.
@@ -24,20 +25,20 @@ use std::sync::Arc;
 /// # Ok::<(), landscape_simulate::SimulateError>(())
 /// ```
 #[derive(Clone)]
-pub struct Activation {
+pub struct FeatureMap {
     name: String,
     f: Arc<dyn Fn(f64) -> f64 + Send + Sync>,
 }
 
-impl std::fmt::Debug for Activation {
+impl std::fmt::Debug for FeatureMap {
     fn fmt(&self, fmt: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fmt.debug_struct("Activation")
+        fmt.debug_struct("FeatureMap")
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }
 
-impl Activation {
+impl FeatureMap {
     /// Wraps any function or closure.
     pub fn new(name: impl Into<String>, f: impl Fn(f64) -> f64 + Send + Sync + 'static) -> Self {
         Self {
@@ -68,7 +69,7 @@ impl Activation {
     }
 }
 
-impl From<network::Activation> for Activation {
+impl From<network::Activation> for FeatureMap {
     /// The named network activation as a closure: [`network::Activation::value`] under its CLI name.
     fn from(activation: network::Activation) -> Self {
         Self::new(activation.name(), move |x| activation.value(x))
@@ -117,7 +118,7 @@ fn for_each_gaussian_node(mut g: impl FnMut(f64, f64)) {
 
 impl GaussianMoments {
     /// `E f(sξ)`, `E f(sξ)²` and `(E ξ f(sξ))²` by the composite Gauss–Legendre rule of the module (one pass).
-    pub fn of(activation: &Activation, scale: f64) -> Result<Self, SimulateError> {
+    pub fn of(activation: &FeatureMap, scale: f64) -> Result<Self, SimulateError> {
         check_positive("pre-activation scale", scale)?;
         let (mut m0, mut m2, mut m1x) = (0.0, 0.0, 0.0);
         for_each_gaussian_node(|x, weight| {
@@ -148,13 +149,13 @@ const CENTRING_TOL: f64 = 1e-9;
 ///
 /// Limit (Pennington & Worah 2017, `docs/theory.md` §1.8): `random_features(phi=n0/m, psi=n0/n1, eta=η, zeta=ζ)` with η, ζ
 /// the [`GaussianMoments`] of f at s = σ_wσ_x, computed by quadrature at construction. f must be centred
-/// (E f(sξ) = 0; see [`Activation::centred`]). Draw order: W, then X. Cost O(n1·n0·m + n1²·m).
+/// (E f(sξ) = 0; see [`FeatureMap::centred`]). Draw order: W, then X. Cost O(n1·n0·m + n1²·m).
 #[derive(Debug, Clone)]
 pub struct RandomFeatures {
     n0: usize,
     n1: usize,
     m: usize,
-    activation: Activation,
+    activation: FeatureMap,
     weight_variance: f64,
     data_variance: f64,
     moments: GaussianMoments,
@@ -166,7 +167,7 @@ impl RandomFeatures {
         n0: usize,
         n1: usize,
         m: usize,
-        activation: Activation,
+        activation: FeatureMap,
         weight_variance: f64,
         data_variance: f64,
     ) -> Result<Self, SimulateError> {
@@ -181,7 +182,7 @@ impl RandomFeatures {
             return Err(SimulateError::invalid(
                 "activation Gaussian mean",
                 moments.mean,
-                "0 (centre the activation with Activation::centred)",
+                "0 (centre the activation with FeatureMap::centred)",
             ));
         }
         if moments.eta <= 0.0 {
@@ -256,12 +257,12 @@ mod tests {
     use crate::rng::task_rng;
     use std::f64::consts::PI;
 
-    fn relu() -> Activation {
-        Activation::from(network::Activation::Relu)
+    fn relu() -> FeatureMap {
+        FeatureMap::from(network::Activation::Relu)
     }
 
-    fn tanh() -> Activation {
-        Activation::from(network::Activation::Tanh)
+    fn tanh() -> FeatureMap {
+        FeatureMap::from(network::Activation::Tanh)
     }
 
     /// Quadrature against closed forms to 1e-12 (the rule is exact to ~1e-15 here; kinks sit at 0).
@@ -290,7 +291,7 @@ mod tests {
             t.zeta
         );
         // Linear f(x) = x at scale s: η = ζ = s².
-        let l = GaussianMoments::of(&Activation::from(network::Activation::Linear), 1.5).unwrap();
+        let l = GaussianMoments::of(&FeatureMap::from(network::Activation::Linear), 1.5).unwrap();
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
     }
 
@@ -303,7 +304,7 @@ mod tests {
     /// φ/ψ moves m2 by > 25 %, so the check discriminates.
     const MOMENT_REL_TOL: f64 = 0.08;
 
-    fn check_moments(act: Activation, wv: f64, dv: f64, seed: u64) {
+    fn check_moments(act: FeatureMap, wv: f64, dv: f64, seed: u64) {
         let (e1, e2) = moment_errors(act, wv, dv, seed);
         assert!(
             e1.abs() < MOMENT_REL_TOL,
@@ -316,7 +317,7 @@ mod tests {
     }
 
     /// Relative errors of m1 against η and m2 against η²(1 + φ/ψ) + ζ²/ψ, mean of 4 draws at n0=200, n1=300, m=400.
-    fn moment_errors(act: Activation, wv: f64, dv: f64, seed: u64) -> (f64, f64) {
+    fn moment_errors(act: FeatureMap, wv: f64, dv: f64, seed: u64) -> (f64, f64) {
         let (n0, n1, m) = (200, 300, 400);
         let ens = RandomFeatures::new(n0, n1, m, act, wv, dv).unwrap();
         let GaussianMoments { eta, zeta, .. } = ens.moments();
@@ -345,7 +346,7 @@ mod tests {
                 (relu().centred(1.0).unwrap(), 1.0),
                 (tanh(), 1.0),
                 (
-                    Activation::new("abs", f64::abs)
+                    FeatureMap::new("abs", f64::abs)
                         .centred(2f64.sqrt())
                         .unwrap(),
                     2.0,
@@ -371,7 +372,7 @@ mod tests {
         check_moments(relu().centred(1.0).unwrap(), 1.0, 1.0, 71);
         check_moments(tanh(), 1.0, 1.0, 72);
         // s = σ_wσ_x = √2 with |x| − E|sξ| (ζ = 0: pure MP(n1/m, η)).
-        let abs = Activation::new("abs", f64::abs)
+        let abs = FeatureMap::new("abs", f64::abs)
             .centred(2f64.sqrt())
             .unwrap();
         check_moments(abs, 2.0, 1.0, 73);
@@ -380,7 +381,7 @@ mod tests {
     #[test]
     fn network_activations_convert_with_the_same_formula_and_name() {
         for a in network::Activation::ALL {
-            let converted = Activation::from(a);
+            let converted = FeatureMap::from(a);
             assert_eq!(converted.name(), a.name());
             for x in [-3.0, -0.5, 0.0, 0.25, 2.0] {
                 let (got, want) = (converted.eval(x), a.value(x));
@@ -400,7 +401,7 @@ mod tests {
         assert!(RandomFeatures::new(1, 10, 10, t.clone(), 1.0, 1.0).is_err());
         assert!(RandomFeatures::new(10, 10, 10, t.clone(), 0.0, 1.0).is_err());
         assert!(
-            RandomFeatures::new(10, 10, 10, Activation::new("zero", |_| 0.0), 1.0, 1.0).is_err()
+            RandomFeatures::new(10, 10, 10, FeatureMap::new("zero", |_| 0.0), 1.0, 1.0).is_err()
         );
         let ok = RandomFeatures::new(100, 50, 400, t, 1.0, 1.0).unwrap();
         let expr = ok.limit_expression().unwrap();
