@@ -12,9 +12,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use landscape_simulate::network::{
-    Activation, Mlp, MlpConfig, Parameterization, Targets as NativeTargets, data as native_data,
-};
+use landscape_simulate::network::{Activation, Mlp, MlpConfig, Parameterization};
 use landscape_simulate::rng::{stream, task_rng};
 
 use crate::EmpiricalError;
@@ -208,7 +206,8 @@ pub enum DataSpec {
         /// Rescale every sample to ‖x‖² = dim.
         normalize: bool,
     },
-    /// Gaussian class clusters drawn from the data stream of the seed (`landscape_simulate::network::data`).
+    /// Gaussian class clusters ([`crate::data::mixture::GaussianMixture`]: means of norm `separation` in units of
+    /// the noise norm, noise `N(0, I/dim)`) drawn from the data stream of the seed.
     GaussianMixture {
         /// Classes.
         classes: usize,
@@ -216,7 +215,7 @@ pub enum DataSpec {
         dim: usize,
         /// Samples.
         n: usize,
-        /// Class separation.
+        /// The norm of every class mean, in units of the noise norm.
         separation: f64,
     },
     /// A `.npz` file with `x` and `y`.
@@ -311,30 +310,17 @@ impl DataSpec {
                 dim,
                 n,
                 separation,
-            } => {
-                let native = native_data::gaussian_mixture(
-                    *classes,
-                    *dim,
-                    *n,
-                    *separation,
-                    &mut task_rng(seed, stream::CLI_DATA),
-                )
-                .map_err(crate::model::from_simulate)?;
-                let NativeTargets::Classes(labels) = native.targets else {
-                    return Err(EmpiricalError::Numerical(
-                        "gaussian_mixture returned real targets".into(),
-                    ));
-                };
-                Dataset::new(
-                    format!("gaussian-mixture(classes={classes}, dim={dim}, n={n})"),
-                    native.x.iter().map(|&v| v as f32).collect(),
-                    vec![*dim],
-                    Targets::Classes {
-                        labels: labels.iter().map(|&l| l as i64).collect(),
-                        n_classes: *classes,
-                    },
-                )?
+            } => crate::data::mixture::GaussianMixture {
+                n_samples: *n,
+                dim: *dim,
+                n_classes: *classes,
+                separation: *separation,
+                seed,
             }
+            .sample_from(&mut task_rng(seed, stream::CLI_DATA))?
+            .with_name(format!(
+                "gaussian-mixture(classes={classes}, dim={dim}, n={n})"
+            )),
             DataSpec::Digits { whiten, normalize } => {
                 let mut digits = crate::data::digits::digits()?;
                 if *whiten {

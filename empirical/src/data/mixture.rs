@@ -2,14 +2,16 @@
 
 use super::{Dataset, Targets};
 use crate::EmpiricalError;
-use landscape_simulate::rng;
-use rand_distr::{Distribution, StandardNormal};
+use landscape_simulate::network::data as native_data;
+use landscape_simulate::rng::{self, Rng};
 
-/// `n_samples` points in `ℝ^dim`, sample `i` in class `y = i mod n_classes`, `x = μ_y + z` with `z ~ N(0, I)`.
+/// `n_samples` points in `ℝ^dim`, sample `i` in class `y = i mod n_classes`, `x = μ_y + z` with `z ~ N(0, I/dim)`
+/// (noise of norm ≈ 1), rounded to `f32`.
 ///
-/// The class means `μ_c` are drawn once, i.i.d. `N(0, (separation² / dim) I)`, so `‖μ_c‖ ≈ separation` and
-/// two means are about `√2 · separation` apart. Everything comes from [`rng::seeded`]`(seed)`: means first
-/// (class by class), then the noise sample by sample, so a seed fixes the data bit for bit.
+/// The class means are `μ_c = separation · u_c` with `u_c` uniform on the unit sphere, so `separation` is the norm
+/// of every mean in units of the noise norm. This is the one mixture of the project: the draws are
+/// [`landscape_simulate::network::data::gaussian_mixture`]'s (means class by class, then the noise sample by
+/// sample), so a seed fixes the data bit for bit, here, in the CLI's `--data gaussian-mixture` and in the checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GaussianMixture {
     /// Number of samples.
@@ -18,67 +20,55 @@ pub struct GaussianMixture {
     pub dim: usize,
     /// Number of classes (mixture components).
     pub n_classes: usize,
-    /// Typical norm of a class mean, in units of the noise standard deviation.
+    /// The norm of every class mean, in units of the noise norm.
     pub separation: f64,
-    /// The seed.
+    /// The seed ([`Self::sample`] draws from [`rng::seeded`]`(seed)`).
     pub seed: u64,
 }
 
 impl GaussianMixture {
-    /// Draws the data set.
+    /// Draws the data set from [`rng::seeded`]`(seed)`.
     ///
     /// # Errors
     /// [`EmpiricalError::InvalidArgument`] for zero sizes, fewer than two classes or a negative or non-finite
     /// separation.
     pub fn sample(&self) -> Result<Dataset, EmpiricalError> {
+        self.sample_from(&mut rng::seeded(self.seed))
+    }
+
+    /// Draws the data set from `rng` (the CLI draws from a named stream of its seed); `seed` only names it.
+    ///
+    /// # Errors
+    /// As [`Self::sample`].
+    pub fn sample_from(&self, rng: &mut Rng) -> Result<Dataset, EmpiricalError> {
         if self.n_samples == 0 {
             return Err(EmpiricalError::invalid("samples", 0, "at least 1"));
         }
         if self.dim == 0 {
             return Err(EmpiricalError::invalid("dim", 0, "at least 1"));
         }
-        if self.n_classes < 2 {
-            return Err(EmpiricalError::invalid(
-                "classes",
-                self.n_classes,
-                "at least 2",
+        let native = native_data::gaussian_mixture(
+            self.n_classes,
+            self.dim,
+            self.n_samples,
+            self.separation,
+            rng,
+        )
+        .map_err(crate::model::from_simulate)?;
+        let native_data::Targets::Classes(labels) = native.targets else {
+            return Err(EmpiricalError::Numerical(
+                "gaussian_mixture returned real targets".into(),
             ));
-        }
-        if !(self.separation.is_finite() && self.separation >= 0.0) {
-            return Err(EmpiricalError::invalid(
-                "separation",
-                self.separation,
-                "a finite number ≥ 0",
-            ));
-        }
-        let mut rng = rng::seeded(self.seed);
-        let mean_scale = self.separation / (self.dim as f64).sqrt();
-        let means: Vec<f64> = (0..self.n_classes * self.dim)
-            .map(|_| {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                mean_scale * z
-            })
-            .collect();
-        let mut inputs = Vec::with_capacity(self.n_samples * self.dim);
-        let mut labels = Vec::with_capacity(self.n_samples);
-        for i in 0..self.n_samples {
-            let class = i % self.n_classes;
-            let mean = &means[class * self.dim..(class + 1) * self.dim];
-            for &m in mean {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                inputs.push((m + z) as f32);
-            }
-            labels.push(class as i64);
-        }
+        };
         Dataset::new(
             format!(
                 "gaussian-mixture(n={}, dim={}, classes={}, separation={}, seed={})",
                 self.n_samples, self.dim, self.n_classes, self.separation, self.seed
             ),
-            inputs,
+            native.x.iter().map(|&v| v as f32).collect(),
             vec![self.dim],
             Targets::Classes {
-                labels,
+                labels: labels.iter().map(|&l| l as i64).collect(),
                 n_classes: self.n_classes,
             },
         )
@@ -109,9 +99,15 @@ mod tests {
     }
 
     #[test]
-    fn zero_separation_gives_standard_normal_coordinates() {
+    fn zero_separation_gives_noise_of_unit_norm() {
         let data = mixture(11).sample().unwrap();
-        let xs: Vec<f64> = data.inputs().iter().map(|&v| f64::from(v)).collect();
+        // Coordinates are N(0, 1/dim): scaled by √dim they are standard normal.
+        let root_dim = (data.sample_len() as f64).sqrt();
+        let xs: Vec<f64> = data
+            .inputs()
+            .iter()
+            .map(|&v| f64::from(v) * root_dim)
+            .collect();
         let n = xs.len() as f64;
         let mean = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
