@@ -238,6 +238,35 @@ fn native_build_refuses_cuda_and_torch_models_with_one_line() {
     );
 }
 
+/// Model files as people save them (written by `empirical/tests/reference/make_model_files.py`): anything but a
+/// TorchScript archive is named for what it is, with how to save TorchScript, in one line, in any build.
+#[test]
+fn model_files_that_are_not_torchscript_say_what_they_are_and_how_to_save_one() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("empirical/tests/reference/model_files");
+    for (file, what) in [
+        ("state.pth", "holds a state dict"),
+        (
+            "pickled.pt",
+            "pickled torch.nn.modules.container.Sequential",
+        ),
+        ("legacy.pt", "pre-1.6 torch.save pickle"),
+        ("export.pt2", "torch.export archive"),
+    ] {
+        let path = dir.join(file);
+        let args = [
+            "empirical",
+            "hessian",
+            "--model",
+            path.to_str().unwrap(),
+            "--seed",
+            "1",
+        ];
+        rejects(&args, what);
+        rejects(&args, "torch.jit.script(model).save(PATH)");
+    }
+}
+
 #[test]
 fn the_native_backend_serves_mlps_on_the_cpu_only() {
     rejects(

@@ -23,6 +23,7 @@ pub mod error;
 pub mod experiments;
 pub mod geometry;
 pub mod model;
+pub mod model_file;
 pub mod native;
 pub mod spec;
 #[cfg(feature = "torch")]

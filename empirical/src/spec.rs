@@ -9,7 +9,7 @@
 //! Parse errors are [`SpecError`]s: one line without the flag's name, which the front end adds (`--data: …` in
 //! the CLI, `file:line:column: data: …` in a conjecture file).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use landscape_simulate::network::{Activation, Mlp, MlpConfig, Parameterization};
@@ -137,7 +137,14 @@ impl FromStr for ModelSpec {
 
     fn from_str(spec: &str) -> Result<Self, SpecError> {
         let spec = spec.trim();
-        if spec.ends_with(".pt") {
+        // A model file: PyTorch's usual suffixes, or any existing file (its kind is checked when it is loaded,
+        // `crate::model_file`).
+        let lower = spec.to_ascii_lowercase();
+        if [".pt", ".pth", ".pt2", ".ts"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+            || Path::new(spec).is_file()
+        {
             return Ok(ModelSpec::Script(PathBuf::from(spec)));
         }
         let (name, pairs) = split(spec)?;
@@ -188,7 +195,7 @@ impl FromStr for ModelSpec {
                 Ok(ModelSpec::ResNet { depth, width })
             }
             _ => Err(SpecError(format!(
-                "unknown model `{name}`; expected mlp:widths=64,64, cnn[:channels=8,16], resnet:depth=8[,width=16] or PATH.pt"
+                "unknown model `{name}`; expected mlp:widths=64,64, cnn[:channels=8,16], resnet:depth=8[,width=16] or PATH.pt (a TorchScript file)"
             ))),
         }
     }

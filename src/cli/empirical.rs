@@ -47,8 +47,9 @@ pub struct EmpiricalArgs {
 #[derive(Debug, Clone, Args)]
 struct Common {
     /// mlp:widths=64,64[,activation=tanh] (hidden widths; input and output widths come from the data),
-    /// cnn[:channels=8,16], resnet[:depth=8][,width=16] (image data: digits are 1x8x8), or PATH.pt (a TorchScript
-    /// module; its outputs must cover the labels). cnn, resnet and PATH.pt need the torch feature.
+    /// cnn[:channels=8,16], resnet[:depth=8][,width=16] (image data: digits are 1x8x8), or PATH.pt / PATH.pth (a
+    /// TorchScript module saved with torch.jit.script or torch.jit.trace; its outputs must cover the labels). cnn,
+    /// resnet and model files need the torch feature.
     #[arg(long, default_value = "mlp:widths=64,64")]
     model: String,
     /// digits[:whiten=true,normalize=true] (UCI handwritten digits, standardised; or PCA-whitened to 61
@@ -360,10 +361,21 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
     spec::float_labels_as_classes(data).map_err(bad_input)
 }
 
-/// Parses `--model` (`landscape_empirical::spec::ModelSpec`).
+/// Parses `--model` (`landscape_empirical::spec::ModelSpec`); a model file must be a TorchScript archive (a state
+/// dict, a pickled module or an export archive is named as such, with how to save TorchScript instead), and that
+/// is said before whether this build can run it.
 fn parse_model(text: &str) -> Result<ModelSpec, CliError> {
-    text.parse()
-        .map_err(|e| CliError::usage(format!("--model: {e}")))
+    let spec: ModelSpec = text
+        .parse()
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    // A missing file is reported where it is opened (or, in a build without torch, that torch is needed).
+    if let ModelSpec::Script(path) = &spec
+        && path.is_file()
+    {
+        landscape_empirical::model_file::require_torchscript(path)
+            .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    }
+    Ok(spec)
 }
 
 /// The backend that runs a command.

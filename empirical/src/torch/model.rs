@@ -217,6 +217,8 @@ impl TorchModel {
         if let Err(e) = std::fs::metadata(path) {
             return Err(EmpiricalError::io(path, &e));
         }
+        // A state dict, a pickled module or an export archive is named as such, not "corrupted".
+        crate::model_file::require_torchscript(path)?;
         let device = device.to_tch()?;
         let mut module = tch::CModule::load_on_device(path, device)
             .map_err(|e| EmpiricalError::format(path, "TorchScript", first_line(&e.to_string())))?;
