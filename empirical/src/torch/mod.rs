@@ -105,22 +105,67 @@ pub fn doctor() -> Doctor {
     }
 }
 
-/// A libtorch error as one line (libtorch appends a C++ backtrace after the first line).
+/// A libtorch error as one line: the line that explains it ([`reason_line`]).
 pub(crate) fn torch_err(err: tch::TchError) -> EmpiricalError {
-    EmpiricalError::Torch(first_line(&err.to_string()))
+    EmpiricalError::Torch(reason_line(&err.to_string()))
 }
 
-pub(crate) fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("unknown error")
-        .to_string()
+/// The one line of a libtorch error message that says why it failed.
+///
+/// libtorch appends a C++ backtrace after its first line, which is then the reason ("mat1 and mat2 shapes cannot
+/// be multiplied (256x784 and 64x32)"). A TorchScript module's failure instead starts with "The following operation
+/// failed in the TorchScript interpreter.", then two tracebacks, and ends with the Python exception that explains
+/// it ("RuntimeError: Given groups=1, weight of size [8, 3, 3, 3], expected input[256, 32, 32, 3] to have 3
+/// channels, but got 32 channels instead"): the last `…Error: …` line wins, without its exception name.
+pub(crate) fn reason_line(text: &str) -> String {
+    let exception = text.lines().map(str::trim).rev().find_map(|line| {
+        let (head, rest) = line.split_once(": ")?;
+        let named = head.ends_with("Error")
+            && head
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+        (named && !rest.trim().is_empty()).then(|| rest.trim().to_string())
+    });
+    exception.unwrap_or_else(|| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("unknown error")
+            .to_string()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_that_explains_a_torch_failure_is_kept() {
+        // A TorchScript interpreter failure as libtorch 2.13 prints it (NHWC images into a CNN).
+        let script = "The following operation failed in the TorchScript interpreter.
+Traceback of TorchScript, serialized code (most recent call last):
+  File \"code/__torch__/torch/nn/modules/conv.py\", line 23, in forward
+    _2 = torch._convolution(input, weight, bias, [1, 1], [1, 1], [1, 1], False, [0, 0], 1, False, False, True, True)
+         ~~~~~~~~~~~~~~~~~~ <--- HERE
+Traceback of TorchScript, original code (most recent call last):
+  File \"torch/nn/modules/conv.py\", line 548, in _conv_forward
+RuntimeError: Given groups=1, weight of size [8, 3, 3, 3], expected input[256, 32, 32, 3] to have 3 channels, but got 32 channels instead
+";
+        assert_eq!(
+            reason_line(script),
+            "Given groups=1, weight of size [8, 3, 3, 3], expected input[256, 32, 32, 3] to have 3 channels, but \
+             got 32 channels instead"
+        );
+        // A plain libtorch error: the first line, not the C++ frames after it.
+        let plain = "mat1 and mat2 shapes cannot be multiplied (256x784 and 64x32)
+Exception raised from meta at /pytorch/aten/src/ATen/native/LinearAlgebra.cpp:197 (most recent call first):
+frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x9d (0x7f in libc10.so)";
+        assert_eq!(
+            reason_line(plain),
+            "mat1 and mat2 shapes cannot be multiplied (256x784 and 64x32)"
+        );
+        assert_eq!(reason_line(""), "unknown error");
+    }
 
     #[test]
     fn device_strings_parse_and_print_back() {

@@ -3,7 +3,7 @@
 //! The flat parameter vector follows PyTorch's `named_parameters()` order; for the MLP that is, layer by layer,
 //! the weight `[out, in]` row-major and then the bias `[out]` — the layout of `nn.Sequential(nn.Linear, …)`.
 
-use super::{DeviceSpec, first_line, torch_err};
+use super::{DeviceSpec, reason_line, torch_err};
 use crate::EmpiricalError;
 use crate::data::{Dataset, Targets};
 use landscape_simulate::rng;
@@ -220,8 +220,9 @@ impl TorchModel {
         // A state dict, a pickled module or an export archive is named as such, not "corrupted".
         crate::model_file::require_torchscript(path)?;
         let device = device.to_tch()?;
-        let mut module = tch::CModule::load_on_device(path, device)
-            .map_err(|e| EmpiricalError::format(path, "TorchScript", first_line(&e.to_string())))?;
+        let mut module = tch::CModule::load_on_device(path, device).map_err(|e| {
+            EmpiricalError::format(path, "TorchScript", reason_line(&e.to_string()))
+        })?;
         module.to(device, Kind::Double, false);
         let named = module.named_parameters().map_err(torch_err)?;
         if named.is_empty() {
@@ -352,7 +353,7 @@ impl TorchModel {
                 "inputs of shape {:?} do not fit {}: {}",
                 inputs.size(),
                 self.description,
-                first_line(&e.to_string())
+                reason_line(&e.to_string())
             ))
         };
         match &self.architecture {
