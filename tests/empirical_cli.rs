@@ -1050,3 +1050,34 @@ fn whitened_digits_have_sixty_one_inputs_and_bad_keys_are_rejected() {
         "expected true or false",
     );
 }
+
+/// `--seed` may be left out (nothing about a trained model needs one); the default is recorded like a given seed.
+#[test]
+fn the_seed_defaults_to_zero_and_is_recorded() {
+    let args = |seed: Option<&'static str>| {
+        let mut a = vec![
+            "empirical",
+            "hessian",
+            "--model",
+            "mlp:widths=8",
+            "--data",
+            "digits",
+            "--samples",
+            "60",
+            "--top-k",
+            "1",
+            "--probes",
+            "2",
+            "--steps",
+            "8",
+        ];
+        if let Some(s) = seed {
+            a.extend(["--seed", s]);
+        }
+        a
+    };
+    let default = json(&args(None));
+    assert_eq!(default["seed"].as_u64(), Some(0), "{default}");
+    let zero = json(&args(Some("0")));
+    assert_eq!(default["top_eigenvalues"], zero["top_eigenvalues"]);
+}

@@ -66,8 +66,9 @@ struct Common {
     /// Use the first N samples only (training set and curvature set).
     #[arg(long)]
     samples: Option<usize>,
-    /// Seed of data, initialization, minibatches and probes (independent streams).
-    #[arg(long)]
+    /// Seed of data, initialization, minibatches, probes and Lanczos starts (independent streams); 0 unless given,
+    /// and recorded in every output either way.
+    #[arg(long, default_value_t = 0)]
     seed: u64,
     /// cpu, cuda or cuda:N (CUDA needs the torch feature and a GPU).
     #[arg(long, default_value = "cpu")]
@@ -175,8 +176,9 @@ const NTK_COMPARE_MAX: usize = 4000;
 
 #[derive(Debug, Clone, Subcommand)]
 enum EmpiricalCommand {
-    /// Curvature spectrum at initialization (or at --params, a training checkpoint): top/bottom eigenvalues with
-    /// residuals, SLQ density, Hutch++ trace, outlier split, optionally G against H.
+    /// Curvature spectrum of the model as given (a TorchScript file's own weights, a built-in model at its seeded
+    /// initialization, or --params, a training checkpoint): top/bottom eigenvalues with residuals, SLQ density,
+    /// Hutch++ trace, outlier split, optionally G against H.
     #[command(
         after_help = "Example:\n  landscape empirical hessian --model mlp:widths=64,64 --data gaussian-mixture:classes=10,dim=32,n=2000 \
 --loss cross_entropy --top-k 20 --probes 10 --steps 80 --samples 1000 --seed 1\n\
@@ -302,7 +304,8 @@ Output: {\"linear\": {\"t\", \"loss\", \"barrier\"}, \"bezier\": {...}, \"distan
         #[arg(long)]
         lambda_max_steps: Option<usize>,
     },
-    /// Filter-normalized 1-D or 2-D loss slice through initialization or a checkpoint (--params).
+    /// Filter-normalized 1-D or 2-D loss slice through the model as given (a TorchScript file's weights, a built-in
+    /// model at its seeded initialization) or a checkpoint (--params).
     #[command(
         after_help = "Example:\n  landscape empirical slice --data gaussian-mixture:classes=4,dim=16,n=400 --model mlp:widths=32 \
 --dims 2 --radius 1 --points 21 --seed 1 --params run.ckpt"
