@@ -567,6 +567,72 @@ mod torch {
     use super::{DATA, temp_dir, with_common};
     use std::path::Path;
 
+    /// Modules that return a tuple or a dict (written by `empirical/tests/reference/make_model_files.py`, the same
+    /// weights as `script.pt`): the default output is the tuple's first tensor or the dict's `logits`, `--output`
+    /// picks another, the choice is recorded, and the curvature is the plain module's to rounding.
+    #[test]
+    fn tuple_and_dict_outputs_are_selected_and_recorded() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
+        let data = dir.join("tiny.npz");
+        let run = |model: &str, output: Option<&str>| {
+            let model = dir.join(model);
+            let mut args = vec![
+                "empirical".to_string(),
+                "hessian".into(),
+                "--model".into(),
+                model.to_str().unwrap().into(),
+                "--data".into(),
+                data.to_str().unwrap().into(),
+                "--top-k".into(),
+                "1".into(),
+                "--probes".into(),
+                "2".into(),
+                "--steps".into(),
+                "8".into(),
+            ];
+            if let Some(o) = output {
+                args.extend(["--output".to_string(), o.to_string()]);
+            }
+            args
+        };
+        let top = |v: &serde_json::Value| v["top_eigenvalues"][0].as_f64().unwrap();
+        let plain = json(&strs(&run("script.pt", None)));
+        for (model, output, note) in [
+            (
+                "tuple_out.pt",
+                None,
+                "output: element 0 of a tuple/list of 2",
+            ),
+            (
+                "tuple_out.pt",
+                Some("0"),
+                "output: element 0 of a tuple/list of 2",
+            ),
+            ("dict_out.pt", None, "output: dict key logits"),
+            ("dict_keys.pt", Some("a"), "output: dict key a"),
+        ] {
+            let out = json(&strs(&run(model, output)));
+            // The same function of the same weights: products agree to rounding, so Lanczos does too.
+            assert!(
+                (top(&out) - top(&plain)).abs() <= 1e-10 * top(&plain).abs(),
+                "{model} {output:?}: {} vs {}",
+                top(&out),
+                top(&plain)
+            );
+            assert!(out["model"].as_str().unwrap().contains(note), "{out}");
+        }
+        rejects(
+            &strs(&run("dict_keys.pt", None)),
+            "the module returns a dict with keys",
+        );
+        rejects(&strs(&run("tuple_out.pt", Some("5"))), "an index below 2");
+        rejects(
+            &strs(&run("dict_out.pt", Some("1"))),
+            "a key: the module returns a dict",
+        );
+    }
+
     /// Two f64 implementations of the same products on the same f32 data and initial weights: they differ by
     /// rounding (observed ~1e-15 relative); 1e-10 is the agreement target of `docs/theory.md` §3 with margin.
     const BACKEND_AGREEMENT_REL: f64 = 1e-10;

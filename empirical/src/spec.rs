@@ -201,6 +201,49 @@ impl FromStr for ModelSpec {
     }
 }
 
+/// Which output of a module that returns several (`--output`): a tuple element or a dict key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum OutputSelect {
+    /// A tensor as is; the first tensor of a tuple or list; a dict's `logits`, or its only tensor.
+    #[default]
+    Auto,
+    /// Element `i` of a tuple or list.
+    Index(usize),
+    /// The value under this key of a dict.
+    Key(String),
+}
+
+impl FromStr for OutputSelect {
+    type Err = SpecError;
+
+    /// `auto`, an index (`0`, `1`, …) or a key (`logits`).
+    fn from_str(text: &str) -> Result<Self, SpecError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SpecError(
+                "--output: expected auto, an index (0, 1, …) or a dict key".into(),
+            ));
+        }
+        Ok(match text {
+            "auto" => OutputSelect::Auto,
+            _ => match text.parse::<usize>() {
+                Ok(i) => OutputSelect::Index(i),
+                Err(_) => OutputSelect::Key(text.to_string()),
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for OutputSelect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputSelect::Auto => f.write_str("auto"),
+            OutputSelect::Index(i) => write!(f, "{i}"),
+            OutputSelect::Key(k) => f.write_str(k),
+        }
+    }
+}
+
 /// A data set, as `--data` names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataSpec {

@@ -66,6 +66,11 @@ struct Common {
     /// Use the first N samples only (training set and curvature set).
     #[arg(long)]
     samples: Option<usize>,
+    /// For a TorchScript module whose forward returns several values: a tuple/list index or a dict key. By default
+    /// a tensor is taken as is, a tuple's first tensor, a dict's `logits` or its only tensor; the choice is
+    /// recorded in the output's model description.
+    #[arg(long, default_value = "auto")]
+    output: String,
     /// Seed of data, initialization, minibatches, probes and Lanczos starts (independent streams); 0 unless given,
     /// and recorded in every output either way.
     #[arg(long, default_value_t = 0)]
@@ -364,6 +369,12 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
     spec::float_labels_as_classes(data).map_err(bad_input)
 }
 
+/// Parses `--output` (`landscape_empirical::spec::OutputSelect`).
+fn parse_output(text: &str) -> Result<spec::OutputSelect, CliError> {
+    text.parse()
+        .map_err(|e: spec::SpecError| CliError::usage(e.to_string()))
+}
+
 /// Parses `--model` (`landscape_empirical::spec::ModelSpec`); a model file must be a TorchScript archive (a state
 /// dict, a pickled module or an export archive is named as such, with how to save TorchScript instead), and that
 /// is said before whether this build can run it.
@@ -524,7 +535,10 @@ fn torch_model(
                     path.display()
                 )));
             }
-            TorchModel::torchscript(path, device, common.mode.into()).map_err(bad_input)?
+            let output = parse_output(&common.output)?;
+            TorchModel::torchscript(path, device, common.mode.into())
+                .map_err(bad_input)?
+                .with_output(output)
         }
     };
     model.set_mode(common.mode.into());
@@ -1061,6 +1075,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
     check_device(common)?;
     // Parse the model first: a torch-only model is refused before any data are generated.
     let spec = parse_model(&common.model)?;
+    parse_output(&common.output)?;
     let engine = resolve_backend(common, &spec)?;
     let loss = build_loss(common)?;
     let data = load_data(common, loss.kind() == LossKind::Mse)?;

@@ -6,6 +6,7 @@
 use super::{DeviceSpec, reason_line, torch_err};
 use crate::EmpiricalError;
 use crate::data::{Dataset, Targets};
+use crate::spec::OutputSelect;
 use landscape_simulate::rng;
 use rand_distr::{Distribution, Uniform};
 use std::path::Path;
@@ -56,6 +57,10 @@ pub struct TorchModel {
     device: Device,
     mode: Mode,
     description: String,
+    /// Which output of a TorchScript module that returns a tuple, list or dict.
+    output: OutputSelect,
+    /// The output actually taken, once a forward pass has seen what the module returns (`"tuple element 0 of 2"`).
+    chosen_output: std::sync::OnceLock<String>,
 }
 
 impl TorchModel {
@@ -94,6 +99,8 @@ impl TorchModel {
             device,
             // No dropout or batch norm: both modes compute the same function; report eval, as the native MLP.
             mode: Mode::Eval,
+            output: OutputSelect::Auto,
+            chosen_output: std::sync::OnceLock::new(),
             description: format!("mlp{widths:?} {}", activation.name()),
         })
     }
@@ -151,6 +158,8 @@ impl TorchModel {
             device,
             // No dropout or batch norm: both modes compute the same function.
             mode: Mode::Eval,
+            output: OutputSelect::Auto,
+            chosen_output: std::sync::OnceLock::new(),
         })
     }
 
@@ -200,6 +209,8 @@ impl TorchModel {
             params,
             device,
             mode: Mode::Eval,
+            output: OutputSelect::Auto,
+            chosen_output: std::sync::OnceLock::new(),
         })
     }
 
@@ -243,6 +254,8 @@ impl TorchModel {
             device,
             mode,
             description: format!("torchscript {}", path.display()),
+            output: OutputSelect::Auto,
+            chosen_output: std::sync::OnceLock::new(),
         };
         model.set_mode(mode);
         Ok(model)
@@ -269,9 +282,20 @@ impl TorchModel {
         self.device
     }
 
-    /// A short description (`mlp[4, 5, 3] tanh`, `torchscript model.pt`).
-    pub fn description(&self) -> &str {
-        &self.description
+    /// A short description (`mlp[4, 5, 3] tanh`, `torchscript model.pt`), with the output taken from a module that
+    /// returns several (`torchscript model.pt, output: dict key logits of [features, logits]`).
+    pub fn description(&self) -> String {
+        match self.chosen_output.get() {
+            Some(chosen) => format!("{}, output: {chosen}", self.description),
+            None => self.description.clone(),
+        }
+    }
+
+    /// Which output of a TorchScript module returning a tuple, list or dict is the network's output (`--output`);
+    /// the default takes a tensor as is, a tuple's first tensor, a dict's `logits` or its only tensor.
+    pub fn with_output(mut self, output: OutputSelect) -> Self {
+        self.output = output;
+        self
     }
 
     /// Parameter names in order.
@@ -417,7 +441,16 @@ impl TorchModel {
                     .and_then(|h| h.f_linear(&p[at], Some(&p[at + 1])))
                     .map_err(torch_err)
             }
-            Architecture::Script(module) => module.forward_ts(&[inputs]).map_err(shape_err),
+            Architecture::Script(module) => {
+                let value = module
+                    .forward_is(&[tch::IValue::Tensor(inputs.shallow_clone())])
+                    .map_err(shape_err)?;
+                let (tensor, chosen) = select_output(value, &self.output)?;
+                if let Some(chosen) = chosen {
+                    let _ = self.chosen_output.set(chosen);
+                }
+                Ok(tensor)
+            }
         }
     }
 
@@ -628,4 +661,152 @@ pub(crate) fn split(
         );
     }
     Ok(out)
+}
+
+/// The network's output among what a TorchScript module's `forward` returned, and a note of the choice when there
+/// was one to make (`None` for a plain tensor).
+fn select_output(
+    value: tch::IValue,
+    select: &OutputSelect,
+) -> Result<(Tensor, Option<String>), EmpiricalError> {
+    use tch::IValue;
+    let kind = |v: &IValue| match v {
+        IValue::Tensor(_) => "tensor",
+        IValue::Tuple(_) => "tuple",
+        IValue::GenericList(_) | IValue::TensorList(_) => "list",
+        IValue::GenericDict(_) => "dict",
+        _ => "non-tensor value",
+    };
+    let key_name = |k: &IValue| match k {
+        IValue::String(s) => s.clone(),
+        IValue::Int(i) => i.to_string(),
+        other => format!("<{}>", kind(other)),
+    };
+    match value {
+        IValue::Tensor(t) => match select {
+            OutputSelect::Auto | OutputSelect::Index(0) => Ok((t, None)),
+            other => Err(EmpiricalError::invalid(
+                "output",
+                other,
+                "auto: the module returns a single tensor",
+            )),
+        },
+        IValue::Tuple(items) | IValue::GenericList(items) => {
+            let n = items.len();
+            let what = if n > 0 {
+                "tuple/list"
+            } else {
+                "empty tuple/list"
+            };
+            let index = match select {
+                OutputSelect::Index(i) => *i,
+                OutputSelect::Auto => items
+                    .iter()
+                    .position(|v| matches!(v, IValue::Tensor(_)))
+                    .ok_or_else(|| {
+                        EmpiricalError::Shape(format!(
+                            "forward returned a {what} of {n} with no tensor in it"
+                        ))
+                    })?,
+                OutputSelect::Key(k) => {
+                    return Err(EmpiricalError::invalid(
+                        "output",
+                        k,
+                        format!("an index below {n}: the module returns a tuple/list"),
+                    ));
+                }
+            };
+            match items.into_iter().nth(index) {
+                Some(IValue::Tensor(t)) => {
+                    Ok((t, Some(format!("element {index} of a tuple/list of {n}"))))
+                }
+                Some(other) => Err(EmpiricalError::invalid(
+                    "output",
+                    index,
+                    format!(
+                        "an element that is a tensor (element {index} is a {})",
+                        kind(&other)
+                    ),
+                )),
+                None => Err(EmpiricalError::invalid(
+                    "output",
+                    index,
+                    format!("an index below {n}: the module returns a tuple/list of {n}"),
+                )),
+            }
+        }
+        IValue::TensorList(items) => {
+            let n = items.len();
+            let index = match select {
+                OutputSelect::Auto => 0,
+                OutputSelect::Index(i) => *i,
+                OutputSelect::Key(k) => {
+                    return Err(EmpiricalError::invalid(
+                        "output",
+                        k,
+                        format!("an index below {n}: the module returns a list of tensors"),
+                    ));
+                }
+            };
+            let t = items.into_iter().nth(index).ok_or_else(|| {
+                EmpiricalError::invalid("output", index, format!("an index below {n}"))
+            })?;
+            Ok((t, Some(format!("element {index} of a list of {n}"))))
+        }
+        IValue::GenericDict(pairs) => {
+            let keys: Vec<String> = pairs.iter().map(|(k, _)| key_name(k)).collect();
+            let listing = keys.join(", ");
+            let position = match select {
+                OutputSelect::Key(key) => keys.iter().position(|k| k == key).ok_or_else(|| {
+                    EmpiricalError::invalid(
+                        "output",
+                        key,
+                        format!("one of the dict's keys: {listing}"),
+                    )
+                })?,
+                OutputSelect::Auto => {
+                    let tensors: Vec<usize> = pairs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (_, v))| matches!(v, IValue::Tensor(_)))
+                        .map(|(i, _)| i)
+                        .collect();
+                    match keys.iter().position(|k| k == "logits") {
+                        Some(i) => i,
+                        None if tensors.len() == 1 => tensors[0],
+                        None => {
+                            return Err(EmpiricalError::invalid(
+                                "output",
+                                "auto",
+                                format!(
+                                    "a key (--output KEY): the module returns a dict with keys {listing}"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                OutputSelect::Index(i) => {
+                    return Err(EmpiricalError::invalid(
+                        "output",
+                        i,
+                        format!("a key: the module returns a dict with keys {listing}"),
+                    ));
+                }
+            };
+            let key = keys[position].clone();
+            match pairs.into_iter().nth(position).map(|(_, v)| v) {
+                Some(IValue::Tensor(t)) => Ok((t, Some(format!("dict key {key} of [{listing}]")))),
+                Some(other) => Err(EmpiricalError::invalid(
+                    "output",
+                    &key,
+                    format!("a key whose value is a tensor (it is a {})", kind(&other)),
+                )),
+                None => Err(EmpiricalError::invalid("output", &key, "a key of the dict")),
+            }
+        }
+        other => Err(EmpiricalError::Shape(format!(
+            "forward returned a {}, not a tensor, tuple, list or dict of tensors",
+            kind(&other)
+        ))),
+    }
 }

@@ -8,12 +8,38 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
   pickled.pt  torch.save(model, ...)                   a pickled module (zip)
   legacy.pt   torch.save(..., _use_new_zipfile_serialization=False)   a pre-1.6 pickle
   export.pt2  torch.export.save(torch.export.export(model, (x,)), ...)  an ExportedProgram archive
+  tuple_out.pt    TorchScript of the same model returning (logits, hidden)
+  dict_out.pt     TorchScript returning {"hidden": ..., "logits": ...}
+  dict_keys.pt    TorchScript returning {"a": logits, "b": hidden} (no `logits` key: --output must choose)
+  tiny.npz        x [6, 4] float32, y [6] int64 in {0, 1}: data these models fit
 
 Run: .venv/bin/python empirical/tests/reference/make_model_files.py   (torch 2.13, from scripts/setup-torch.sh)
 """
 import os
+from typing import Dict, Tuple
 
+import numpy as np
 import torch
+
+class TupleOut(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x) -> Tuple[torch.Tensor, torch.Tensor]:
+        return self.model(x), self.model[0](x)
+
+
+class DictOut(torch.nn.Module):
+    def __init__(self, model, logits_key: str, hidden_key: str):
+        super().__init__()
+        self.model = model
+        self.logits_key = logits_key
+        self.hidden_key = hidden_key
+
+    def forward(self, x) -> Dict[str, torch.Tensor]:
+        return {self.hidden_key: self.model[0](x), self.logits_key: self.model(x)}
+
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_files")
 
@@ -28,3 +54,9 @@ if __name__ == "__main__":
     torch.save(model, os.path.join(OUT, "pickled.pt"))
     torch.save(model.state_dict(), os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
     torch.export.save(torch.export.export(model, (x,)), os.path.join(OUT, "export.pt2"))
+    torch.jit.script(TupleOut(model)).save(os.path.join(OUT, "tuple_out.pt"))
+    torch.jit.script(DictOut(model, "logits", "hidden")).save(os.path.join(OUT, "dict_out.pt"))
+    torch.jit.script(DictOut(model, "a", "b")).save(os.path.join(OUT, "dict_keys.pt"))
+    rng = np.random.default_rng(0)
+    np.savez(os.path.join(OUT, "tiny.npz"), x=rng.standard_normal((6, 4)).astype(np.float32),
+             y=np.array([0, 1, 0, 1, 1, 0], dtype=np.int64))
