@@ -567,6 +567,52 @@ mod torch {
     use super::{DATA, temp_dir, with_common};
     use std::path::Path;
 
+    /// `--mode train` on a batch-norm module traced in eval mode would silently be eval-mode curvature (the
+    /// training flag is frozen at tracing): refused in one line; the scripted module runs, and its train-mode
+    /// curvature differs from eval mode's (batch statistics instead of running ones).
+    #[test]
+    fn train_mode_on_a_module_traced_in_eval_mode_is_refused() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
+        let data = dir.join("tiny.npz");
+        let run = |model: &str, mode: &str| {
+            let model = dir.join(model);
+            [
+                "empirical",
+                "hessian",
+                "--model",
+                model.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+                "--top-k",
+                "1",
+                "--probes",
+                "2",
+                "--steps",
+                "8",
+                "--mode",
+                mode,
+            ]
+            .map(String::from)
+            .to_vec()
+        };
+        rejects(&strs(&run("bn_traced.pt", "train")), "traced in eval mode");
+        rejects(&strs(&run("bn_traced.pt", "train")), "batch_norm");
+        let top = |v: &serde_json::Value| v["top_eigenvalues"][0].as_f64().unwrap();
+        let traced_eval = json(&strs(&run("bn_traced.pt", "eval")));
+        let scripted_eval = json(&strs(&run("bn_scripted.pt", "eval")));
+        let scripted_train = json(&strs(&run("bn_scripted.pt", "train")));
+        assert!((top(&traced_eval) - top(&scripted_eval)).abs() <= 1e-10 * top(&scripted_eval));
+        // Batch statistics of 6 samples against running statistics at initialization (mean 0, variance 1): the
+        // curvature changes by O(1) (measured: 1.23 in eval mode, 10.6 in train mode).
+        assert!(
+            (top(&scripted_train) / top(&scripted_eval) - 1.0).abs() > 0.1,
+            "{} vs {}",
+            top(&scripted_train),
+            top(&scripted_eval)
+        );
+    }
+
     /// Modules that return a tuple or a dict (written by `empirical/tests/reference/make_model_files.py`, the same
     /// weights as `script.pt`): the default output is the tuple's first tensor or the dict's `logits`, `--output`
     /// picks another, the choice is recorded, and the curvature is the plain module's to rounding.

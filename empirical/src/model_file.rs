@@ -124,6 +124,39 @@ fn classify_pickle(head: &[u8]) -> ModelFileKind {
     }
 }
 
+/// The mode-dependent operations a TorchScript archive's code calls (`batch_norm`, `instance_norm`, `dropout` and
+/// its variants), found in its `code/` members: the layers whose output should differ between `train()` and
+/// `eval()`. Empty for other kinds of file.
+///
+/// # Errors
+/// [`EmpiricalError::Io`] when the file cannot be opened.
+pub fn mode_dependent_ops(path: &Path) -> Result<Vec<&'static str>, EmpiricalError> {
+    const OPS: [&str; 3] = ["batch_norm", "instance_norm", "dropout"];
+    let file = File::open(path).map_err(|e| EmpiricalError::io(path, &e))?;
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        return Ok(Vec::new());
+    };
+    let code: Vec<String> = archive
+        .file_names()
+        .filter_map(|name| name.ok().map(|n| n.into_owned()))
+        .filter(|n| n.contains("/code/") && n.ends_with(".py"))
+        .collect();
+    let mut found = Vec::new();
+    for name in code {
+        let mut text = String::new();
+        if let Ok(entry) = archive.by_name(&name) {
+            // Generated code files are small; 4 MiB bounds a pathological archive.
+            let _ = entry.take(4 << 20).read_to_string(&mut text);
+        }
+        for op in OPS {
+            if !found.contains(&op) && text.contains(op) {
+                found.push(op);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// `Ok` for a TorchScript archive; otherwise the one-line error that names what the file is and how to save a
 /// TorchScript module instead.
 ///
@@ -222,6 +255,28 @@ mod tests {
             require_torchscript(&fixture("missing.pt")),
             Err(EmpiricalError::Io { .. })
         ));
+    }
+
+    #[test]
+    fn mode_dependent_layers_are_found_in_the_code() {
+        assert_eq!(
+            mode_dependent_ops(&fixture("bn_traced.pt")).unwrap(),
+            vec!["batch_norm"]
+        );
+        assert_eq!(
+            mode_dependent_ops(&fixture("bn_scripted.pt")).unwrap(),
+            vec!["batch_norm"]
+        );
+        assert!(
+            mode_dependent_ops(&fixture("script.pt"))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            mode_dependent_ops(&fixture("state.pth"))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

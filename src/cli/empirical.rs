@@ -542,6 +542,7 @@ fn torch_model(
         }
     };
     model.set_mode(common.mode.into());
+    model.check_train_mode(data).map_err(bad_input)?;
     let loss: TorchLoss = common.loss.parse().map_err(bad_input)?;
     let reduction = match common.reduction.as_str() {
         "mean" => TorchReduction::Mean,

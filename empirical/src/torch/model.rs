@@ -61,6 +61,8 @@ pub struct TorchModel {
     output: OutputSelect,
     /// The output actually taken, once a forward pass has seen what the module returns (`"tuple element 0 of 2"`).
     chosen_output: std::sync::OnceLock<String>,
+    /// The mode-dependent operations a TorchScript module's code calls (batch norm, dropout, …).
+    mode_ops: Vec<&'static str>,
 }
 
 impl TorchModel {
@@ -101,6 +103,7 @@ impl TorchModel {
             mode: Mode::Eval,
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
+            mode_ops: Vec::new(),
             description: format!("mlp{widths:?} {}", activation.name()),
         })
     }
@@ -160,6 +163,7 @@ impl TorchModel {
             mode: Mode::Eval,
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
+            mode_ops: Vec::new(),
         })
     }
 
@@ -211,6 +215,7 @@ impl TorchModel {
             mode: Mode::Eval,
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
+            mode_ops: Vec::new(),
         })
     }
 
@@ -230,6 +235,7 @@ impl TorchModel {
         }
         // A state dict, a pickled module or an export archive is named as such, not "corrupted".
         crate::model_file::require_torchscript(path)?;
+        let mode_ops = crate::model_file::mode_dependent_ops(path)?;
         let device = device.to_tch()?;
         let mut module = tch::CModule::load_on_device(path, device).map_err(|e| {
             EmpiricalError::format(path, "TorchScript", reason_line(&e.to_string()))
@@ -256,6 +262,7 @@ impl TorchModel {
             description: format!("torchscript {}", path.display()),
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
+            mode_ops,
         };
         model.set_mode(mode);
         Ok(model)
@@ -270,6 +277,42 @@ impl TorchModel {
                 Mode::Eval => module.set_eval(),
             }
         }
+    }
+
+    /// Refuses `--mode train` for a TorchScript module that calls batch norm, instance norm or dropout but computes
+    /// the same outputs on `data` in train and eval mode: `torch.jit.trace` froze its training flag when it was
+    /// traced, so "train mode" would silently be eval-mode curvature. Nothing to check in eval mode, for the
+    /// built-in models, or for modules without such layers.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] (`mode`) naming the layers and how to save a module whose mode works;
+    /// errors of the forward passes.
+    pub fn check_train_mode(&mut self, data: &Dataset) -> Result<(), EmpiricalError> {
+        if self.mode != Mode::Train
+            || self.mode_ops.is_empty()
+            || !matches!(self.architecture, Architecture::Script(_))
+        {
+            return Ok(());
+        }
+        let (inputs, _) = self.tensors(data)?;
+        let train = tch::no_grad(|| self.forward(&inputs))?;
+        self.set_mode(Mode::Eval);
+        let eval = tch::no_grad(|| self.forward(&inputs));
+        self.set_mode(Mode::Train);
+        if train.equal(&eval?) {
+            return Err(EmpiricalError::invalid(
+                "mode",
+                "train",
+                format!(
+                    "a module whose train mode differs from eval: {} calls {} yet computes the same outputs in \
+                     both modes, so it was traced in eval mode (torch.jit.trace freezes the training flag); save it \
+                     with torch.jit.script(model) or trace it after model.train(), or use --mode eval",
+                    self.description,
+                    self.mode_ops.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The current mode.

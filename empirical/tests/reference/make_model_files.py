@@ -12,6 +12,8 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
   dict_out.pt     TorchScript returning {"hidden": ..., "logits": ...}
   dict_keys.pt    TorchScript returning {"a": logits, "b": hidden} (no `logits` key: --output must choose)
   tiny.npz        x [6, 4] float32, y [6] int64 in {0, 1}: data these models fit
+  bn_traced.pt    Linear-BatchNorm-Tanh-Linear traced in eval mode (its training flag frozen at False)
+  bn_scripted.pt  the same module scripted (train() and eval() differ)
 
 Run: .venv/bin/python empirical/tests/reference/make_model_files.py   (torch 2.13, from scripts/setup-torch.sh)
 """
@@ -57,6 +59,10 @@ if __name__ == "__main__":
     torch.jit.script(TupleOut(model)).save(os.path.join(OUT, "tuple_out.pt"))
     torch.jit.script(DictOut(model, "logits", "hidden")).save(os.path.join(OUT, "dict_out.pt"))
     torch.jit.script(DictOut(model, "a", "b")).save(os.path.join(OUT, "dict_keys.pt"))
+    bn = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    bn.eval()
+    torch.jit.trace(bn, x).save(os.path.join(OUT, "bn_traced.pt"))
+    torch.jit.script(bn).save(os.path.join(OUT, "bn_scripted.pt"))
     rng = np.random.default_rng(0)
     np.savez(os.path.join(OUT, "tiny.npz"), x=rng.standard_normal((6, 4)).astype(np.float32),
              y=np.array([0, 1, 0, 1, 1, 0], dtype=np.int64))
