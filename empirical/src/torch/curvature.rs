@@ -8,7 +8,8 @@
 //!   `Jᵀ w = ∇_θ (f·w)`. `G` is positive semi-definite for both losses.
 //!
 //! Both use the loss's reduction, so with the mean (PyTorch's default) the operator over `k` copies of a batch
-//! equals the operator over the batch. One forward pass per product; cost `O(n · P)` per product.
+//! equals the operator over the batch. The forward pass and the first-order graphs are built once per operator and
+//! retained; a Hessian product is one backward pass of `g·v` through them (`O(n · P)`).
 //!
 //! libtorch's CPU kernels may sum in a thread-count–dependent order, so products are reproducible bit for bit only
 //! at a fixed thread count (agreement across counts is at rounding level).
@@ -64,7 +65,6 @@ struct Problem<'a> {
     model: &'a TorchModel,
     inputs: Tensor,
     targets: Tensor,
-    objective: Objective,
     info: CurvatureInfo,
 }
 
@@ -91,7 +91,6 @@ impl<'a> Problem<'a> {
             model,
             inputs,
             targets,
-            objective,
             info,
         })
     }
@@ -199,9 +198,17 @@ pub fn loss_and_gradient(
 }
 
 /// The Hessian `∇²L(θ)` of the loss over a fixed data subset.
+///
+/// The forward pass and the first backward pass (`g = ∇L` with its graph) run once, at construction; each product
+/// is then one backward pass of `g·v` through that retained graph (PyHessian's scheme), half the work of redoing
+/// both every time. The retained graph holds the forward activations and the first backward's intermediates for
+/// the operator's lifetime; and whatever a forward pass draws (a dropout mask in train mode) is drawn once, so
+/// every product applies the same matrix.
 #[derive(Debug)]
 pub struct TorchHessian<'a> {
     problem: Problem<'a>,
+    /// `∇L` with its graph kept for the products.
+    gradient: Vec<Tensor>,
 }
 
 impl<'a> TorchHessian<'a> {
@@ -216,9 +223,11 @@ impl<'a> TorchHessian<'a> {
         data: &Dataset,
         objective: Objective,
     ) -> Result<Self, EmpiricalError> {
-        Ok(Self {
-            problem: Problem::new("hessian", model, data, objective)?,
-        })
+        let problem = Problem::new("hessian", model, data, objective)?;
+        let outputs = model.forward(&problem.inputs)?;
+        let loss = objective.eval(&outputs, &problem.targets)?;
+        let gradient = grad(&loss, model.parameters(), true)?;
+        Ok(Self { problem, gradient })
     }
 
     /// What this operator is (stated in every output).
@@ -238,12 +247,8 @@ impl<'a> TorchHessian<'a> {
     /// # Errors
     /// [`EmpiricalError::Torch`] when `v` does not match the parameters' shapes.
     pub fn apply_tensors(&self, v: &[Tensor]) -> Result<Vec<Tensor>, EmpiricalError> {
-        let p = &self.problem;
-        let params = p.model.parameters();
-        let outputs = p.model.forward(&p.inputs)?;
-        let loss = p.objective.eval(&outputs, &p.targets)?;
-        let g = grad(&loss, params, true)?;
-        match dot(&g, v) {
+        let params = self.problem.model.parameters();
+        match dot(&self.gradient, v) {
             Some(gv) => grad(&gv, params, false),
             None => Ok(params.iter().map(|_| Tensor::new()).collect()),
         }
@@ -261,9 +266,20 @@ impl SymmetricOperator for TorchHessian<'_> {
 }
 
 /// The Gauss–Newton matrix `Jᵀ H_ℓ J` of the loss over a fixed data subset.
+///
+/// As for [`TorchHessian`], the forward pass, `Jᵀu` (with its graph, for `Jv`) and the loss's gradient in the
+/// outputs (with its graph, for `H_ℓ`) are built once; a product is three backward passes through them.
 #[derive(Debug)]
 pub struct TorchGaussNewton<'a> {
     problem: Problem<'a>,
+    /// The outputs `f(θ)` with their graph.
+    outputs: Tensor,
+    /// The dummy `u` of the double-backward trick, and `Jᵀu = ∇_θ(f·u)` with its graph.
+    u: Tensor,
+    jt_u: Vec<Tensor>,
+    /// The detached outputs `z` and `∇_z ℓ(z)` with its graph.
+    z: Tensor,
+    loss_gradient: Tensor,
 }
 
 impl<'a> TorchGaussNewton<'a> {
@@ -276,8 +292,22 @@ impl<'a> TorchGaussNewton<'a> {
         data: &Dataset,
         objective: Objective,
     ) -> Result<Self, EmpiricalError> {
+        let problem = Problem::new("gauss-newton", model, data, objective)?;
+        let outputs = model.forward(&problem.inputs)?;
+        // Jv = ∇_u (∇_θ(f·u) · v): ∇_θ(f·u) = Jᵀu is linear in u.
+        let u = outputs.zeros_like().set_requires_grad(true);
+        let fu = (&outputs * &u).sum(tch::Kind::Double);
+        let jt_u = grad(&fu, model.parameters(), true)?;
+        let z = outputs.detach().set_requires_grad(true);
+        let loss = objective.eval(&z, &problem.targets)?;
+        let loss_gradient = grad(&loss, std::slice::from_ref(&z), true)?.remove(0);
         Ok(Self {
-            problem: Problem::new("gauss-newton", model, data, objective)?,
+            problem,
+            outputs,
+            u,
+            jt_u,
+            z,
+            loss_gradient,
         })
     }
 
@@ -290,13 +320,9 @@ impl<'a> TorchGaussNewton<'a> {
         let p = &self.problem;
         let v = p.vector(x)?;
         let params = p.model.parameters();
-        let outputs = p.model.forward(&p.inputs)?;
-        // Jv = ∇_u (∇_θ(f·u) · v): ∇_θ(f·u) = Jᵀu is linear in u.
-        let u = outputs.zeros_like().set_requires_grad(true);
-        let fu = (&outputs * &u).sum(tch::Kind::Double);
-        let jt_u = grad(&fu, params, true)?;
-        let jv = match dot(&jt_u, &v) {
-            Some(t) => grad(&t, std::slice::from_ref(&u), false)?.remove(0),
+        let outputs = &self.outputs;
+        let jv = match dot(&self.jt_u, &v) {
+            Some(t) => grad(&t, std::slice::from_ref(&self.u), false)?.remove(0),
             None => Tensor::new(),
         };
         let jv = if jv.defined() {
@@ -305,12 +331,10 @@ impl<'a> TorchGaussNewton<'a> {
             outputs.zeros_like()
         };
         // H_ℓ (Jv) by double backward through the loss alone.
-        let z = outputs.detach().set_requires_grad(true);
-        let loss = p.objective.eval(&z, &p.targets)?;
-        let gz = grad(&loss, std::slice::from_ref(&z), true)?.remove(0);
+        let gz = &self.loss_gradient;
         let w = if gz.defined() {
-            let t = (&gz * &jv).sum(tch::Kind::Double);
-            grad(&t, std::slice::from_ref(&z), false)?.remove(0)
+            let t = (gz * &jv).sum(tch::Kind::Double);
+            grad(&t, std::slice::from_ref(&self.z), false)?.remove(0)
         } else {
             Tensor::new()
         };
@@ -320,7 +344,7 @@ impl<'a> TorchGaussNewton<'a> {
             outputs.zeros_like()
         };
         // Jᵀ w = ∇_θ (f·w).
-        let fw = (&outputs * &w).sum(tch::Kind::Double);
+        let fw = (outputs * &w).sum(tch::Kind::Double);
         let gv = grad(&fw, params, false)?;
         p.write(gv, y)
     }
