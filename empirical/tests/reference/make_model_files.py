@@ -14,6 +14,7 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
   tiny.npz        x [6, 4] float32, y [6] int64 in {0, 1}: data these models fit
   bn_traced.pt    Linear-BatchNorm-Tanh-Linear traced in eval mode (its training flag frozen at False)
   bn_scripted.pt  the same module scripted (train() and eval() differ)
+  dropout.pt      Linear-Dropout(0.5)-Tanh-Linear, scripted (a new mask on every forward pass in train mode)
 
 Run: .venv/bin/python empirical/tests/reference/make_model_files.py   (torch 2.13, from scripts/setup-torch.sh)
 """
@@ -63,6 +64,8 @@ if __name__ == "__main__":
     bn.eval()
     torch.jit.trace(bn, x).save(os.path.join(OUT, "bn_traced.pt"))
     torch.jit.script(bn).save(os.path.join(OUT, "bn_scripted.pt"))
+    dropout = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Dropout(0.5), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    torch.jit.script(dropout).save(os.path.join(OUT, "dropout.pt"))
     rng = np.random.default_rng(0)
     np.savez(os.path.join(OUT, "tiny.npz"), x=rng.standard_normal((6, 4)).astype(np.float32),
              y=np.array([0, 1, 0, 1, 1, 0], dtype=np.int64))
