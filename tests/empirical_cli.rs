@@ -567,6 +567,52 @@ mod torch {
     use super::{DATA, temp_dir, with_common};
     use std::path::Path;
 
+    /// A module with its first layer frozen (`requires_grad=False`): the curvature is over the 8 trainable
+    /// parameters only, as PyTorch's optimizers and curvlinops see it, and the 15 frozen ones are named in the
+    /// output. Reference: the dense Hessian over the trainable block by `torch.autograd.functional.hessian`
+    /// (`make_model_files.py`, `frozen.json`); Lanczos converges to 1e-10·‖H‖ (the bound is 1e-6).
+    #[test]
+    fn frozen_parameters_are_excluded_and_counted() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
+        let reference: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("frozen.json")).unwrap())
+                .unwrap();
+        let (model, data) = (dir.join("frozen.pt"), dir.join("tiny.npz"));
+        let out = json(&[
+            "empirical",
+            "hessian",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--top-k",
+            "1",
+            "--probes",
+            "2",
+            "--steps",
+            "8",
+        ]);
+        assert_eq!(
+            out["n_params"].as_u64(),
+            reference["trainable"].as_u64(),
+            "{out}"
+        );
+        let expected = reference["top_eigenvalue"].as_f64().unwrap();
+        let got = out["top_eigenvalues"][0].as_f64().unwrap();
+        assert!(
+            (got - expected).abs() <= 1e-9 * expected.abs(),
+            "{got} vs {expected}"
+        );
+        assert!(
+            out["model"]
+                .as_str()
+                .unwrap()
+                .contains("15 of 23 parameters frozen"),
+            "{out}"
+        );
+    }
+
     /// `--mode train` on a batch-norm module traced in eval mode would silently be eval-mode curvature (the
     /// training flag is frozen at tracing): refused in one line; the scripted module runs, and its train-mode
     /// curvature differs from eval mode's (batch statistics instead of running ones).

@@ -249,17 +249,35 @@ impl TorchModel {
                 "a module with at least one parameter",
             ));
         }
-        let (names, params): (Vec<String>, Vec<Tensor>) = named
-            .into_iter()
-            .map(|(name, p)| (name, p.set_requires_grad(true)))
-            .unzip();
+        // Parameters saved with requires_grad=False (a frozen backbone) are not variables of the problem: the
+        // curvature is over the trainable ones only, as PyTorch's optimizers and curvlinops see it.
+        let total: i64 = named.iter().map(|(_, p)| p.numel() as i64).sum();
+        let (names, params): (Vec<String>, Vec<Tensor>) =
+            named.into_iter().filter(|(_, p)| p.requires_grad()).unzip();
+        if params.is_empty() {
+            return Err(EmpiricalError::invalid(
+                "model",
+                path.display(),
+                "a module with at least one trainable parameter (all are requires_grad=False)",
+            ));
+        }
+        let trainable: i64 = params.iter().map(|p| p.numel() as i64).sum();
+        let description = if trainable < total {
+            format!(
+                "torchscript {} ({} of {total} parameters frozen, excluded)",
+                path.display(),
+                total - trainable
+            )
+        } else {
+            format!("torchscript {}", path.display())
+        };
         let mut model = Self {
             architecture: Architecture::Script(module),
             names,
             params,
             device,
             mode,
-            description: format!("torchscript {}", path.display()),
+            description,
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
             mode_ops,

@@ -15,9 +15,13 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
   bn_traced.pt    Linear-BatchNorm-Tanh-Linear traced in eval mode (its training flag frozen at False)
   bn_scripted.pt  the same module scripted (train() and eval() differ)
   dropout.pt      Linear-Dropout(0.5)-Tanh-Linear, scripted (a new mask on every forward pass in train mode)
+  frozen.pt       the 4-3-2 model scripted with its first layer frozen (requires_grad=False), and
+  frozen.json     its trainable/frozen counts and the top eigenvalue of the mean cross-entropy Hessian on tiny.npz
+                  over the trainable parameters only (dense torch.autograd.functional.hessian, float64)
 
 Run: .venv/bin/python empirical/tests/reference/make_model_files.py   (torch 2.13, from scripts/setup-torch.sh)
 """
+import json
 import os
 from typing import Dict, Tuple
 
@@ -67,5 +71,30 @@ if __name__ == "__main__":
     dropout = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Dropout(0.5), torch.nn.Tanh(), torch.nn.Linear(3, 2))
     torch.jit.script(dropout).save(os.path.join(OUT, "dropout.pt"))
     rng = np.random.default_rng(0)
-    np.savez(os.path.join(OUT, "tiny.npz"), x=rng.standard_normal((6, 4)).astype(np.float32),
-             y=np.array([0, 1, 0, 1, 1, 0], dtype=np.int64))
+    tiny_x = rng.standard_normal((6, 4)).astype(np.float32)
+    tiny_y = np.array([0, 1, 0, 1, 1, 0], dtype=np.int64)
+    np.savez(os.path.join(OUT, "tiny.npz"), x=tiny_x, y=tiny_y)
+    frozen = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    for p in frozen[0].parameters():
+        p.requires_grad_(False)
+    torch.jit.script(frozen).save(os.path.join(OUT, "frozen.pt"))
+    f64 = frozen.double()
+    xs, ys = torch.from_numpy(tiny_x).double(), torch.from_numpy(tiny_y)
+    trainable = [(n, p) for n, p in f64.named_parameters() if p.requires_grad]
+    shapes = [p.shape for _, p in trainable]
+
+    def loss_of(flat):
+        params, at = {}, 0
+        for (name, _), shape in zip(trainable, shapes):
+            k = int(np.prod(shape))
+            params[name] = flat[at:at + k].reshape(shape)
+            at += k
+        out = torch.func.functional_call(f64, params, (xs,))
+        return torch.nn.functional.cross_entropy(out, ys)
+
+    theta = torch.cat([p.detach().reshape(-1) for _, p in trainable])
+    hessian = torch.autograd.functional.hessian(loss_of, theta)
+    with open(os.path.join(OUT, "frozen.json"), "w") as f:
+        json.dump({"trainable": int(theta.numel()),
+                   "frozen": int(sum(p.numel() for p in f64.parameters() if not p.requires_grad)),
+                   "top_eigenvalue": float(torch.linalg.eigvalsh(hessian)[-1])}, f, indent=1)
