@@ -14,6 +14,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use landscape_simulate::dense::{self, DenseSymmetric};
+use landscape_simulate::ensembles::{Ensemble, Goe};
 use landscape_simulate::lanczos::{LanczosConfig, Which, lanczos};
 use landscape_simulate::network::{
     Activation, CurvaturePoint, Loss, Mlp, MlpConfig, Parameterization, loss_and_gradient,
@@ -25,24 +26,11 @@ use rand_distr::{Distribution, StandardNormal};
 /// Seed of every random input here (the costs do not depend on it).
 const SEED: u64 = 2026;
 
-/// A GOE matrix of side `n`, semicircle on [−2, 2].
+/// A GOE matrix of side `n`, semicircle on [−2, 2] (the ensemble the checks sample).
 fn goe(n: usize, seed: u64) -> Mat<f64> {
-    let mut r = rng::seeded(seed);
-    let mut a = Mat::<f64>::zeros(n, n);
-    let s = 1.0 / (2.0 * n as f64).sqrt();
-    for j in 0..n {
-        for i in j..n {
-            let g: f64 = StandardNormal.sample(&mut r);
-            let v = if i == j {
-                2.0 * g * s
-            } else {
-                g * std::f64::consts::SQRT_2 * s
-            };
-            a[(i, j)] = v;
-            a[(j, i)] = v;
-        }
-    }
-    a
+    Goe::new(n, 1.0)
+        .expect("valid size")
+        .sample(&mut rng::seeded(seed))
 }
 
 fn law(text: &str) -> std::sync::Arc<dyn SpectralLaw> {
