@@ -563,9 +563,79 @@ fn hessian_on_the_vendored_digits_and_clear_errors_for_missing_files() {
 /// The torch backend through the CLI (cargo test --features torch --test empirical_cli; `.ci/run` runs it).
 #[cfg(feature = "torch")]
 mod torch {
-    use super::common::{json, landscape, rejects};
+    use super::common::{json, landscape, rejects, rejects_all};
     use super::{DATA, temp_dir, with_common};
     use std::path::Path;
+
+    /// The model files of `empirical/tests/reference/make_model_files.py`.
+    fn fixtures() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files")
+    }
+
+    /// `empirical hessian` of a fixture on its data `tiny.npz` (a 4-input, 2-class problem of 6 samples): the top
+    /// eigenvalue and a short SLQ, then `extra`.
+    fn fixture_hessian(model: &str, extra: &[&str]) -> Vec<String> {
+        let path = |name: &str| fixtures().join(name).to_str().unwrap().to_string();
+        let mut args = vec![
+            "empirical".to_string(),
+            "hessian".into(),
+            "--model".into(),
+            path(model),
+            "--data".into(),
+            path("tiny.npz"),
+        ];
+        args.extend(["--top-k", "1", "--probes", "2", "--steps", "8"].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    /// `--dtype f32` computes parameters, inputs and products in float32 and says so; the top eigenvalue of the
+    /// 4-3-2 fixture moves by float32 round-off only: products carry a few ε₃₂ = 1.2e-7 of relative error through
+    /// two layers, so 1e-5 relative leaves two orders of margin. Lanczos's tolerance is raised to the 250 ε₃₂ that
+    /// float32 products resolve and recorded. A module that casts its input to float32 inside forward is a dtype
+    /// error in float64 that names the flag, and runs in float32. Bad values and the native backend are refused.
+    #[test]
+    fn float32_products_are_recorded_and_agree_with_float64() {
+        let top = |v: &serde_json::Value| v["top_eigenvalues"][0].as_f64().unwrap();
+        let double = json(&strs(&fixture_hessian("script.pt", &[])));
+        let single = json(&strs(&fixture_hessian("script.pt", &["--dtype", "f32"])));
+        assert_eq!(double["dtype"], "float64");
+        assert_eq!(single["dtype"], "float32");
+        assert_eq!(single["config"]["dtype"], "f32");
+        assert_eq!(
+            single["lanczos"]["top"]["tol"].as_f64(),
+            Some(250.0 * f64::from(f32::EPSILON)),
+            "{single}"
+        );
+        assert!(
+            (top(&single) - top(&double)).abs() <= 1e-5 * top(&double),
+            "{} vs {}",
+            top(&single),
+            top(&double)
+        );
+        rejects_all(
+            &strs(&fixture_hessian("casts_float.pt", &[])),
+            &["dtype mismatch: float64 inputs do not fit", "--dtype"],
+        );
+        let cast = json(&strs(&fixture_hessian(
+            "casts_float.pt",
+            &["--dtype", "float32"],
+        )));
+        assert!(
+            (top(&cast) - top(&single)).abs() <= 1e-6 * top(&single),
+            "the same float32 computation: {} vs {}",
+            top(&cast),
+            top(&single)
+        );
+        rejects(
+            &strs(&fixture_hessian("script.pt", &["--dtype", "f16"])),
+            "--dtype f16: expected f64 (the default) or f32",
+        );
+        rejects(
+            &with_common("hessian", &["--dtype", "f32", "--backend", "native"]),
+            "--backend native computes in f64 only",
+        );
+    }
 
     /// A module with its first layer frozen (`requires_grad=False`): the curvature is over the 8 trainable
     /// parameters only, as PyTorch's optimizers and curvlinops see it, and the 15 frozen ones are named in the
@@ -573,26 +643,10 @@ mod torch {
     /// (`make_model_files.py`, `frozen.json`); Lanczos converges to 1e-10·‖H‖, so 1e-9 relative holds.
     #[test]
     fn frozen_parameters_are_excluded_and_counted() {
-        let dir =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
         let reference: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("frozen.json")).unwrap())
+            serde_json::from_str(&std::fs::read_to_string(fixtures().join("frozen.json")).unwrap())
                 .unwrap();
-        let (model, data) = (dir.join("frozen.pt"), dir.join("tiny.npz"));
-        let out = json(&[
-            "empirical",
-            "hessian",
-            "--model",
-            model.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--top-k",
-            "1",
-            "--probes",
-            "2",
-            "--steps",
-            "8",
-        ]);
+        let out = json(&strs(&fixture_hessian("frozen.pt", &[])));
         assert_eq!(
             out["n_params"].as_u64(),
             reference["trainable"].as_u64(),
@@ -618,30 +672,7 @@ mod torch {
     /// curvature differs from eval mode's (batch statistics instead of running ones).
     #[test]
     fn train_mode_on_a_module_traced_in_eval_mode_is_refused() {
-        let dir =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
-        let data = dir.join("tiny.npz");
-        let run = |model: &str, mode: &str| {
-            let model = dir.join(model);
-            [
-                "empirical",
-                "hessian",
-                "--model",
-                model.to_str().unwrap(),
-                "--data",
-                data.to_str().unwrap(),
-                "--top-k",
-                "1",
-                "--probes",
-                "2",
-                "--steps",
-                "8",
-                "--mode",
-                mode,
-            ]
-            .map(String::from)
-            .to_vec()
-        };
+        let run = |model: &str, mode: &str| fixture_hessian(model, &["--mode", mode]);
         rejects(&strs(&run("bn_traced.pt", "train")), "traced in eval mode");
         rejects(&strs(&run("bn_traced.pt", "train")), "batch_norm");
         let top = |v: &serde_json::Value| v["top_eigenvalues"][0].as_f64().unwrap();
@@ -664,29 +695,9 @@ mod torch {
     /// picks another, the choice is recorded, and the curvature is the plain module's to rounding.
     #[test]
     fn tuple_and_dict_outputs_are_selected_and_recorded() {
-        let dir =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("empirical/tests/reference/model_files");
-        let data = dir.join("tiny.npz");
-        let run = |model: &str, output: Option<&str>| {
-            let model = dir.join(model);
-            let mut args = vec![
-                "empirical".to_string(),
-                "hessian".into(),
-                "--model".into(),
-                model.to_str().unwrap().into(),
-                "--data".into(),
-                data.to_str().unwrap().into(),
-                "--top-k".into(),
-                "1".into(),
-                "--probes".into(),
-                "2".into(),
-                "--steps".into(),
-                "8".into(),
-            ];
-            if let Some(o) = output {
-                args.extend(["--output".to_string(), o.to_string()]);
-            }
-            args
+        let run = |model: &str, output: Option<&str>| match output {
+            Some(o) => fixture_hessian(model, &["--output", o]),
+            None => fixture_hessian(model, &[]),
         };
         let top = |v: &serde_json::Value| v["top_eigenvalues"][0].as_f64().unwrap();
         let plain = json(&strs(&run("script.pt", None)));

@@ -27,6 +27,10 @@ pub enum EmpiricalError {
     /// Shapes do not fit together (data against model, inputs against targets).
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// Types do not fit together: the model's computation needs a dtype the data or the chosen `--dtype` does not
+    /// give (a module that casts its input to float32 inside `forward`, integer indices for an embedding).
+    #[error("dtype mismatch: {0}")]
+    Dtype(String),
     /// A class label is negative or not below the number of classes.
     #[error("label {label} of sample {index} is out of range: expected 0 ≤ label < {n_classes}")]
     LabelOutOfRange {

@@ -320,6 +320,10 @@ impl SymmetricOperator for Preconditioned<'_> {
         self.inv_sqrt.len()
     }
 
+    fn epsilon(&self) -> f64 {
+        self.inner.epsilon()
+    }
+
     fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), landscape_simulate::SimulateError> {
         let mut scaled = self.scratch.borrow_mut();
         for ((s, x), d) in scaled.iter_mut().zip(x).zip(&self.inv_sqrt) {

@@ -244,6 +244,60 @@ impl std::fmt::Display for OutputSelect {
     }
 }
 
+/// The floating-point type of a libtorch model's parameters, inputs and products (`--dtype`). The estimators
+/// (Lanczos, SLQ, Hutch++) work in `f64` either way: only the products are computed in this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// `float32`: PyTorch's default dtype and its fast CPU convolutions; each product carries a relative error of
+    /// order 1e-7…1e-6, so eigenpairs cannot be resolved much below that.
+    F32,
+    /// `float64`: products accurate to ~1e-15 relative, what the native backend computes.
+    #[default]
+    F64,
+}
+
+impl Precision {
+    /// The machine epsilon of the type.
+    pub fn epsilon(self) -> f64 {
+        match self {
+            Precision::F32 => f64::from(f32::EPSILON),
+            Precision::F64 => f64::EPSILON,
+        }
+    }
+
+    /// The name PyTorch gives the dtype (`float32`, `float64`).
+    pub fn torch_name(self) -> &'static str {
+        match self {
+            Precision::F32 => "float32",
+            Precision::F64 => "float64",
+        }
+    }
+}
+
+impl FromStr for Precision {
+    type Err = SpecError;
+
+    /// `f32`/`float32` or `f64`/`float64`.
+    fn from_str(text: &str) -> Result<Self, SpecError> {
+        match text.trim() {
+            "f32" | "float32" => Ok(Precision::F32),
+            "f64" | "float64" => Ok(Precision::F64),
+            other => Err(SpecError(format!(
+                "--dtype {other}: expected f64 (the default) or f32"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        })
+    }
+}
+
 /// A data set, as `--data` names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataSpec {

@@ -378,3 +378,88 @@ fn a_dropout_module_in_train_mode_gives_one_matrix_per_operator() {
         "two draws of the mask gave the same matrix"
     );
 }
+
+/// `--dtype f32`: parameters, inputs and products in float32, flat vectors in f64. Each product then carries
+/// float32 round-off: for this two-layer tanh network a few operations per entry, so a relative error of a few
+/// ε₃₂ = 1.2e-7 (measured 1e-7); 1e-5 leaves two orders of margin and still rejects an f64 product, a product
+/// of the unrounded parameters' negative or a wrong scale. The operator says its precision, and the eigensolver
+/// raises its tolerance to what float32 products resolve, converging there.
+#[test]
+// Exact comparisons: rounding to f32 and back is exact, and the tolerances are constants the code sets.
+#[allow(clippy::float_cmp)]
+fn float32_products_agree_with_float64_to_float32_precision() {
+    use landscape_empirical::experiments::eigenpairs::{
+        DEFAULT_EIGENPAIR_TOL, End, ROUNDOFF_TOL_FACTOR, extreme_eigenpairs,
+    };
+    use landscape_empirical::spec::Precision;
+    let data = mixture(40, 3);
+    let objective = Objective::mean(Loss::CrossEntropy);
+    let double = TorchModel::mlp(&[4, 16, 3], Activation::Tanh, 5, DeviceSpec::Cpu).unwrap();
+    let mut single = TorchModel::mlp(&[4, 16, 3], Activation::Tanh, 5, DeviceSpec::Cpu).unwrap();
+    single.set_precision(Precision::F32).unwrap();
+    assert_eq!(single.precision(), Precision::F32);
+    // The parameters were rounded to float32 and come back as f64 copies of those values.
+    let (p64, p32) = (
+        double.flat_parameters().unwrap(),
+        single.flat_parameters().unwrap(),
+    );
+    assert!(
+        p64.iter()
+            .zip(&p32)
+            .all(|(a, b)| *b == f64::from(*a as f32))
+    );
+    assert!(p64.iter().zip(&p32).any(|(a, b)| a != b));
+
+    let h64 = TorchHessian::new(&double, &data, objective).unwrap();
+    let h32 = TorchHessian::new(&single, &data, objective).unwrap();
+    assert_eq!(h32.epsilon(), f64::from(f32::EPSILON));
+    assert_eq!(h64.epsilon(), f64::EPSILON);
+    assert!(
+        h32.info().to_string().ends_with("float32"),
+        "{}",
+        h32.info()
+    );
+    let v = test_vector(h64.dim(), 0.4);
+    let err = rel_err(&apply(&h32, &v), &apply(&h64, &v));
+    assert!(err < 1e-5 && err > 0.0, "f32 against f64 products: {err:e}");
+    let g32 = TorchGaussNewton::new(&single, &data, objective).unwrap();
+    let g64 = TorchGaussNewton::new(&double, &data, objective).unwrap();
+    let err = rel_err(&apply(&g32, &v), &apply(&g64, &v));
+    assert!(
+        err < 1e-5 && err > 0.0,
+        "f32 against f64 GGN products: {err:e}"
+    );
+
+    let top32 = extreme_eigenpairs(&h32, 2, End::Top, 500, None, 1).unwrap();
+    let top64 = extreme_eigenpairs(&h64, 2, End::Top, 500, None, 1).unwrap();
+    assert_eq!(top32.tol, ROUNDOFF_TOL_FACTOR * f64::from(f32::EPSILON));
+    assert_eq!(top64.tol, DEFAULT_EIGENPAIR_TOL);
+    assert!(top32.all_converged() && top64.all_converged());
+    for (a, b) in top32.values.iter().zip(&top64.values) {
+        assert!((a - b).abs() <= 1e-5 * top64.values[0], "{a} vs {b}");
+    }
+}
+
+/// A module that casts its input inside `forward` (`self.model(x.float())`, written by `make_model_files.py`)
+/// cannot run in float64: a dtype error naming `--dtype`, not a shape error; in float32 it runs.
+#[test]
+fn a_module_that_casts_to_float32_is_a_dtype_error_in_float64_and_runs_in_float32() {
+    use landscape_empirical::spec::Precision;
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/model_files/casts_float.pt");
+    let data = mixture(6, 2);
+    let objective = Objective::mean(Loss::CrossEntropy);
+    let mut model = TorchModel::torchscript(&path, DeviceSpec::Cpu, Mode::Eval).unwrap();
+    let err = TorchHessian::new(&model, &data, objective).unwrap_err();
+    assert!(matches!(err, EmpiricalError::Dtype(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("dtype mismatch: float64 inputs do not fit") && text.contains("--dtype"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    model.set_precision(Precision::F32).unwrap();
+    let h = TorchHessian::new(&model, &data, objective).unwrap();
+    let v = test_vector(h.dim(), 0.1);
+    assert!(apply(&h, &v).iter().all(|x| x.is_finite()));
+}

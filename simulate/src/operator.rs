@@ -19,6 +19,13 @@ pub trait SymmetricOperator {
     /// An operator that can fail (a torch call, a NaN in a network's output) returns an error; estimators pass
     /// it on and also reject non-finite outputs themselves.
     fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError>;
+
+    /// The machine epsilon of the arithmetic the products are computed in: `f64::EPSILON` unless the operator
+    /// computes in a lower precision (a float32 network), so solvers do not ask for residuals below what its
+    /// products can resolve.
+    fn epsilon(&self) -> f64 {
+        f64::EPSILON
+    }
 }
 
 /// Applies `op` and checks the output is finite; estimators call this instead of [`SymmetricOperator::apply`].
@@ -67,5 +74,9 @@ impl<O: SymmetricOperator + ?Sized> SymmetricOperator for CountingOperator<'_, O
     fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {
         self.count.set(self.count.get() + 1);
         self.inner.apply(x, y)
+    }
+
+    fn epsilon(&self) -> f64 {
+        self.inner.epsilon()
     }
 }

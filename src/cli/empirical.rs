@@ -78,7 +78,12 @@ struct Common {
     /// cpu, cuda or cuda:N (CUDA needs the torch feature and a GPU).
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// auto (native for an mlp on the cpu, torch otherwise), native, or torch (needs the torch feature).
+    /// f64 (the default) or f32: the dtype of the model's parameters, inputs and curvature products (torch backend;
+    /// the estimators stay in f64). f32 is PyTorch's fast path: its products resolve eigenpairs to a relative
+    /// residual of about 1e-6, so Lanczos tolerances below 3e-5 are raised to that (recorded as lanczos.tol).
+    #[arg(long, default_value = "f64")]
+    dtype: String,
+    /// auto (native for an mlp on the cpu with f64, torch otherwise), native, or torch (needs the torch feature).
     #[arg(long, value_enum, default_value_t = BackendName::Auto)]
     backend: BackendName,
     /// eval (module.eval(), the default) or train: the mode of a TorchScript module (dropout, batch norm); the
@@ -369,6 +374,14 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
     spec::float_labels_as_classes(data).map_err(bad_input)
 }
 
+/// Parses `--dtype` (`landscape_empirical::spec::Precision`).
+fn parse_dtype(common: &Common) -> Result<spec::Precision, CliError> {
+    common
+        .dtype
+        .parse()
+        .map_err(|e: spec::SpecError| CliError::usage(e.to_string()))
+}
+
 /// Parses `--output` (`landscape_empirical::spec::OutputSelect`).
 fn parse_output(text: &str) -> Result<spec::OutputSelect, CliError> {
     text.parse()
@@ -404,8 +417,9 @@ enum Engine {
 /// `--backend`: auto picks native for an MLP on the CPU and torch otherwise.
 fn resolve_backend(common: &Common, spec: &ModelSpec) -> Result<Engine, CliError> {
     let cpu = common.device.trim() == "cpu";
+    let f64 = parse_dtype(common)? == spec::Precision::F64;
     let engine = match common.backend {
-        BackendName::Auto if spec.is_mlp() && cpu => Engine::Native,
+        BackendName::Auto if spec.is_mlp() && cpu && f64 => Engine::Native,
         BackendName::Auto | BackendName::Torch => Engine::Torch,
         BackendName::Native if !spec.is_mlp() => {
             return Err(CliError::usage(format!(
@@ -417,6 +431,12 @@ fn resolve_backend(common: &Common, spec: &ModelSpec) -> Result<Engine, CliError
             return Err(CliError::usage(format!(
                 "--backend native runs on the cpu only; --device {} needs --backend torch (or auto)",
                 common.device.trim()
+            )));
+        }
+        BackendName::Native if !f64 => {
+            return Err(CliError::usage(format!(
+                "--backend native computes in f64 only; --dtype {} needs --backend torch (or auto)",
+                common.dtype.trim()
             )));
         }
         BackendName::Native => Engine::Native,
@@ -542,6 +562,9 @@ fn torch_model(
         }
     };
     model.set_mode(common.mode.into());
+    model
+        .set_precision(parse_dtype(common)?)
+        .map_err(bad_input)?;
     model.check_train_mode(data).map_err(bad_input)?;
     let loss: TorchLoss = common.loss.parse().map_err(bad_input)?;
     let reduction = match common.reduction.as_str() {
@@ -620,6 +643,8 @@ struct RunInfo<'a> {
     device: String,
     /// Why the mode does or does not matter for this model.
     mode_note: &'static str,
+    /// The dtype of the model's products (`float64` or `float32`).
+    dtype: &'static str,
     /// The data set's name as read, with any conversion noted (float64 or integer inputs, float labels).
     data_set: String,
     /// `--compare ntk`: the comparison at the given flat parameters (PyTorch layout, as both backends use), or why
@@ -680,6 +705,7 @@ fn header<M: CurvatureModel>(
         "seed": common.seed,
         "mode": model.mode().name(),
         "mode_note": run.mode_note,
+        "dtype": run.dtype,
         "model": model.describe(),
         "n_params": model.n_params(),
         "n_outputs": model.n_outputs(),
@@ -694,6 +720,7 @@ fn header<M: CurvatureModel>(
             "device": common.device,
             "backend": format!("{:?}", common.backend).to_lowercase(),
             "mode": format!("{:?}", common.mode).to_lowercase(),
+            "dtype": common.dtype,
             "command": config,
         },
     })
@@ -706,6 +733,7 @@ fn lanczos_json(values: &EigenValues) -> Value {
         "restarts": values.restarts,
         "converged": values.converged,
         "stopped": values.stopped.map(|s| s.to_string()),
+        "tol": values.tol,
     })
 }
 
@@ -1099,6 +1127,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 backend: "native",
                 device: "cpu".into(),
                 mode_note: NATIVE_MODE_NOTE,
+                dtype: "float64",
                 data_set: data.name().to_string(),
                 ntk,
             };
@@ -1112,6 +1141,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 common.device.trim().parse().map_err(bad_input)?;
             let run = RunInfo {
                 backend: "torch",
+                dtype: parse_dtype(common)?.torch_name(),
                 device: device.to_string(),
                 mode_note: match spec {
                     ModelSpec::Script(_) => {

@@ -60,6 +60,8 @@ pub struct EigenValues {
     pub restarts: usize,
     /// Why the run stopped (`None` when nothing was computed).
     pub stopped: Option<Stopped>,
+    /// The relative residual tolerance the run used (`None` when nothing was computed).
+    pub tol: Option<f64>,
 }
 
 impl EigenValues {
@@ -72,6 +74,7 @@ impl EigenValues {
             n_matvecs: 0,
             restarts: 0,
             stopped: None,
+            tol: None,
         }
     }
 
@@ -83,6 +86,7 @@ impl EigenValues {
             n_matvecs: pairs.n_matvecs,
             restarts: pairs.restarts,
             stopped: Some(pairs.stopped),
+            tol: Some(pairs.tol),
         }
     }
 }

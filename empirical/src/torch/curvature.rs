@@ -40,13 +40,15 @@ pub struct CurvatureInfo {
     pub n_params: usize,
     /// The device, as libtorch prints it.
     pub device: String,
+    /// The dtype of the products.
+    pub precision: crate::spec::Precision,
 }
 
 impl std::fmt::Display for CurvatureInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} of {} in {} mode, loss {}, {} samples of {}, {} parameters, device {}",
+            "{} of {} in {} mode, loss {}, {} samples of {}, {} parameters, device {}, {}",
             self.kind,
             self.model,
             self.mode,
@@ -54,7 +56,8 @@ impl std::fmt::Display for CurvatureInfo {
             self.n_samples,
             self.data,
             self.n_params,
-            self.device
+            self.device,
+            self.precision.torch_name()
         )
     }
 }
@@ -86,6 +89,7 @@ impl<'a> Problem<'a> {
             data: data.name().to_string(),
             n_params: model.n_params(),
             device: format!("{:?}", model.device()),
+            precision: model.precision(),
         };
         Ok(Self {
             model,
@@ -153,7 +157,7 @@ fn dot(a: &[Tensor], b: &[Tensor]) -> Option<Tensor> {
     a.iter()
         .zip(b)
         .filter(|(x, _)| x.defined())
-        .map(|(x, y)| (x * y).sum(tch::Kind::Double))
+        .map(|(x, y)| (x * y).sum(x.kind()))
         .reduce(|acc, t| acc + t)
 }
 
@@ -260,6 +264,10 @@ impl SymmetricOperator for TorchHessian<'_> {
         self.problem.info.n_params
     }
 
+    fn epsilon(&self) -> f64 {
+        self.problem.info.precision.epsilon()
+    }
+
     fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {
         self.product(x, y).map_err(SimulateError::from)
     }
@@ -296,7 +304,7 @@ impl<'a> TorchGaussNewton<'a> {
         let outputs = model.forward(&problem.inputs)?;
         // Jv = ∇_u (∇_θ(f·u) · v): ∇_θ(f·u) = Jᵀu is linear in u.
         let u = outputs.zeros_like().set_requires_grad(true);
-        let fu = (&outputs * &u).sum(tch::Kind::Double);
+        let fu = (&outputs * &u).sum(outputs.kind());
         let jt_u = grad(&fu, model.parameters(), true)?;
         let z = outputs.detach().set_requires_grad(true);
         let loss = objective.eval(&z, &problem.targets)?;
@@ -333,7 +341,7 @@ impl<'a> TorchGaussNewton<'a> {
         // H_ℓ (Jv) by double backward through the loss alone.
         let gz = &self.loss_gradient;
         let w = if gz.defined() {
-            let t = (gz * &jv).sum(tch::Kind::Double);
+            let t = (gz * &jv).sum(gz.kind());
             grad(&t, std::slice::from_ref(&self.z), false)?.remove(0)
         } else {
             Tensor::new()
@@ -344,7 +352,7 @@ impl<'a> TorchGaussNewton<'a> {
             outputs.zeros_like()
         };
         // Jᵀ w = ∇_θ (f·w).
-        let fw = (outputs * &w).sum(tch::Kind::Double);
+        let fw = (outputs * &w).sum(outputs.kind());
         let gv = grad(&fw, params, false)?;
         p.write(gv, y)
     }
@@ -353,6 +361,10 @@ impl<'a> TorchGaussNewton<'a> {
 impl SymmetricOperator for TorchGaussNewton<'_> {
     fn dim(&self) -> usize {
         self.problem.info.n_params
+    }
+
+    fn epsilon(&self) -> f64 {
+        self.problem.info.precision.epsilon()
     }
 
     fn apply(&self, x: &[f64], y: &mut [f64]) -> Result<(), SimulateError> {

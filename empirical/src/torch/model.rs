@@ -6,7 +6,7 @@
 use super::{DeviceSpec, reason_line, torch_err};
 use crate::EmpiricalError;
 use crate::data::{Dataset, Targets};
-use crate::spec::OutputSelect;
+use crate::spec::{OutputSelect, Precision};
 use landscape_simulate::rng;
 use rand_distr::{Distribution, Uniform};
 use std::path::Path;
@@ -63,6 +63,8 @@ pub struct TorchModel {
     chosen_output: std::sync::OnceLock<String>,
     /// The mode-dependent operations a TorchScript module's code calls (batch norm, dropout, …).
     mode_ops: Vec<&'static str>,
+    /// The dtype of parameters, inputs and products (`f64` unless [`TorchModel::set_precision`] says otherwise).
+    precision: Precision,
 }
 
 impl TorchModel {
@@ -104,6 +106,7 @@ impl TorchModel {
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
             mode_ops: Vec::new(),
+            precision: Precision::F64,
             description: format!("mlp{widths:?} {}", activation.name()),
         })
     }
@@ -164,6 +167,7 @@ impl TorchModel {
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
             mode_ops: Vec::new(),
+            precision: Precision::F64,
         })
     }
 
@@ -216,6 +220,7 @@ impl TorchModel {
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
             mode_ops: Vec::new(),
+            precision: Precision::F64,
         })
     }
 
@@ -281,6 +286,7 @@ impl TorchModel {
             output: OutputSelect::Auto,
             chosen_output: std::sync::OnceLock::new(),
             mode_ops,
+            precision: Precision::F64,
         };
         model.set_mode(mode);
         Ok(model)
@@ -295,6 +301,60 @@ impl TorchModel {
                 Mode::Eval => module.set_eval(),
             }
         }
+    }
+
+    /// Converts parameters (and a TorchScript module's buffers) to `precision`; inputs and targets follow, and every
+    /// product is computed in that type (the flat vectors the estimators see stay `f64`). Converting to `f32` rounds
+    /// the parameters; converting back does not restore the lost digits.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::Torch`] when a conversion fails.
+    pub fn set_precision(&mut self, precision: Precision) -> Result<(), EmpiricalError> {
+        if precision == self.precision {
+            return Ok(());
+        }
+        let kind = kind_of(precision);
+        match &mut self.architecture {
+            Architecture::Script(module) => {
+                module.to(self.device, kind, false);
+                // `to` converts in place; take the converted tensors by name, in the original order.
+                let mut named: std::collections::HashMap<String, Tensor> = module
+                    .named_parameters()
+                    .map_err(torch_err)?
+                    .into_iter()
+                    .collect();
+                self.params = self
+                    .names
+                    .iter()
+                    .map(|name| {
+                        named.remove(name).ok_or_else(|| {
+                            EmpiricalError::Torch(format!(
+                                "parameter {name} vanished in the conversion to {kind:?}"
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            _ => {
+                self.params = self
+                    .params
+                    .iter()
+                    .map(|p| {
+                        p.f_detach()
+                            .and_then(|t| t.f_to_kind(kind))
+                            .map(|t| t.set_requires_grad(true))
+                            .map_err(torch_err)
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+        }
+        self.precision = precision;
+        Ok(())
+    }
+
+    /// The dtype of parameters, inputs and products.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Refuses `--mode train` for a TorchScript module that calls batch norm, instance norm or dropout but computes
@@ -434,12 +494,23 @@ impl TorchModel {
     /// [`EmpiricalError::Shape`] when the inputs do not fit the model (libtorch's reason on one line).
     pub fn forward(&self, inputs: &Tensor) -> Result<Tensor, EmpiricalError> {
         let shape_err = |e: tch::TchError| {
-            EmpiricalError::Shape(format!(
-                "inputs of shape {:?} do not fit {}: {}",
-                inputs.size(),
-                self.description,
-                reason_line(&e.to_string())
-            ))
+            let reason = reason_line(&e.to_string());
+            if is_dtype_reason(&reason) {
+                EmpiricalError::Dtype(format!(
+                    "{} inputs do not fit {}: {reason} (parameters and inputs are {}, --dtype; a module that casts \
+                     inside forward, such as x.float(), needs --dtype to match the cast, and integer indices for an \
+                     embedding are not supported)",
+                    self.precision.torch_name(),
+                    self.description,
+                    self.precision.torch_name(),
+                ))
+            } else {
+                EmpiricalError::Shape(format!(
+                    "inputs of shape {:?} do not fit {}: {reason}",
+                    inputs.size(),
+                    self.description,
+                ))
+            }
         };
         match &self.architecture {
             Architecture::Mlp { activation } => {
@@ -498,7 +569,7 @@ impl TorchModel {
                     h = (h + branch).f_relu().map_err(torch_err)?;
                 }
                 let at = 2 + 4 * depth;
-                h.f_mean_dim([2i64, 3].as_slice(), false, Kind::Double)
+                h.f_mean_dim([2i64, 3].as_slice(), false, kind_of(self.precision))
                     .and_then(|h| h.f_linear(&p[at], Some(&p[at + 1])))
                     .map_err(torch_err)
             }
@@ -544,16 +615,17 @@ impl TorchModel {
     pub(crate) fn tensors(&self, data: &Dataset) -> Result<(Tensor, Tensor), EmpiricalError> {
         let mut shape = vec![data.n_samples() as i64];
         shape.extend(data.sample_shape().iter().map(|&d| d as i64));
+        let kind = kind_of(self.precision);
         let inputs = Tensor::from_slice(data.inputs())
             .f_reshape(&shape)
-            .and_then(|t| t.f_to_kind(Kind::Double))
+            .and_then(|t| t.f_to_kind(kind))
             .and_then(|t| t.f_to_device(self.device))
             .map_err(torch_err)?;
         let targets = match data.targets() {
             Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
             Targets::Values { values, dim } => Tensor::from_slice(values)
                 .f_reshape([data.n_samples() as i64, *dim as i64])
-                .and_then(|t| t.f_to_kind(Kind::Double))
+                .and_then(|t| t.f_to_kind(kind))
                 .and_then(|t| t.f_to_device(self.device)),
         }
         .map_err(torch_err)?;
@@ -696,7 +768,25 @@ pub(crate) fn flatten(tensors: &[Tensor]) -> Result<Vec<f64>, EmpiricalError> {
     Ok(out)
 }
 
-/// Splits a flat vector into tensors shaped like `like`, on `device`.
+/// Whether libtorch's reason for a failed forward pass is about dtypes rather than shapes ("mat1 and mat2 must
+/// have the same dtype, but got Float and Double", "expected scalar type Float but found Double", "Expected tensor
+/// for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.DoubleTensor").
+fn is_dtype_reason(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    ["dtype", "scalar type", "doubletensor", "floattensor"]
+        .iter()
+        .any(|marker| lower.contains(marker))
+}
+
+/// The libtorch dtype of a precision.
+pub(crate) fn kind_of(precision: Precision) -> Kind {
+    match precision {
+        Precision::F32 => Kind::Float,
+        Precision::F64 => Kind::Double,
+    }
+}
+
+/// Splits a flat vector into tensors shaped and typed like `like`, on `device`.
 pub(crate) fn split(
     flat: &[f64],
     like: &[Tensor],
@@ -717,6 +807,7 @@ pub(crate) fn split(
         out.push(
             Tensor::from_slice(piece)
                 .f_reshape(p.size())
+                .and_then(|t| t.f_to_kind(p.kind()))
                 .and_then(|t| t.f_to_device(device))
                 .map_err(torch_err)?,
         );

@@ -15,6 +15,7 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
   bn_traced.pt    Linear-BatchNorm-Tanh-Linear traced in eval mode (its training flag frozen at False)
   bn_scripted.pt  the same module scripted (train() and eval() differ)
   dropout.pt      Linear-Dropout(0.5)-Tanh-Linear, scripted (a new mask on every forward pass in train mode)
+  casts_float.pt  the 4-3-2 model scripted behind a forward that casts its input, self.model(x.float())
   frozen.pt       the 4-3-2 model scripted with its first layer frozen (requires_grad=False), and
   frozen.json     its trainable/frozen counts and the top eigenvalue of the mean cross-entropy Hessian on tiny.npz
                   over the trainable parameters only (dense torch.autograd.functional.hessian, float64)
@@ -48,6 +49,15 @@ class DictOut(torch.nn.Module):
         return {self.hidden_key: self.model[0](x), self.logits_key: self.model(x)}
 
 
+class CastsFloat(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x.float())
+
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_files")
 
 if __name__ == "__main__":
@@ -70,6 +80,7 @@ if __name__ == "__main__":
     torch.jit.script(bn).save(os.path.join(OUT, "bn_scripted.pt"))
     dropout = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Dropout(0.5), torch.nn.Tanh(), torch.nn.Linear(3, 2))
     torch.jit.script(dropout).save(os.path.join(OUT, "dropout.pt"))
+    torch.jit.script(CastsFloat(model)).save(os.path.join(OUT, "casts_float.pt"))
     rng = np.random.default_rng(0)
     tiny_x = rng.standard_normal((6, 4)).astype(np.float32)
     tiny_y = np.array([0, 1, 0, 1, 1, 0], dtype=np.int64)
