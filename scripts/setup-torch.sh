@@ -2,11 +2,23 @@
 # Creates .venv at the repository root with PyTorch 2.13.0 (the version tch 0.26 expects) and prints the
 # environment a build with `--features torch` needs. Idempotent: an existing venv with torch 2.13.0 is reused.
 #
-# Usage: scripts/setup-torch.sh [--build]
+# Usage: scripts/setup-torch.sh [--build] [--peers]
 #   --build   also runs `cargo build --release --features torch` with that environment.
+#   --peers   also installs the peer libraries `benches/torch_peers.py` times against: PyHessian 0.1 and
+#             curvlinops-for-pytorch 3.0 with their pure-Python dependencies, all --no-deps so the pinned torch
+#             stays as it is.
 set -euo pipefail
 
 TORCH_VERSION="2.13.0"
+BUILD=0
+PEERS=0
+for arg in "$@"; do
+    case "$arg" in
+        --build) BUILD=1 ;;
+        --peers) PEERS=1 ;;
+        *) echo "error: unknown argument $arg (expected --build or --peers)" >&2; exit 2 ;;
+    esac
+done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LANDSCAPE_VENV:-$ROOT/.venv}"
 PYTHON_BIN="${PYTHON:-python3}"
@@ -42,6 +54,15 @@ if ! "$VENV/bin/python" -c 'import numpy' 2>/dev/null; then
     "$VENV/bin/python" -m pip install numpy >&2
 fi
 
+if (( PEERS )); then
+    if ! "$VENV/bin/python" -c 'import pyhessian, curvlinops' 2>/dev/null; then
+        echo "installing PyHessian 0.1 and curvlinops-for-pytorch 3.0 (--no-deps, next to torch $TORCH_VERSION)" >&2
+        "$VENV/bin/python" -m pip install --no-deps "pyhessian==0.1" "curvlinops-for-pytorch==3.0.0" \
+            "backpack-for-pytorch==1.7.1" "unfoldNd==0.2.3" "einops==0.8.2" "einconv==0.1.0" \
+            "linear_operator==0.6.1" "jaxtyping==0.3.11" "wadler_lindig==0.1.8" "tqdm==4.70.1" "scipy" >&2
+    fi
+fi
+
 TORCH_LIB="$("$VENV/bin/python" -W ignore -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
 CUDA="$("$VENV/bin/python" -W ignore -c 'import torch; print(torch.version.cuda or "none")')"
 echo "torch $("$VENV/bin/python" -W ignore -c 'import torch; print(torch.__version__)') (CUDA build: $CUDA), libraries in $TORCH_LIB" >&2
@@ -52,7 +73,7 @@ export PATH="$VENV/bin:\$PATH"
 export LANDSCAPE_PYTHON="$VENV/bin/python"
 ENV
 
-if [[ "${1:-}" == "--build" ]]; then
+if (( BUILD )); then
     cd "$ROOT"
     LIBTORCH_USE_PYTORCH=1 PATH="$VENV/bin:$PATH" LANDSCAPE_PYTHON="$VENV/bin/python" \
         cargo build --release --features torch

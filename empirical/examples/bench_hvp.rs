@@ -4,6 +4,7 @@
 //! cargo run --release -p landscape-empirical --features torch --example bench_hvp -- \
 //!     --model mlp --widths 64,64,64,10 --batch 256 --threads 1 --repeats 30 [--device cpu|cuda]
 //! cargo run ... -- --model cnn --channels 8,16 --image 1,8,8 --classes 10 --batch 256 --threads 1
+//! cargo run ... -- --model PATH.pt --data PATH.npz --dtype f32 --threads 1   # a TorchScript module on its data
 //! ```
 //!
 //! Prints one JSON object: the median seconds per product (and the minimum for `tch_tensors`) of
@@ -13,13 +14,20 @@
 //!   `Hv`);
 //! * `native` (MLPs only): the f64 MLP of `landscape-simulate` (always one thread).
 //!
-//! Everything in float64, cross-entropy with the mean over the batch; inputs and labels are seeded.
+//! Also printed: `hv_norm` and `hv_head` (the first entries) of the operator's product with `vᵢ = sin(0.1 i)`, so a
+//! script can check that every library it times computes the same vector. Cross-entropy with the mean over the
+//! batch in `--dtype` (float64 unless `f32`); the built-in models' inputs and labels are seeded.
 
 use std::time::Instant;
 
+use std::path::Path;
+
+use landscape_empirical::data::npz::read_npz;
 use landscape_empirical::data::{Dataset, Targets};
+use landscape_empirical::model::Mode;
 use landscape_empirical::model::{CurvatureKind, CurvatureModel};
 use landscape_empirical::native::NativeMlp;
+use landscape_empirical::spec::Precision;
 use landscape_empirical::torch::{
     Activation, DeviceSpec, Loss, Objective, TorchHessian, TorchModel,
 };
@@ -75,6 +83,9 @@ fn main() {
     let threads: i32 = arg(&args, "--threads", "1").parse().expect("--threads T");
     let repeats: usize = arg(&args, "--repeats", "30").parse().expect("--repeats R");
     let device: DeviceSpec = arg(&args, "--device", "cpu").parse().expect("--device");
+    let precision: Precision = arg(&args, "--dtype", "f64")
+        .parse()
+        .expect("--dtype f32|f64");
     tch::set_num_threads(threads);
 
     let mut rng = seeded(1);
@@ -92,8 +103,16 @@ fn main() {
             let model = TorchModel::cnn(&channels, &image, classes, 2, device).unwrap();
             (model, image, classes)
         }
-        other => panic!("--model {other}: expected mlp or cnn"),
+        path if path.ends_with(".pt") => {
+            let model = TorchModel::torchscript(Path::new(path), device, Mode::Eval).unwrap();
+            let data = read_npz(Path::new(&arg(&args, "--data", ""))).expect("--data PATH.npz");
+            let classes = data.n_classes().expect("class labels");
+            (model, data.sample_shape().to_vec(), classes)
+        }
+        other => panic!("--model {other}: expected mlp, cnn or PATH.pt"),
     };
+    let mut model = model;
+    model.set_precision(precision).unwrap();
     let len: usize = shape.iter().product();
     let inputs: Vec<f32> = (0..batch * len)
         .map(|_| {
@@ -102,16 +121,20 @@ fn main() {
         })
         .collect();
     let labels: Vec<i64> = (0..batch).map(|i| (i % classes) as i64).collect();
-    let data = Dataset::new(
-        "bench",
-        inputs,
-        shape,
-        Targets::Classes {
-            labels,
-            n_classes: classes,
-        },
-    )
-    .unwrap();
+    let data = if kind.ends_with(".pt") {
+        read_npz(Path::new(&arg(&args, "--data", ""))).unwrap()
+    } else {
+        Dataset::new(
+            "bench",
+            inputs,
+            shape,
+            Targets::Classes {
+                labels,
+                n_classes: classes,
+            },
+        )
+        .unwrap()
+    };
     let objective = Objective::mean(Loss::CrossEntropy);
     let n_params = model.n_params();
     let v: Vec<f64> = (0..n_params).map(|i| (0.1 * i as f64).sin()).collect();
@@ -131,6 +154,7 @@ fn main() {
             let n = p.numel();
             let t = tch::Tensor::from_slice(&v[*offset..*offset + n])
                 .reshape(p.size())
+                .to_kind(p.kind())
                 .to_device(p.device());
             *offset += n;
             Some(t)
@@ -144,38 +168,42 @@ fn main() {
     let tch_operator = time(repeats, warmup, || {
         hessian.apply(&v, &mut y).unwrap();
     });
+    hessian.apply(&v, &mut y).unwrap();
+    let hv_norm = y.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let hv_head: Vec<f64> = y.iter().take(4).copied().collect();
 
-    let native = (kind == "mlp" && device == DeviceSpec::Cpu).then(|| {
-        let widths = list(&arg(&args, "--widths", "64,64,64,10"));
-        let mlp = Mlp::new(MlpConfig {
-            widths,
-            activation: network::Activation::Tanh,
-            parameterization: Parameterization::TorchDefault,
-            bias: true,
-        })
-        .unwrap();
-        let params = model.flat_parameters().unwrap();
-        let loss = network::Loss::cross_entropy();
-        let net = NativeMlp::new(mlp, params, loss).unwrap();
-        let native_data = data.to_native().unwrap();
-        let op = net
-            .curvature_operator(&native_data, CurvatureKind::Hessian)
+    let native =
+        (kind == "mlp" && device == DeviceSpec::Cpu && precision == Precision::F64).then(|| {
+            let widths = list(&arg(&args, "--widths", "64,64,64,10"));
+            let mlp = Mlp::new(MlpConfig {
+                widths,
+                activation: network::Activation::Tanh,
+                parameterization: Parameterization::TorchDefault,
+                bias: true,
+            })
             .unwrap();
-        // The same product: check before timing, so a fast wrong answer cannot win.
-        let mut y_native = vec![0.0; n_params];
-        op.apply(&v, &mut y_native).unwrap();
-        hessian.apply(&v, &mut y).unwrap();
-        let diff = y_native
-            .iter()
-            .zip(&y)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        let scale = y.iter().map(|b| b.abs()).fold(0.0, f64::max);
-        assert!(diff <= 1e-10 * scale, "native and tch disagree: {diff:e}");
-        time(repeats, warmup, || {
+            let params = model.flat_parameters().unwrap();
+            let loss = network::Loss::cross_entropy();
+            let net = NativeMlp::new(mlp, params, loss).unwrap();
+            let native_data = data.to_native().unwrap();
+            let op = net
+                .curvature_operator(&native_data, CurvatureKind::Hessian)
+                .unwrap();
+            // The same product: check before timing, so a fast wrong answer cannot win.
+            let mut y_native = vec![0.0; n_params];
             op.apply(&v, &mut y_native).unwrap();
-        })
-    });
+            hessian.apply(&v, &mut y).unwrap();
+            let diff = y_native
+                .iter()
+                .zip(&y)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            let scale = y.iter().map(|b| b.abs()).fold(0.0, f64::max);
+            assert!(diff <= 1e-10 * scale, "native and tch disagree: {diff:e}");
+            time(repeats, warmup, || {
+                op.apply(&v, &mut y_native).unwrap();
+            })
+        });
 
     let out = serde_json::json!({
         "model": model.description(),
@@ -183,7 +211,10 @@ fn main() {
         "batch": batch,
         "threads": tch::get_num_threads(),
         "device": device.to_string(),
+        "dtype": precision.torch_name(),
         "repeats": repeats,
+        "hv_norm": hv_norm,
+        "hv_head": hv_head,
         "tch_tensors_s": tch_tensors.0,
         "tch_tensors_min_s": tch_tensors.1,
         "tch_operator_s": tch_operator.0,
