@@ -27,6 +27,9 @@ import time
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "empirical", "tests", "reference"))
+from make_torch_architectures import cnn  # noqa: E402  (the built-in CNN's PyTorch twin, checked by torch_architectures.rs)
+
 CASES = [
     # name, kind, rust args, builder
     ("mlp 64-64-64-10", "mlp", ["--widths", "64,64,64,10"]),
@@ -49,18 +52,9 @@ def build(kind, rust_args):
                 layers.append(nn.Tanh())
         return nn.Sequential(*layers), (widths[0],), widths[-1]
     channels = [int(c) for c in opts["--channels"].split(",")]
-    c_prev, h, w = (int(s) for s in opts["--image"].split(","))
-    image = (c_prev, h, w)
+    image = tuple(int(s) for s in opts["--image"].split(","))
     classes = int(opts["--classes"])
-    layers = []
-    for c in channels:
-        layers += [nn.Conv2d(c_prev, c, 3, padding=1), nn.ReLU()]
-        if h >= 2 and w >= 2:
-            layers.append(nn.AvgPool2d(2))
-            h, w = h // 2, w // 2
-        c_prev = c
-    layers += [nn.Flatten(), nn.Linear(c_prev * h * w, classes)]
-    return nn.Sequential(*layers), image, classes
+    return cnn(channels, image, classes), image, classes
 
 
 def time_pytorch(kind, rust_args, threads, repeats, device):

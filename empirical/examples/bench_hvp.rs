@@ -89,7 +89,7 @@ fn main() {
     tch::set_num_threads(threads);
 
     let mut rng = seeded(1);
-    let (model, shape, classes) = match kind.as_str() {
+    let (mut model, shape, classes) = match kind.as_str() {
         "mlp" => {
             let widths = list(&arg(&args, "--widths", "64,64,64,10"));
             let classes = *widths.last().unwrap();
@@ -111,7 +111,6 @@ fn main() {
         }
         other => panic!("--model {other}: expected mlp, cnn or PATH.pt"),
     };
-    let mut model = model;
     model.set_precision(precision).unwrap();
     let len: usize = shape.iter().product();
     let inputs: Vec<f32> = (0..batch * len)

@@ -43,27 +43,46 @@ pub enum ModelFileKind {
 pub const SAVE_HINT: &str = "save the module itself as TorchScript: torch.jit.script(model).save(PATH) or \
 torch.jit.trace(model, example_input).save(PATH)";
 
+/// A model file opened once: a zip archive ready to read, or what its first bytes say it is.
+enum Opened {
+    Zip(zip::ZipArchive<File>),
+    LegacyPickle,
+    Other,
+}
+
+/// Opens `path` once and reads its first bytes: a pickle protocol byte, a zip signature (then the archive's
+/// central directory), or anything else.
+fn open(path: &Path) -> Result<Opened, EmpiricalError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |e: std::io::Error| EmpiricalError::io(path, &e);
+    let mut file = File::open(path).map_err(io)?;
+    let mut magic = [0u8; 4];
+    let read = file.read(&mut magic).map_err(io)?;
+    if read >= 1 && magic[0] == 0x80 {
+        return Ok(Opened::LegacyPickle);
+    }
+    if read < 4 || magic != *b"PK\x03\x04" {
+        return Ok(Opened::Other);
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(zip::ZipArchive::new(file).map_or(Opened::Other, Opened::Zip))
+}
+
 /// Reads the kind of `path` from its first bytes and, for a zip archive, its member names and the start of its
 /// `data.pkl`.
 ///
 /// # Errors
 /// [`EmpiricalError::Io`] when the file cannot be opened or read.
 pub fn inspect(path: &Path) -> Result<ModelFileKind, EmpiricalError> {
-    let mut file = File::open(path).map_err(|e| EmpiricalError::io(path, &e))?;
-    let mut magic = [0u8; 4];
-    let read = file
-        .read(&mut magic)
-        .map_err(|e| EmpiricalError::io(path, &e))?;
-    if read >= 1 && magic[0] == 0x80 {
-        return Ok(ModelFileKind::LegacyPickle);
-    }
-    if read < 4 || magic != *b"PK\x03\x04" {
-        return Ok(ModelFileKind::Other);
-    }
-    let file = File::open(path).map_err(|e| EmpiricalError::io(path, &e))?;
-    let Ok(mut archive) = zip::ZipArchive::new(file) else {
-        return Ok(ModelFileKind::Other);
-    };
+    Ok(match open(path)? {
+        Opened::Zip(mut archive) => archive_kind(&mut archive),
+        Opened::LegacyPickle => ModelFileKind::LegacyPickle,
+        Opened::Other => ModelFileKind::Other,
+    })
+}
+
+/// The kind of a zip archive from its member names and the start of its `data.pkl`.
+fn archive_kind(archive: &mut zip::ZipArchive<File>) -> ModelFileKind {
     let names: Vec<String> = archive
         .file_names()
         .filter_map(|name| name.ok().map(|n| n.into_owned()))
@@ -79,23 +98,23 @@ pub fn inspect(path: &Path) -> Result<ModelFileKind, EmpiricalError> {
         .iter()
         .any(|m| m.starts_with("code/") || m == "constants.pkl")
     {
-        return Ok(ModelFileKind::TorchScript);
+        return ModelFileKind::TorchScript;
     }
     if members
         .iter()
         .any(|m| m == "archive_format" || m == "models/model.json")
     {
-        return Ok(ModelFileKind::ExportArchive);
+        return ModelFileKind::ExportArchive;
     }
     let Some(pickle) = names.iter().find(|n| member(n) == "data.pkl") else {
-        return Ok(ModelFileKind::Other);
+        return ModelFileKind::Other;
     };
     let mut head = Vec::new();
     if let Ok(entry) = archive.by_name(pickle) {
         // The first global sits in the first few bytes; 4 KiB is plenty and bounds the read.
         let _ = entry.take(4096).read_to_end(&mut head);
     }
-    Ok(classify_pickle(&head))
+    classify_pickle(&head)
 }
 
 /// A `torch.save` pickle's kind from its first opcodes: protocol 2 (`0x80 0x02`), then either an empty dict
@@ -131,11 +150,14 @@ fn classify_pickle(head: &[u8]) -> ModelFileKind {
 /// # Errors
 /// [`EmpiricalError::Io`] when the file cannot be opened.
 pub fn mode_dependent_ops(path: &Path) -> Result<Vec<&'static str>, EmpiricalError> {
+    Ok(match open(path)? {
+        Opened::Zip(mut archive) => ops_in_code(&mut archive),
+        _ => Vec::new(),
+    })
+}
+
+fn ops_in_code(archive: &mut zip::ZipArchive<File>) -> Vec<&'static str> {
     const OPS: [&str; 3] = ["batch_norm", "instance_norm", "dropout"];
-    let file = File::open(path).map_err(|e| EmpiricalError::io(path, &e))?;
-    let Ok(mut archive) = zip::ZipArchive::new(file) else {
-        return Ok(Vec::new());
-    };
     let code: Vec<String> = archive
         .file_names()
         .filter_map(|name| name.ok().map(|n| n.into_owned()))
@@ -154,7 +176,7 @@ pub fn mode_dependent_ops(path: &Path) -> Result<Vec<&'static str>, EmpiricalErr
             }
         }
     }
-    Ok(found)
+    found
 }
 
 /// `Ok` for a TorchScript archive; otherwise the one-line error that names what the file is and how to save a
@@ -163,7 +185,26 @@ pub fn mode_dependent_ops(path: &Path) -> Result<Vec<&'static str>, EmpiricalErr
 /// # Errors
 /// [`EmpiricalError::Io`] when the file cannot be read; [`EmpiricalError::Format`] for any other kind.
 pub fn require_torchscript(path: &Path) -> Result<(), EmpiricalError> {
-    let what = match inspect(path)? {
+    refuse_unless_torchscript(path, inspect(path)?)
+}
+
+/// [`require_torchscript`] and [`mode_dependent_ops`] from one opening of the file: what a loader checks before
+/// libtorch reads the archive.
+///
+/// # Errors
+/// As [`require_torchscript`].
+pub fn torchscript_mode_ops(path: &Path) -> Result<Vec<&'static str>, EmpiricalError> {
+    let (kind, ops) = match open(path)? {
+        Opened::Zip(mut archive) => (archive_kind(&mut archive), ops_in_code(&mut archive)),
+        Opened::LegacyPickle => (ModelFileKind::LegacyPickle, Vec::new()),
+        Opened::Other => (ModelFileKind::Other, Vec::new()),
+    };
+    refuse_unless_torchscript(path, kind)?;
+    Ok(ops)
+}
+
+fn refuse_unless_torchscript(path: &Path, kind: ModelFileKind) -> Result<(), EmpiricalError> {
+    let what = match kind {
         ModelFileKind::TorchScript => return Ok(()),
         ModelFileKind::StateDict => {
             "it holds a state dict (torch.save(model.state_dict())): weights without the module".to_string()
@@ -200,32 +241,21 @@ mod tests {
 
     #[test]
     fn every_kind_of_saved_model_is_told_apart() {
-        assert_eq!(
-            inspect(&fixture("script.pt")).unwrap(),
-            ModelFileKind::TorchScript
-        );
-        assert_eq!(
-            inspect(&fixture("trace.pt")).unwrap(),
-            ModelFileKind::TorchScript
-        );
-        assert_eq!(
-            inspect(&fixture("state.pth")).unwrap(),
-            ModelFileKind::StateDict
-        );
-        assert_eq!(
-            inspect(&fixture("pickled.pt")).unwrap(),
-            ModelFileKind::PickledObject {
-                class: "torch.nn.modules.container.Sequential".into()
-            }
-        );
-        assert_eq!(
-            inspect(&fixture("legacy.pt")).unwrap(),
-            ModelFileKind::LegacyPickle
-        );
-        assert_eq!(
-            inspect(&fixture("export.pt2")).unwrap(),
-            ModelFileKind::ExportArchive
-        );
+        for (file, kind) in [
+            ("script.pt", ModelFileKind::TorchScript),
+            ("trace.pt", ModelFileKind::TorchScript),
+            ("state.pth", ModelFileKind::StateDict),
+            (
+                "pickled.pt",
+                ModelFileKind::PickledObject {
+                    class: "torch.nn.modules.container.Sequential".into(),
+                },
+            ),
+            ("legacy.pt", ModelFileKind::LegacyPickle),
+            ("export.pt2", ModelFileKind::ExportArchive),
+        ] {
+            assert_eq!(inspect(&fixture(file)).unwrap(), kind, "{file}");
+        }
         // A file of another kind altogether: the vendored digits (gzip).
         let digits = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
         assert_eq!(inspect(&digits).unwrap(), ModelFileKind::Other);

@@ -239,8 +239,7 @@ impl TorchModel {
             return Err(EmpiricalError::io(path, &e));
         }
         // A state dict, a pickled module or an export archive is named as such, not "corrupted".
-        crate::model_file::require_torchscript(path)?;
-        let mode_ops = crate::model_file::mode_dependent_ops(path)?;
+        let mode_ops = crate::model_file::torchscript_mode_ops(path)?;
         let device = device.to_tch()?;
         let mut module = tch::CModule::load_on_device(path, device).map_err(|e| {
             EmpiricalError::format(path, "TorchScript", reason_line(&e.to_string()))

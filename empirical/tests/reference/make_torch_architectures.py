@@ -3,7 +3,7 @@
 Usage: python make_torch_architectures.py OUT_DIR
 
 Writes OUT_DIR/cnn.pt (channels 3,5 on 1x8x8 images, 4 outputs) and OUT_DIR/resnet.pt (depth 2, width 4 on 3x5x5
-images, 3 outputs), both float64. The Rust test (empirical/tests/torch_architectures.rs) checks that the built-in
+images, 3 outputs), both float64. `benches/hvp.py` imports `cnn` from here, so both describe the built-in CNN once. The Rust test (empirical/tests/torch_architectures.rs) checks that the built-in
 models have the same parameter names, shapes and order, and that with the same parameters they give the same
 outputs, loss, gradient and Hessian-vector products.
 """
@@ -12,9 +12,6 @@ import sys
 
 import torch
 from torch import nn
-
-out_dir = sys.argv[1]
-
 
 def cnn(channels, image, n_outputs):
     """conv3x3(padding 1) + ReLU + AvgPool2d(2) while both sides are >= 2, then Flatten and Linear."""
@@ -54,11 +51,13 @@ class ResNet(nn.Module):
         return self.fc(h.mean(dim=(2, 3)))
 
 
-torch.manual_seed(7)
-for name, module, image in [
-    ("cnn", cnn([3, 5], (1, 8, 8), 4), (1, 8, 8)),
-    ("resnet", ResNet(2, 4, 3, 3), (3, 5, 5)),
-]:
-    module = module.double().eval()
-    example = torch.randn(2, *image, dtype=torch.float64)
-    torch.jit.trace(module, example).save(f"{out_dir}/{name}.pt")
+if __name__ == "__main__":
+    out_dir = sys.argv[1]
+    torch.manual_seed(7)
+    for name, module, image in [
+        ("cnn", cnn([3, 5], (1, 8, 8), 4), (1, 8, 8)),
+        ("resnet", ResNet(2, 4, 3, 3), (3, 5, 5)),
+    ]:
+        module = module.double().eval()
+        example = torch.randn(2, *image, dtype=torch.float64)
+        torch.jit.trace(module, example).save(f"{out_dir}/{name}.pt")
