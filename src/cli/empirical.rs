@@ -80,7 +80,7 @@ struct Common {
     device: String,
     /// f64 (the default) or f32: the dtype of the model's parameters, inputs and curvature products (torch backend;
     /// the estimators stay in f64). f32 is PyTorch's fast path: its products resolve eigenpairs to a relative
-    /// residual of about 1e-6, so Lanczos tolerances below 3e-5 are raised to that (recorded as lanczos.tol).
+    /// residual of about 1e-6, so Lanczos tolerances below 3e-5 are raised to that (recorded as lanczos.top.tol).
     #[arg(long, default_value = "f64")]
     dtype: String,
     /// auto (native for an mlp on the cpu with f64, torch otherwise), native, or torch (needs the torch feature).
