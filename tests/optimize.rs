@@ -41,7 +41,20 @@ fn the_example_configuration_runs_and_records_version_config_and_seeds() {
     assert_eq!(tasks.len(), 2);
     for task in tasks {
         let methods = task["methods"].as_array().unwrap();
-        assert_eq!(methods.len(), 6, "{}", task["task"]);
+        assert_eq!(methods.len(), 9, "{}", task["task"]);
+        for (m, name) in methods.iter().zip([
+            "sgd",
+            "momentum",
+            "adam",
+            "inverse_sharpness",
+            "inverse_trace",
+            "gn_diagonal",
+            "sophia",
+            "adahessian",
+            "polyak",
+        ]) {
+            assert_eq!(m["name"], name);
+        }
         for m in methods {
             let summary = &m["summary"];
             assert_eq!(summary["runs"], 5, "{}", m["name"]);
@@ -57,7 +70,56 @@ fn the_example_configuration_runs_and_records_version_config_and_seeds() {
                 .contains("best tuned baseline")
         );
         assert_eq!(task["architecture"].as_array().unwrap().len(), 3);
+        // Steps to target are resolved to the step: the curve is evaluated at every step until the target.
+        let sgd = &methods[0]["runs"][0];
+        let reached = sgd["steps_to_target"].as_u64().unwrap();
+        let curve = sgd["curve"].as_array().unwrap();
+        for (k, point) in curve.iter().take(reached as usize + 1).enumerate() {
+            assert_eq!(point[0].as_u64().unwrap(), k as u64, "{}", task["task"]);
+        }
+        assert!(curve[reached as usize][1].as_f64().unwrap() <= 0.3);
+        assert!(curve[reached as usize - 1][1].as_f64().unwrap() > 0.3);
+        assert!(task["finding"].as_str().unwrap().contains("power:"));
     }
+    // The stability map: six MLPs (two widths, two depths, two parameterizations) × three optimizers natively;
+    // the CNN and the ResNet need the torch feature.
+    let map = &out["stability"];
+    let points = map["points"].as_array().unwrap();
+    let torch = cfg!(feature = "torch");
+    assert_eq!(points.len(), if torch { 24 } else { 18 });
+    assert_eq!(
+        map["skipped"].as_array().unwrap().len(),
+        if torch { 0 } else { 2 }
+    );
+    for p in points {
+        let predicted = p["predicted_max_lr"]["geomean"].as_f64().unwrap();
+        let observed = p["observed_max_lr"].as_f64().unwrap();
+        assert!(predicted > 0.0 && observed > 0.0, "{p}");
+        if p["optimizer"] == "gd" {
+            // The quadratic model's threshold is a lower bound up to the bisection's resolution (0.95).
+            assert!(observed >= 0.95 * predicted, "{p}");
+        }
+        for s in p["seeds"].as_array().unwrap() {
+            let (lo, hi) = (&s["observed_max_lr"]["lo"], &s["observed_max_lr"]["hi"]);
+            assert!(
+                hi.is_null() || lo.as_f64().unwrap() < hi.as_f64().unwrap(),
+                "{s}"
+            );
+        }
+    }
+    let transfer = map["transfer"].as_array().unwrap();
+    assert!(
+        transfer.iter().any(|t| t["axis"] == "width"
+            && t["parameterization"] == "ntk"
+            && t["optimizer"] == "gd")
+    );
+    let gd = map["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["optimizer"] == "gd")
+        .unwrap();
+    assert!(gd["factor"].as_f64().unwrap() >= 1.0, "{gd}");
 }
 
 #[test]

@@ -20,6 +20,21 @@
 //! with exact diagonal it converges for `c < 2` at a rate independent of the condition number; the damping `δ`
 //! bounds the step in flat directions.
 //!
+//! **Curvature-aware optimizers from the literature**, in the same harness (step `η` is the scale `c`):
+//!
+//! ```text
+//! Sophia (Liu et al. 2023):     m ← β₁m + (1−β₁)g;  every k steps h ← β₂h + (1−β₂)ĥ, ĥ = z ⊙ A z (Hutchinson);
+//!                               θ ← θ − η clip(m / max(ρh, 1e-12), 1)   (elementwise clip to [−1, 1])
+//! AdaHessian (Yao et al. 2021): every k steps D = z ⊙ H z (Hutchinson on the Hessian; no spatial averaging);
+//!                               m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)D²,  θ ← θ − η m̂/(√v̂ + ε)  (bias-corrected)
+//! Polyak (1987; SPS_max, Loizou et al. 2021):
+//!                               η_t = min(c (ℓ_t − ℓ*)/‖g_t‖², η_max),  θ ← θ − η_t g  (ℓ* a lower bound)
+//! ```
+//!
+//! Sophia reads the Gauss–Newton matrix (its "G" variant's curvature, here by Hutchinson instead of sampled
+//! labels) and AdaHessian the Hessian; both keep their last diagonal between refreshes. Polyak's step needs no
+//! curvature, only the loss and a lower bound on it (0 for cross-entropy and MSE).
+//!
 //! A non-positive or non-finite curvature estimate (a flat point or a saddle) keeps the previous step; at step 0
 //! the step is then `c` (curvature taken as 1). The measurement's random start and probes are drawn from
 //! `(seed, CURVATURE_STREAM + t)` and the warm-start vector is part of the checkpointed state, so a resumed run
@@ -60,6 +75,35 @@ pub enum StepRule {
         /// `δ > 0`.
         damping: f64,
     },
+    /// Sophia: clipped, EMA'd diagonal preconditioning (`c` is the learning rate η).
+    Sophia {
+        /// β₁ of the gradient average (0.96 in the paper).
+        beta1: f64,
+        /// β₂ of the diagonal average (0.99).
+        beta2: f64,
+        /// ρ, the clipping scale (0.04).
+        rho: f64,
+        /// Hutchinson probes per refresh (0: exact diagonal).
+        probes: usize,
+    },
+    /// AdaHessian: Adam with the squared Hutchinson Hessian diagonal as second moment (`c` is η).
+    AdaHessian {
+        /// β₁ (0.9).
+        beta1: f64,
+        /// β₂ (0.999).
+        beta2: f64,
+        /// ε (1e-4 in the authors' code).
+        epsilon: f64,
+        /// Hutchinson probes per refresh (0: exact diagonal).
+        probes: usize,
+    },
+    /// The Polyak step `η_t = min(c (ℓ_t − ℓ*)/‖g_t‖², η_max)`, computed at every step.
+    Polyak {
+        /// ℓ*, a lower bound on the loss.
+        f_star: f64,
+        /// η_max > 0, the cap.
+        max_lr: f64,
+    },
 }
 
 impl StepRule {
@@ -69,7 +113,15 @@ impl StepRule {
             StepRule::InverseSharpness { .. } => "inverse_sharpness",
             StepRule::InverseTrace { .. } => "inverse_trace",
             StepRule::GaussNewtonDiagonal { .. } => "gn_diagonal",
+            StepRule::Sophia { .. } => "sophia",
+            StepRule::AdaHessian { .. } => "adahessian",
+            StepRule::Polyak { .. } => "polyak",
         }
+    }
+
+    /// Whether the scale `c` is a learning rate (Sophia, AdaHessian) rather than a multiplier of a measured step.
+    pub fn scale_is_learning_rate(&self) -> bool {
+        matches!(self, StepRule::Sophia { .. } | StepRule::AdaHessian { .. })
     }
 }
 
@@ -110,6 +162,20 @@ impl AdaptiveConfig {
     /// # Errors
     /// [`EmpiricalError::InvalidArgument`] naming the offending setting.
     pub fn validate(&self, n_samples: usize) -> Result<(), EmpiricalError> {
+        let unit = |name: &'static str, v: f64| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(EmpiricalError::invalid(name, v, "a value in [0, 1)"))
+            }
+        };
+        let positive = |name: &'static str, v: f64| {
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(EmpiricalError::invalid(name, v, "a finite value > 0"))
+            }
+        };
         if !(self.scale > 0.0 && self.scale.is_finite()) {
             return Err(EmpiricalError::invalid(
                 "c",
@@ -136,6 +202,29 @@ impl AdaptiveConfig {
                     "a finite value > 0",
                 ));
             }
+            StepRule::Sophia {
+                beta1, beta2, rho, ..
+            } => {
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("rho", rho)?;
+            }
+            StepRule::AdaHessian {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => {
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("epsilon", epsilon)?;
+            }
+            StepRule::Polyak { f_star, max_lr } => {
+                if !f_star.is_finite() {
+                    return Err(EmpiricalError::invalid("f_star", f_star, "a finite value"));
+                }
+                positive("max_lr", max_lr)?;
+            }
             _ => {}
         }
         self.as_train_config().validate(n_samples)
@@ -153,12 +242,15 @@ pub struct AdaptiveOutcome {
     pub measurements: Vec<(usize, f64, f64)>,
 }
 
-/// The state vector's layout: `[η_t, warm-start vector]` (sharpness), `[η_t]` (trace), `D` (diagonal).
+/// The state vector's layout: `[η_t, warm-start vector]` (sharpness), `[η_t]` (trace, Polyak), `D` (diagonal),
+/// `[m, h]` (Sophia), `[m, v, D]` (AdaHessian).
 fn state_len(rule: &StepRule, n_params: usize) -> usize {
     match rule {
         StepRule::InverseSharpness { .. } => 1 + n_params,
-        StepRule::InverseTrace { .. } => 1,
+        StepRule::InverseTrace { .. } | StepRule::Polyak { .. } => 1,
         StepRule::GaussNewtonDiagonal { .. } => n_params,
+        StepRule::Sophia { .. } => 2 * n_params,
+        StepRule::AdaHessian { .. } => 3 * n_params,
     }
 }
 
@@ -203,6 +295,19 @@ pub fn train_adaptive<M: CurvatureModel>(
             let Some((loss, gradient)) = diverges(model.loss_and_gradient(batch_data))? else {
                 return Ok(None);
             };
+            if let StepRule::Polyak { f_star, max_lr } = config.rule {
+                let norm2: f64 = gradient.iter().map(|g| g * g).sum();
+                let gap = (loss - f_star).max(0.0);
+                state[0] = if norm2 > 0.0 {
+                    (config.scale * gap / norm2).min(max_lr)
+                } else {
+                    0.0
+                };
+                if step.is_multiple_of(config.every) {
+                    measurements.push((step, gap, state[0]));
+                }
+                return Ok(Some((loss, gradient)));
+            }
             if step.is_multiple_of(config.every) {
                 let Some(m) = diverges(measure(model, batch_data, config, step, state))? else {
                     return Ok(None);
@@ -211,8 +316,10 @@ pub fn train_adaptive<M: CurvatureModel>(
             }
             Ok(Some((loss, gradient)))
         },
-        |_step, gradient, params, state| match config.rule {
-            StepRule::InverseSharpness { .. } | StepRule::InverseTrace { .. } => {
+        |step, gradient, params, state| match config.rule {
+            StepRule::InverseSharpness { .. }
+            | StepRule::InverseTrace { .. }
+            | StepRule::Polyak { .. } => {
                 let eta = state[0];
                 for (p, g) in params.iter_mut().zip(gradient) {
                     *p -= eta * g;
@@ -223,12 +330,75 @@ pub fn train_adaptive<M: CurvatureModel>(
                     *p -= config.scale * g / d;
                 }
             }
+            StepRule::Sophia { beta1, rho, .. } => {
+                let (m, h) = state.split_at_mut(n_params);
+                for (((p, g), m), h) in params.iter_mut().zip(gradient).zip(m).zip(&*h) {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    let ratio = *m / (rho * h).max(SOPHIA_FLOOR);
+                    *p -= config.scale * ratio.clamp(-1.0, 1.0);
+                }
+            }
+            StepRule::AdaHessian {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => {
+                let (m, rest) = state.split_at_mut(n_params);
+                let (v, d) = rest.split_at_mut(n_params);
+                let t = i32::try_from(step + 1).unwrap_or(i32::MAX);
+                let (c1, c2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
+                for ((((p, g), m), v), d) in params.iter_mut().zip(gradient).zip(m).zip(v).zip(&*d)
+                {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * d * d;
+                    *p -= config.scale * (*m / c1) / ((*v / c2).sqrt() + epsilon);
+                }
+            }
         },
     )?;
     Ok(AdaptiveOutcome {
         outcome,
         measurements,
     })
+}
+
+/// Sophia's floor on `ρh` (the paper's ε).
+const SOPHIA_FLOOR: f64 = 1e-12;
+
+/// `diag A` exactly (`probes = 0`, `P` products) or by Hutchinson's `mean(z ⊙ A z)` over Rademacher probes.
+fn diagonal(
+    op: &dyn landscape_simulate::SymmetricOperator,
+    probes: usize,
+    seed: u64,
+) -> Result<Vec<f64>, EmpiricalError> {
+    let n = op.dim();
+    let mut diag = vec![0.0; n];
+    let mut z = vec![0.0; n];
+    let mut az = vec![0.0; n];
+    if probes == 0 {
+        for i in 0..n {
+            z.fill(0.0);
+            z[i] = 1.0;
+            apply_checked(op, &z, &mut az).map_err(from_simulate)?;
+            diag[i] = az[i];
+        }
+    } else {
+        for p in 0..probes {
+            ProbeKind::Rademacher.fill(&mut task_rng(seed, p as u64), &mut z);
+            apply_checked(op, &z, &mut az).map_err(from_simulate)?;
+            for ((d, a), b) in diag.iter_mut().zip(&z).zip(&az) {
+                *d += a * b / probes as f64;
+            }
+        }
+    }
+    if let Some(index) = diag.iter().position(|d| !d.is_finite()) {
+        return Err(EmpiricalError::NonFinite {
+            what: "curvature diagonal",
+            index,
+        });
+    }
+    Ok(diag)
 }
 
 /// Measures the curvature at step `step` and updates the state; returns `(curvature, step size)`.
@@ -296,31 +466,29 @@ fn measure<M: CurvatureModel>(
             Ok((trace, state[0]))
         }
         StepRule::GaussNewtonDiagonal { probes, damping } => {
-            let mut diag = vec![0.0; n];
-            let mut z = vec![0.0; n];
-            let mut az = vec![0.0; n];
-            if probes == 0 {
-                for i in 0..n {
-                    z.fill(0.0);
-                    z[i] = 1.0;
-                    apply_checked(op.as_ref(), &z, &mut az).map_err(from_simulate)?;
-                    diag[i] = az[i];
-                }
-            } else {
-                for p in 0..probes {
-                    ProbeKind::Rademacher.fill(&mut task_rng(seed, p as u64), &mut z);
-                    apply_checked(op.as_ref(), &z, &mut az).map_err(from_simulate)?;
-                    for ((d, a), b) in diag.iter_mut().zip(&z).zip(&az) {
-                        *d += a * b / probes as f64;
-                    }
-                }
-            }
+            let diag = diagonal(op.as_ref(), probes, seed)?;
             for (s, d) in state.iter_mut().zip(&diag) {
                 *s = d.max(0.0) + damping;
             }
             let mean = state.iter().sum::<f64>() / n as f64;
             Ok((mean, config.scale / mean))
         }
+        StepRule::Sophia { beta2, probes, .. } => {
+            let diag = diagonal(op.as_ref(), probes, seed)?;
+            let h = &mut state[n..];
+            for (h, d) in h.iter_mut().zip(&diag) {
+                *h = beta2 * *h + (1.0 - beta2) * d;
+            }
+            let mean = h.iter().sum::<f64>() / n as f64;
+            Ok((mean, config.scale))
+        }
+        StepRule::AdaHessian { probes, .. } => {
+            let diag = diagonal(op.as_ref(), probes, seed)?;
+            state[2 * n..].copy_from_slice(&diag);
+            let mean = diag.iter().map(|d| d.abs()).sum::<f64>() / n as f64;
+            Ok((mean, config.scale))
+        }
+        StepRule::Polyak { .. } => Ok((0.0, state[0])),
     }
 }
 
@@ -403,6 +571,101 @@ mod tests {
         assert!(model.loss(&NoData).unwrap() < 1e-20);
     }
 
+    const SOPHIA: StepRule = StepRule::Sophia {
+        beta1: 0.96,
+        beta2: 0.99,
+        rho: 0.04,
+        probes: 2,
+    };
+    const ADAHESSIAN: StepRule = StepRule::AdaHessian {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-4,
+        probes: 1,
+    };
+    const POLYAK: StepRule = StepRule::Polyak {
+        f_star: 0.0,
+        max_lr: 10.0,
+    };
+
+    /// One step of `rule` at scale `c` on the diagonal quadratic ½ Σ a_i θ_i² from θ = 1.
+    fn one_step_on_a_diagonal_quadratic(rule: StepRule, c: f64) -> Vec<f64> {
+        let mut model = Quadratic::new(vec![400.0, 1.0, 0.01], vec![1.0, 1.0, 1.0]).unwrap();
+        train_adaptive(&mut model, &NoData, &config(rule, c, 1), None, &mut none()).unwrap();
+        model.params().to_vec()
+    }
+
+    #[test]
+    fn sophia_clips_to_sign_steps_and_otherwise_divides_by_the_diagonal() {
+        let exact = |rho| StepRule::Sophia {
+            beta1: 0.96,
+            beta2: 0.99,
+            rho,
+            probes: 0,
+        };
+        // m = 0.04 a θ, h = 0.01 a: m/(ρh) = 4/ρ · θ, whatever a. ρ = 0.04: 100, clipped to 1, a step of η.
+        for p in one_step_on_a_diagonal_quadratic(exact(0.04), 0.25) {
+            assert!((p - 0.75).abs() < 1e-12, "{p}");
+        }
+        // ρ = 10: 0.4 unclipped, the same relative step on curvatures 400, 1 and 0.01.
+        for p in one_step_on_a_diagonal_quadratic(exact(10.0), 1.0) {
+            assert!((p - 0.6).abs() < 1e-12, "{p}");
+        }
+    }
+
+    #[test]
+    fn adahessian_first_step_is_a_damped_newton_step() {
+        let rule = StepRule::AdaHessian {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-4,
+            probes: 0,
+        };
+        // Bias-corrected m̂ = a θ, v̂ = a²: θ ← θ − a θ/(a + ε) = ε/(a + ε).
+        let after = one_step_on_a_diagonal_quadratic(rule, 1.0);
+        for (p, a) in after.iter().zip([400.0, 1.0, 0.01]) {
+            let expected = 1e-4 / (a + 1e-4);
+            assert!(
+                (p - expected).abs() < 1e-12 * expected.max(1e-3),
+                "{p} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_polyak_step_with_the_true_optimum_solves_a_one_dimensional_quadratic() {
+        // f = a θ²/2, g = a θ: c (f − 0)/g² = c/(2a); c = 2 gives the Newton step 1/a.
+        let mut model = Quadratic::new(vec![7.0], vec![3.0]).unwrap();
+        train_adaptive(
+            &mut model,
+            &NoData,
+            &config(POLYAK, 2.0, 1),
+            None,
+            &mut none(),
+        )
+        .unwrap();
+        assert!(model.params()[0].abs() < 1e-14, "{:?}", model.params());
+        // The cap binds: η_max = 0.01 moves θ by 0.01·g = 0.21.
+        let capped = StepRule::Polyak {
+            f_star: 0.0,
+            max_lr: 0.01,
+        };
+        let mut model = Quadratic::new(vec![7.0], vec![3.0]).unwrap();
+        train_adaptive(
+            &mut model,
+            &NoData,
+            &config(capped, 2.0, 1),
+            None,
+            &mut none(),
+        )
+        .unwrap();
+        assert!(
+            (model.params()[0] - 2.79).abs() < 1e-12,
+            "{:?}",
+            model.params()
+        );
+    }
+
     #[test]
     fn exact_diagonal_preconditioning_solves_a_diagonal_quadratic_in_one_step() {
         let mut model = Quadratic::new(vec![400.0, 1.0, 0.01], vec![1.0, 1.0, 1.0]).unwrap();
@@ -438,6 +701,9 @@ mod tests {
                 },
                 0.1,
             ),
+            (SOPHIA, 0.05),
+            (ADAHESSIAN, 0.05),
+            (POLYAK, 0.5),
         ] {
             let (mut model, data) = mixture_mlp(1);
             let before = model.loss(&data).unwrap();
@@ -461,6 +727,9 @@ mod tests {
                 probes: 4,
                 damping: 1e-2,
             },
+            SOPHIA,
+            ADAHESSIAN,
+            POLYAK,
         ] {
             // every = 3 does not divide 10: the resumed run must reuse the checkpointed curvature.
             let full = AdaptiveConfig {

@@ -58,6 +58,7 @@ check_tests! {
     optimizers_quadratic_model_error_is_cubic_in_the_step => "optimizers.quadratic_model.cubic_error",
     optimizers_inverse_sharpness_step_stays_below_the_threshold => "optimizers.inverse_sharpness.stable",
     optimizers_adam_sits_at_its_preconditioned_edge_of_stability => "optimizers.adam.preconditioned_edge",
+    optimizers_curvature_at_init_predicts_the_largest_stable_step => "optimizers.stability.max_step",
     optimizers_participation_ratio_estimate_matches_dense => "optimizers.participation_ratio.estimator",
     optimizers_training_lowers_the_effective_dimension => "optimizers.architecture.effective_dimension",
     optimizers_tuned_comparison_generalizes => "optimizers.comparison.finding",

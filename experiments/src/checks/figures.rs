@@ -87,6 +87,7 @@ pub fn scaling(title: &str, n: &[f64], error: &[f64], sd: &[f64], fit: (f64, f64
             slope_se,
         }),
         predicted_slope: Some(-0.5),
+        identity: false,
         legend: Legend::Auto,
     })
 }

@@ -33,9 +33,29 @@
 //! c = [1.0]                # η_t = c/tr G; every = 10, probes = 4
 //! [optimizers.gn_diagonal]
 //! c = [0.1]                # θ ← θ − c (diag G + δ)⁻¹ g; every = 10, probes = 8 (0 = exact), damping = 0.01
+//! [optimizers.sophia]      # Liu et al. 2023: clipped EMA of the Hutchinson GN diagonal, refreshed every k steps
+//! lr = [0.01, 0.03]        # every = 10, probes = 1, beta1 = 0.96, beta2 = 0.99, rho = 0.04
+//! [optimizers.adahessian]  # Yao et al. 2021: Adam with the Hutchinson Hessian diagonal squared
+//! lr = [0.03, 0.1]         # every = 1, probes = 1, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-4
+//! [optimizers.polyak]      # η_t = min(c (ℓ_t − f_star)/‖g_t‖², max_lr); f_star = 0, max_lr = 10
+//! c = [0.5, 1.0]
 //!
 //! [architecture]           # optional: geometry against width and depth
 //! hidden = [[16], [64], [32, 32]]
+//!
+//! [stability]              # optional: predicted (2/λ_max(θ₀) …) against observed largest stable step
+//! task = "digits"          # digits or PATH.npz (default: the first such task, else digits)
+//! samples = 256            # full-batch training samples (as many validation samples score the best step)
+//! steps = 100              # budget: stable = loss finite and below its initial value after this many steps
+//! seeds = 3                # initializations per architecture
+//! bisections = 5           # geometric bisections after bracketing
+//! loss = "mse"             # mse or cross_entropy
+//! optimizers = ["gd", "momentum", "adam"]   # β, β₁, β₂, ε from [optimizers.momentum] / [optimizers.adam]
+//! widths = [16, 64, 256]   # the width line, at depth `depth` (2)
+//! depths = [1, 2, 4]       # the depth line, at width `width` (64)
+//! parameterizations = ["standard", "ntk"]
+//! torch = ["cnn", "resnet"]  # measured with --features torch; listed as skipped otherwise
+//! best_factors = [0.25, 0.5, 1, 2, 4]       # best-step grid, × predicted_max/2
 //! ```
 //!
 //! Unknown keys, wrong types, an unknown optimizer or task, a non-positive step size and a missing data file are
@@ -48,8 +68,10 @@ use toml::Spanned;
 
 use landscape_empirical::adaptive::StepRule;
 use landscape_empirical::model::CurvatureKind;
+use landscape_empirical::train::Optimizer;
 use landscape_simulate::network::Activation;
 
+use super::stability::{MapLoss, MapParameterization, StabilityConfig};
 use crate::toml_config::{self, ConfigError, List, Source};
 
 /// What can go wrong in `landscape optimize`.
@@ -152,9 +174,13 @@ impl MethodSpec {
         matches!(self.kind, MethodKind::Adaptive { .. })
     }
 
-    /// The name of its grid's parameter: `c` (adaptive rules) or `lr` (baselines).
+    /// The name of its grid's parameter: `c` (adaptive rules that scale a measured step) or `lr` (baselines,
+    /// Sophia, AdaHessian).
     pub fn parameter(&self) -> &'static str {
-        if self.is_adaptive() { "c" } else { "lr" }
+        match self.kind {
+            MethodKind::Adaptive { rule, .. } if !rule.scale_is_learning_rate() => "c",
+            _ => "lr",
+        }
     }
 }
 
@@ -193,6 +219,8 @@ pub struct OptimizeConfig {
     pub methods: Vec<MethodSpec>,
     /// Hidden-width lists of the architecture study (empty: none).
     pub architectures: Vec<Vec<usize>>,
+    /// The stability map (`[stability]`; `None`: not run).
+    pub stability: Option<StabilityConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +241,26 @@ struct Raw {
     mixture: Option<RawMixture>,
     optimizers: Spanned<RawOptimizers>,
     architecture: Option<RawArchitecture>,
+    stability: Option<RawStability>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStability {
+    task: Option<Spanned<String>>,
+    samples: Option<Spanned<i64>>,
+    steps: Option<Spanned<i64>>,
+    seeds: Option<Spanned<i64>>,
+    bisections: Option<Spanned<i64>>,
+    loss: Option<Spanned<String>>,
+    optimizers: Option<List<String>>,
+    widths: Option<List<i64>>,
+    depth: Option<Spanned<i64>>,
+    depths: Option<List<i64>>,
+    width: Option<Spanned<i64>>,
+    parameterizations: Option<List<String>>,
+    torch: Option<List<String>>,
+    best_factors: Option<List<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +281,39 @@ struct RawOptimizers {
     inverse_sharpness: Option<RawSharpness>,
     inverse_trace: Option<RawTrace>,
     gn_diagonal: Option<RawDiagonal>,
+    sophia: Option<RawSophia>,
+    adahessian: Option<RawAdaHessian>,
+    polyak: Option<RawPolyak>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSophia {
+    lr: List<f64>,
+    every: Option<Spanned<i64>>,
+    probes: Option<Spanned<i64>>,
+    beta1: Option<Spanned<f64>>,
+    beta2: Option<Spanned<f64>>,
+    rho: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdaHessian {
+    lr: List<f64>,
+    every: Option<Spanned<i64>>,
+    probes: Option<Spanned<i64>>,
+    beta1: Option<Spanned<f64>>,
+    beta2: Option<Spanned<f64>>,
+    epsilon: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolyak {
+    c: List<f64>,
+    f_star: Option<Spanned<f64>>,
+    max_lr: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -443,6 +524,10 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
             })
             .collect::<Result<_, ConfigError>>()?,
     };
+    let stability = match &raw.stability {
+        None => None,
+        Some(r) => Some(stability(src, r, &tasks, activation, &raw.optimizers)?),
+    };
     Ok(OptimizeConfig {
         file: file.to_path_buf(),
         text: text.to_string(),
@@ -460,6 +545,171 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
         activation,
         methods,
         architectures,
+        stability,
+    })
+}
+
+/// The `[stability]` table: defaults documented in the module's example.
+fn stability(
+    src: &Source<'_>,
+    raw: &RawStability,
+    tasks: &[TaskSpec],
+    activation: Activation,
+    optimizers: &Spanned<RawOptimizers>,
+) -> Result<StabilityConfig, ConfigError> {
+    let count = |v: Option<&Spanned<i64>>, field: &str, default: u64, lo: u64, hi: u64| {
+        src.int_or(v, field, default, lo, hi).map(|x| x as usize)
+    };
+    let task = match &raw.task {
+        None => tasks
+            .iter()
+            .find(|t| !matches!(t, TaskSpec::Mixture { .. }))
+            .cloned()
+            .unwrap_or(TaskSpec::Digits),
+        Some(t) => {
+            match t.get_ref().trim() {
+                "digits" => TaskSpec::Digits,
+                path if path.ends_with(".npz") => {
+                    let p = Path::new(path);
+                    let resolved = if p.is_relative() {
+                        src.file.parent().unwrap_or(Path::new(".")).join(p)
+                    } else {
+                        p.to_path_buf()
+                    };
+                    if !resolved.is_file() {
+                        return Err(src.error(
+                            t.span(),
+                            "task",
+                            format!("the data set `{}` does not exist", resolved.display()),
+                        ));
+                    }
+                    TaskSpec::Npz(resolved)
+                }
+                other => {
+                    return Err(src.error(
+                    t.span(),
+                    "task",
+                    format!("`{other}`: the stability map needs digits or PATH.npz (image-shaped data)"),
+                ));
+                }
+            }
+        }
+    };
+    let loss = match raw.loss.as_ref().map(|l| (l, l.get_ref().trim())) {
+        None | Some((_, "mse")) => MapLoss::Mse,
+        Some((_, "cross_entropy")) => MapLoss::CrossEntropy,
+        Some((l, other)) => {
+            return Err(src.error(
+                l.span(),
+                "loss",
+                format!("unknown loss `{other}`; expected mse or cross_entropy"),
+            ));
+        }
+    };
+    // The optimizers' settings (β, Adam's β₂ and ε) come from `[optimizers.*]` when given there.
+    let opt = optimizers.get_ref();
+    let beta = opt
+        .momentum
+        .as_ref()
+        .and_then(|m| m.beta.as_ref())
+        .map_or(Ok(0.9), |b| {
+            src.real(b, "beta", UNIT, |x| (0.0..1.0).contains(&x))
+        })?;
+    let adam = opt.adam.as_ref();
+    let adam = Optimizer::Adam {
+        beta1: adam.and_then(|a| a.beta1.as_ref()).map_or(Ok(0.9), |b| {
+            src.real(b, "beta1", UNIT, |x| (0.0..1.0).contains(&x))
+        })?,
+        beta2: adam.and_then(|a| a.beta2.as_ref()).map_or(Ok(0.999), |b| {
+            src.real(b, "beta2", UNIT, |x| (0.0..1.0).contains(&x))
+        })?,
+        epsilon: adam
+            .and_then(|a| a.epsilon.as_ref())
+            .map_or(Ok(1e-8), |e| src.real(e, "epsilon", POSITIVE, |x| x > 0.0))?,
+    };
+    let optimizers = match &raw.optimizers {
+        None => vec![
+            Optimizer::GradientDescent,
+            Optimizer::HeavyBall { beta },
+            adam,
+        ],
+        Some(list) => src
+            .non_empty(list, "optimizers", "empty list: give gd, momentum or adam")?
+            .iter()
+            .map(|o| match o.get_ref().trim() {
+                "gd" | "sgd" => Ok(Optimizer::GradientDescent),
+                "momentum" => Ok(Optimizer::HeavyBall { beta }),
+                "adam" => Ok(adam),
+                other => Err(src.error(
+                    o.span(),
+                    "optimizers",
+                    format!("unknown optimizer `{other}`; expected gd, momentum or adam"),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let sizes = |list: Option<&List<i64>>, field: &str, default: &[usize]| {
+        list.map_or(Ok(default.to_vec()), |l| {
+            Ok(src
+                .ints(src.non_empty(l, field, "empty list")?, field, 1, 100_000)?
+                .into_iter()
+                .map(|w| w as usize)
+                .collect())
+        })
+    };
+    let parameterizations = match &raw.parameterizations {
+        None => vec![MapParameterization::Standard, MapParameterization::Ntk],
+        Some(list) => src
+            .non_empty(
+                list,
+                "parameterizations",
+                "empty list: give standard or ntk",
+            )?
+            .iter()
+            .map(|p| match p.get_ref().trim() {
+                "standard" => Ok(MapParameterization::Standard),
+                "ntk" => Ok(MapParameterization::Ntk),
+                other => Err(src.error(
+                    p.span(),
+                    "parameterizations",
+                    format!("unknown parameterization `{other}`; expected standard or ntk"),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut torch_models = Vec::new();
+    for m in raw.torch.as_ref().map_or(&[][..], |l| l.get_ref()) {
+        let text = m.get_ref().trim();
+        if let Err(e) = text.parse::<landscape_empirical::spec::ModelSpec>() {
+            return Err(src.error(m.span(), "torch", e.to_string()));
+        }
+        torch_models.push(text.to_string());
+    }
+    let best_factors = match &raw.best_factors {
+        None => vec![0.25, 0.5, 1.0, 2.0, 4.0],
+        Some(l) => src.reals(
+            src.non_empty(l, "best_factors", "empty list")?,
+            "best_factors",
+            POSITIVE,
+            |x| x > 0.0,
+        )?,
+    };
+    Ok(StabilityConfig {
+        task,
+        samples: count(raw.samples.as_ref(), "samples", 256, 2, 1_000_000)?,
+        steps: count(raw.steps.as_ref(), "steps", 100, 1, 1_000_000)?,
+        seeds: count(raw.seeds.as_ref(), "seeds", 3, 1, 100)?,
+        bisections: count(raw.bisections.as_ref(), "bisections", 5, 0, 30)?,
+        loss,
+        optimizers,
+        activation,
+        widths: sizes(raw.widths.as_ref(), "widths", &[16, 64, 256])?,
+        depth: count(raw.depth.as_ref(), "depth", 2, 1, 100)?,
+        depths: sizes(raw.depths.as_ref(), "depths", &[1, 2, 4])?,
+        width: count(raw.width.as_ref(), "width", 64, 1, 100_000)?,
+        parameterizations,
+        torch_models,
+        best_factors,
     })
 }
 
@@ -574,11 +824,63 @@ fn methods(src: &Source<'_>, raw: &Spanned<RawOptimizers>) -> Result<Vec<MethodS
         };
         out.push(adaptive("gn_diagonal", rule, d.every.as_ref(), None, &d.c)?);
     }
+    if let Some(x) = &o.sophia {
+        let rule = StepRule::Sophia {
+            beta1: unit(x.beta1.as_ref(), "beta1", 0.96)?,
+            beta2: unit(x.beta2.as_ref(), "beta2", 0.99)?,
+            rho: positive(x.rho.as_ref(), "rho", 0.04)?,
+            probes: count(x.probes.as_ref(), "probes", 1, 0, 10_000)?,
+        };
+        out.push(MethodSpec {
+            name: "sophia",
+            kind: MethodKind::Adaptive {
+                rule,
+                every: count(x.every.as_ref(), "every", 10, 1, 1_000_000)?,
+                operator: CurvatureKind::GaussNewton,
+            },
+            grid: grid(src, &x.lr, "lr")?,
+        });
+    }
+    if let Some(x) = &o.adahessian {
+        let rule = StepRule::AdaHessian {
+            beta1: unit(x.beta1.as_ref(), "beta1", 0.9)?,
+            beta2: unit(x.beta2.as_ref(), "beta2", 0.999)?,
+            epsilon: positive(x.epsilon.as_ref(), "epsilon", 1e-4)?,
+            probes: count(x.probes.as_ref(), "probes", 1, 0, 10_000)?,
+        };
+        out.push(MethodSpec {
+            name: "adahessian",
+            kind: MethodKind::Adaptive {
+                rule,
+                every: count(x.every.as_ref(), "every", 1, 1, 1_000_000)?,
+                operator: CurvatureKind::Hessian,
+            },
+            grid: grid(src, &x.lr, "lr")?,
+        });
+    }
+    if let Some(x) = &o.polyak {
+        let rule = StepRule::Polyak {
+            f_star: x.f_star.as_ref().map_or(Ok(0.0), |v| {
+                src.real(v, "f_star", "a finite number", |_| true)
+            })?,
+            max_lr: positive(x.max_lr.as_ref(), "max_lr", 10.0)?,
+        };
+        out.push(MethodSpec {
+            name: "polyak",
+            kind: MethodKind::Adaptive {
+                rule,
+                every: 1,
+                operator: CurvatureKind::GaussNewton,
+            },
+            grid: grid(src, &x.c, "c")?,
+        });
+    }
     if out.is_empty() {
         return Err(src.error(
             raw.span(),
             "[optimizers]",
-            "no optimizer; add one of sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal",
+            "no optimizer; add one of sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal, \
+             sophia, adahessian, polyak",
         ));
     }
     Ok(out)
@@ -602,6 +904,107 @@ mod tests {
         assert_eq!(c.hidden, vec![32]);
         assert_eq!(c.methods[0].grid, vec![0.1, 1.0]);
         assert!(matches!(c.tasks[0], TaskSpec::Mixture { classes: 4, .. }));
+    }
+
+    #[test]
+    fn the_stability_table_takes_defaults_and_names_bad_fields() {
+        let c = parse(Path::new("c.toml"), &format!("{GOOD}[stability]\n")).unwrap();
+        let st = c.stability.unwrap();
+        assert_eq!(
+            (st.samples, st.steps, st.seeds, st.bisections),
+            (256, 100, 3, 5)
+        );
+        assert_eq!(st.optimizers.len(), 3);
+        assert_eq!(
+            (st.widths, st.depth, st.depths, st.width),
+            (vec![16, 64, 256], 2, vec![1, 2, 4], 64)
+        );
+        assert_eq!(st.task, TaskSpec::Digits, "the mixture has no image shape");
+        let e = err(&format!("{GOOD}[stability]\noptimizers = [\"lbfgs\"]\n"));
+        assert!(
+            e.starts_with("c.toml:7:15: optimizers: unknown optimizer `lbfgs`"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}[stability]\ntask = \"mixture\"\n"));
+        assert!(
+            e.starts_with("c.toml:7:8: task:") && e.contains("digits or PATH.npz"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{GOOD}[stability]\nparameterizations = [\"mup\"]\n"
+        ));
+        assert!(e.contains("unknown parameterization `mup`"), "{e}");
+        let e = err(&format!("{GOOD}[stability]\ntorch = [\"vit\"]\n"));
+        assert!(
+            e.starts_with("c.toml:7:") && e.contains("unknown model `vit`"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}[stability]\nbest_factors = [0]\n"));
+        assert!(
+            e.contains("best_factors") && e.contains("not a finite number > 0"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}[stability]\nwidths = []\n"));
+        assert!(e.contains("widths: empty list"), "{e}");
+    }
+
+    #[test]
+    fn the_literature_baselines_parse_with_their_papers_defaults() {
+        let text = format!(
+            "{GOOD}[optimizers.sophia]\nlr = [0.01]\n[optimizers.adahessian]\nlr = [0.1]\n[optimizers.polyak]\nc = [0.5]\n"
+        );
+        let c = parse(Path::new("c.toml"), &text).unwrap();
+        let names: Vec<_> = c.methods.iter().map(|m| (m.name, m.parameter())).collect();
+        assert_eq!(
+            names,
+            [
+                ("sgd", "lr"),
+                ("sophia", "lr"),
+                ("adahessian", "lr"),
+                ("polyak", "c")
+            ]
+        );
+        let MethodKind::Adaptive {
+            rule,
+            every,
+            operator,
+        } = c.methods[1].kind
+        else {
+            panic!()
+        };
+        assert_eq!(
+            rule,
+            StepRule::Sophia {
+                beta1: 0.96,
+                beta2: 0.99,
+                rho: 0.04,
+                probes: 1
+            }
+        );
+        assert_eq!((every, operator), (10, CurvatureKind::GaussNewton));
+        let MethodKind::Adaptive {
+            operator, every, ..
+        } = c.methods[2].kind
+        else {
+            panic!()
+        };
+        assert_eq!((every, operator), (1, CurvatureKind::Hessian));
+        let e = err(&format!(
+            "{GOOD}[optimizers.polyak]\nc = [0.5]\nmax_lr = -1\n"
+        ));
+        assert!(e.contains("max_lr"), "{e}");
+    }
+
+    #[test]
+    fn the_full_example_parses() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/optimize-full.toml"
+        ));
+        let c = load(path).unwrap();
+        let st = c.stability.unwrap();
+        assert_eq!(st.torch_models.len(), 2);
+        assert_eq!(c.methods.len(), 9);
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! the lowest final validation loss (a diverged run scores +∞). The chosen value is then trained from each
 //! *evaluation seed* (initialization and minibatches) and judged on the held-out test split only.
 //!
-//! **Measurements per evaluation run.** Steps and wall-clock seconds until the full training loss (evaluated every
-//! `eval_every` steps, its time excluded from the clock) first reaches `loss_target`; test loss and accuracy;
+//! **Measurements per evaluation run.** Steps and wall-clock seconds until the full training loss (evaluated at
+//! every step until then and every `eval_every` steps afterwards, its time excluded from the clock) first reaches
+//! `loss_target`, resolved to the step; test loss and accuracy;
 //! accuracy with Gaussian input noise of standard deviation `input_noise` (inputs are standardised) and with the
 //! weights perturbed as `θ_i (1 + r ξ_i)`, `r = weight_noise`, `ξ_i ~ N(0, 1)`, each averaged over
 //! `perturbation_draws` draws; and `λ_max` of the training-loss Hessian at the end (on up to
@@ -34,7 +35,8 @@ use landscape_simulate::rng::{derive_seed, task_rng};
 use landscape_simulate::trace::ProbeKind;
 
 use super::config::{MethodKind, MethodSpec, OptimizeConfig, OptimizeError, TaskSpec};
-use super::stats::MeanCi;
+use super::stability::{StabilityMap, stability_map};
+use super::stats::{MeanCi, detectable_difference};
 
 /// Stream of the data shuffles and the mixture sampler.
 const DATA_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_DATA;
@@ -116,10 +118,7 @@ pub fn load_task(spec: &TaskSpec, seed: u64) -> Result<TaskData, OptimizeError> 
             spec.name()
         )));
     }
-    let mut keys = vec![0.0; n];
-    ProbeKind::Gaussian.fill(&mut task_rng(seed, DATA_STREAM + 1), &mut keys);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| keys[i].total_cmp(&keys[j]));
+    let order = shuffled_order(n, seed);
     let (n_train, n_val) = (n * 3 / 5, n / 5);
     let split = |r: &[usize]| full.subset(r).map_err(fail);
     Ok(TaskData {
@@ -129,6 +128,15 @@ pub fn load_task(spec: &TaskSpec, seed: u64) -> Result<TaskData, OptimizeError> 
         test: split(&order[n_train + n_val..])?,
         classes,
     })
+}
+
+/// The permutation of `0..n` that splits a task: samples sorted by Gaussian keys from stream `DATA_STREAM + 1`.
+pub(crate) fn shuffled_order(n: usize, seed: u64) -> Vec<usize> {
+    let mut keys = vec![0.0; n];
+    ProbeKind::Gaussian.fill(&mut task_rng(seed, DATA_STREAM + 1), &mut keys);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| keys[i].total_cmp(&keys[j]));
+    order
 }
 
 /// A fresh tanh/ReLU/… MLP `[dim, hidden…, C]` with PyTorch's default initialization from `seed`.
@@ -158,7 +166,8 @@ pub fn model(
 /// One training run's trajectory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trajectory {
-    /// `(step, full training loss, training seconds so far)` every `eval_every` steps and at the end.
+    /// `(step, full training loss, training seconds so far)` at every step until the loss target is reached, then
+    /// every `eval_every` steps, and at the end.
     pub points: Vec<(usize, f64, f64)>,
     /// The step at which the loss became non-finite, or the first evaluated step whose training loss exceeded
     /// [`DIVERGENCE_FACTOR`] times the initial one.
@@ -170,7 +179,7 @@ pub struct Trajectory {
 }
 
 /// Trains `model` on `train` with `method` at grid value `value` from `seed`, recording the full training loss
-/// every `eval_every` steps.
+/// every `eval_every` steps, and at every step until it first falls to `loss_target` (when given).
 ///
 /// # Errors
 /// Model or data errors other than divergence.
@@ -183,18 +192,24 @@ pub fn run_method(
     steps: usize,
     batch_size: Option<usize>,
     eval_every: usize,
+    loss_target: Option<f64>,
     seed: u64,
 ) -> Result<Trajectory, EmpiricalError> {
     let start = Instant::now();
     let mut excluded = 0.0;
     let mut points = Vec::new();
+    // Until the loss target is reached, the training loss is evaluated at every step, so steps to target are
+    // resolved to the step; afterwards every `eval_every` steps.
+    let mut reached = false;
     let mut observe = |record: &StepRecord, m: &NativeMlp| -> Result<(), EmpiricalError> {
-        if record.step.is_multiple_of(eval_every) {
+        let resolving = loss_target.is_some() && !reached;
+        if resolving || record.step.is_multiple_of(eval_every) {
             let t0 = Instant::now();
             let loss = m.loss(train_set).unwrap_or(f64::INFINITY);
             let elapsed = start.elapsed().as_secs_f64() - excluded;
             excluded += t0.elapsed().as_secs_f64();
             points.push((record.step, loss, elapsed));
+            reached |= loss_target.is_some_and(|t| loss <= t);
         }
         Ok(())
     };
@@ -350,7 +365,7 @@ pub struct SeedRun {
     pub seed: u64,
     /// The step at which it diverged.
     pub diverged_at: Option<usize>,
-    /// First evaluated step with training loss ≤ target.
+    /// The first step whose full training loss is ≤ the target (every step is evaluated until then).
     pub steps_to_target: Option<usize>,
     /// Training seconds until then.
     pub seconds_to_target: Option<f64>,
@@ -368,7 +383,7 @@ pub struct SeedRun {
     pub final_lambda_max: Option<f64>,
     /// Training seconds in all.
     pub seconds: f64,
-    /// `(step, training loss)` every `eval_every` steps.
+    /// `(step, training loss)` at every step until the target is reached, then every `eval_every` steps.
     pub curve: Vec<(usize, f64)>,
 }
 
@@ -475,6 +490,8 @@ pub struct OptimizeReport {
     pub protocol: &'static str,
     /// Per task.
     pub tasks: Vec<TaskResult>,
+    /// The stability map (`[stability]`).
+    pub stability: Option<StabilityMap>,
     /// Wall-clock seconds of the whole evaluation.
     pub seconds: f64,
 }
@@ -568,6 +585,10 @@ pub fn evaluate(config: &OptimizeConfig) -> Result<OptimizeReport, OptimizeError
         evaluation_seeds,
         protocol: PROTOCOL,
         tasks,
+        stability: match &config.stability {
+            Some(s) => Some(stability_map(s, config.seed)?),
+            None => None,
+        },
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -646,6 +667,7 @@ fn train_fresh(
         config.steps,
         config.batch_size,
         config.eval_every,
+        Some(config.loss_target),
         seed,
     )
     .map_err(fail)?;
@@ -781,6 +803,19 @@ pub fn finding(methods: &[MethodResult]) -> String {
         base.name,
         fmt(base.summary.test_accuracy),
     );
+    let accuracies = |m: &MethodResult| -> Vec<f64> {
+        m.runs
+            .iter()
+            .filter(|r| r.diverged_at.is_none())
+            .filter_map(|r| r.test_accuracy)
+            .collect()
+    };
+    if let Some(d) = detectable_difference(&accuracies(adapt), &accuracies(base)) {
+        text.push_str(&format!(
+            " (power: a two-sided Welch t-test at level 0.05 on these runs detects an accuracy difference of \
+             {d:.4} with probability 0.8)"
+        ));
+    }
     match (best(false, &steps, -1.0), best(true, &steps, -1.0)) {
         (Some(b), Some(a)) => text.push_str(&format!(
             "; steps to the loss target: the fastest adaptive rule {} ({}) {} the fastest baseline {} ({})",
@@ -839,6 +874,7 @@ pub fn architecture_study(
             config.steps,
             config.batch_size,
             config.steps.max(1),
+            None,
             seed,
         )
         .map_err(fail)?;

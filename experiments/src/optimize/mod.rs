@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod eval;
+pub mod stability;
 pub mod stats;
 
 pub use config::{MethodKind, MethodSpec, OptimizeConfig, OptimizeError, TaskSpec, load, parse};

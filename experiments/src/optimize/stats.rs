@@ -67,6 +67,30 @@ pub fn t_quantile_975(nu: usize) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// The smallest difference of means that a two-sided Welch t-test at level 0.05 detects with probability 0.8,
+/// given the two samples' variances: `(t_{0.975, ν} + t_{0.8, ν}) · √(s_a²/n_a + s_b²/n_b)` with the
+/// Welch–Satterthwaite `ν` (the normal-approximation power formula with t quantiles). `None` with fewer than two
+/// values on either side; `Some(0)` when both samples are constant.
+pub fn detectable_difference(a: &[f64], b: &[f64]) -> Option<f64> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let var_over_n = |x: &[f64]| {
+        let n = x.len() as f64;
+        let m = x.iter().sum::<f64>() / n;
+        x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0) / n
+    };
+    let (va, vb) = (var_over_n(a), var_over_n(b));
+    let se2 = va + vb;
+    if se2 == 0.0 {
+        return Some(0.0);
+    }
+    let nu = se2 * se2 / (va * va / (a.len() as f64 - 1.0) + vb * vb / (b.len() as f64 - 1.0));
+    let t = StudentsT::new(0.0, 1.0, nu).ok()?;
+    Some((t.inverse_cdf(0.975) + t.inverse_cdf(0.8)) * se2.sqrt())
+}
+
 /// A mean over replicates with its 95 % Student-t interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MeanCi {
@@ -103,6 +127,17 @@ impl MeanCi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_detectable_difference_uses_welch_degrees_of_freedom() {
+        // a = b = [0, 1]: s²/n = 0.25 each, ν = 0.25²·4/(2·0.0625) = 2; t_{0.975,2} = 4.302652729911275 and
+        // t_{0.8,2} = 0.6/√0.32 (the closed form of the ν = 2 quantile (2p − 1)/√(2p(1 − p))).
+        let d = detectable_difference(&[0.0, 1.0], &[0.0, 1.0]).unwrap();
+        let expected = (4.302_652_729_911_275 + 0.6 / 0.32_f64.sqrt()) * 0.5_f64.sqrt();
+        assert!((d - expected).abs() < 1e-9, "{d} vs {expected}");
+        assert_eq!(detectable_difference(&[1.0], &[0.0, 1.0]), None);
+        assert_eq!(detectable_difference(&[1.0, 1.0], &[2.0, 2.0]), Some(0.0));
+    }
 
     /// mpmath, 30 digits (`make_t_quantiles.py`).
     const REFERENCE: &[(usize, f64)] = &[

@@ -61,6 +61,10 @@ pub struct ScalingFigure {
     /// the data for comparison with the fit.
     #[serde(default)]
     pub predicted_slope: Option<f64>,
+    /// Draw the line `y = x` dashed instead of the predicted slope (for predicted-against-observed figures, where
+    /// agreement is the identity, not a slope through the data).
+    #[serde(default)]
+    pub identity: bool,
     /// Legend placement.
     #[serde(default)]
     pub legend: Legend,
@@ -221,16 +225,25 @@ impl ScalingFigure {
             }
         }
 
-        if let Some(slope) = self.predicted_slope.filter(|s| s.is_finite()) {
-            // Through the geometric centre of the data.
-            let k = self.n.len() as f64;
-            let mean_ln_n = self.n.iter().map(|v| v.ln()).sum::<f64>() / k;
-            let mean_ln_e = self.error.iter().map(|v| v.ln()).sum::<f64>() / k;
-            let intercept = mean_ln_e - slope * mean_ln_n;
+        let dashed = if self.identity {
+            Some((0.0, 1.0, "y = x".to_string()))
+        } else {
+            self.predicted_slope.filter(|s| s.is_finite()).map(|slope| {
+                // Through the geometric centre of the data.
+                let k = self.n.len() as f64;
+                let mean_ln_n = self.n.iter().map(|v| v.ln()).sum::<f64>() / k;
+                let mean_ln_e = self.error.iter().map(|v| v.ln()).sum::<f64>() / k;
+                (
+                    mean_ln_e - slope * mean_ln_n,
+                    slope,
+                    format!("predicted slope {}", fmt_slope(slope)),
+                )
+            })
+        };
+        if let Some((intercept, slope, label)) = dashed {
             let color = style::marker_color(0);
             let line = color.stroke_width(style::MARKER_LINE_WIDTH);
             let (dash, gap) = style::DASH;
-            let label = format!("predicted slope {}", fmt_slope(slope));
             occ.label(&label);
             let runs = clip_polyline(line_through(intercept, slope), &x_box, &y_box);
             for run in &runs {
