@@ -48,8 +48,8 @@ use crate::error::EmpiricalError;
 use crate::experiments::eigenpairs::{End, extreme_eigenpairs};
 use crate::model::{CurvatureKind, CurvatureModel, SampleSet, from_simulate};
 use crate::train::{
-    CheckpointConfig, Observer, Optimizer, Run, TrainConfig, TrainOutcome, diverges, run_steps,
-    step_batch,
+    CheckpointConfig, Observer, Optimizer, Run, TrainConfig, TrainOutcome, diverges, positive,
+    run_steps, step_batch, unit,
 };
 
 /// Curvature measurements draw from streams starting here (after the minibatch streams).
@@ -162,20 +162,6 @@ impl AdaptiveConfig {
     /// # Errors
     /// [`EmpiricalError::InvalidArgument`] naming the offending setting.
     pub fn validate(&self, n_samples: usize) -> Result<(), EmpiricalError> {
-        let unit = |name: &'static str, v: f64| {
-            if (0.0..1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err(EmpiricalError::invalid(name, v, "a value in [0, 1)"))
-            }
-        };
-        let positive = |name: &'static str, v: f64| {
-            if v > 0.0 && v.is_finite() {
-                Ok(())
-            } else {
-                Err(EmpiricalError::invalid(name, v, "a finite value > 0"))
-            }
-        };
         if !(self.scale > 0.0 && self.scale.is_finite()) {
             return Err(EmpiricalError::invalid(
                 "c",

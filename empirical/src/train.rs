@@ -133,13 +133,6 @@ impl TrainConfig {
                 "a finite value > 0",
             ));
         }
-        let unit = |name: &'static str, v: f64| {
-            if (0.0..1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err(EmpiricalError::invalid(name, v, "a value in [0, 1)"))
-            }
-        };
         match self.optimizer {
             Optimizer::GradientDescent => {}
             Optimizer::HeavyBall { beta } => unit("momentum", beta)?,
@@ -150,9 +143,7 @@ impl TrainConfig {
             } => {
                 unit("beta1", beta1)?;
                 unit("beta2", beta2)?;
-                if !(epsilon > 0.0 && epsilon.is_finite()) {
-                    return Err(EmpiricalError::invalid("epsilon", epsilon, "a value > 0"));
-                }
+                positive("epsilon", epsilon)?;
             }
         }
         if let Some(b) = self.batch_size
@@ -165,6 +156,24 @@ impl TrainConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// Checks that a decay rate such as β lies in `[0, 1)`.
+pub(crate) fn unit(name: &'static str, v: f64) -> Result<(), EmpiricalError> {
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(EmpiricalError::invalid(name, v, "a value in [0, 1)"))
+    }
+}
+
+/// Checks that a setting such as ε is finite and positive.
+pub(crate) fn positive(name: &'static str, v: f64) -> Result<(), EmpiricalError> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(EmpiricalError::invalid(name, v, "a finite value > 0"))
     }
 }
 

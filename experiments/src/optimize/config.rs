@@ -456,22 +456,7 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
         let task = match name {
             "digits" => TaskSpec::Digits,
             "mixture" => mixture.clone(),
-            path if path.ends_with(".npz") => {
-                let p = Path::new(path);
-                let resolved = if p.is_relative() {
-                    file.parent().unwrap_or(Path::new(".")).join(p)
-                } else {
-                    p.to_path_buf()
-                };
-                if !resolved.is_file() {
-                    return Err(src.error(
-                        item.span(),
-                        "tasks",
-                        format!("the data set `{}` does not exist", resolved.display()),
-                    ));
-                }
-                TaskSpec::Npz(resolved)
-            }
+            path if path.ends_with(".npz") => TaskSpec::Npz(npz_path(src, item, path, "tasks")?),
             other => {
                 return Err(src.error(
                     item.span(),
@@ -549,6 +534,29 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
     })
 }
 
+/// An `.npz` path relative to the configuration's folder (or absolute) that must exist.
+fn npz_path(
+    src: &Source<'_>,
+    at: &Spanned<String>,
+    path: &str,
+    field: &str,
+) -> Result<PathBuf, ConfigError> {
+    let p = Path::new(path);
+    let resolved = if p.is_relative() {
+        src.file.parent().unwrap_or(Path::new(".")).join(p)
+    } else {
+        p.to_path_buf()
+    };
+    if !resolved.is_file() {
+        return Err(src.error(
+            at.span(),
+            field,
+            format!("the data set `{}` does not exist", resolved.display()),
+        ));
+    }
+    Ok(resolved)
+}
+
 /// The `[stability]` table: defaults documented in the module's example.
 fn stability(
     src: &Source<'_>,
@@ -569,22 +577,7 @@ fn stability(
         Some(t) => {
             match t.get_ref().trim() {
                 "digits" => TaskSpec::Digits,
-                path if path.ends_with(".npz") => {
-                    let p = Path::new(path);
-                    let resolved = if p.is_relative() {
-                        src.file.parent().unwrap_or(Path::new(".")).join(p)
-                    } else {
-                        p.to_path_buf()
-                    };
-                    if !resolved.is_file() {
-                        return Err(src.error(
-                            t.span(),
-                            "task",
-                            format!("the data set `{}` does not exist", resolved.display()),
-                        ));
-                    }
-                    TaskSpec::Npz(resolved)
-                }
+                path if path.ends_with(".npz") => TaskSpec::Npz(npz_path(src, t, path, "task")?),
                 other => {
                     return Err(src.error(
                     t.span(),
