@@ -41,11 +41,12 @@ fn the_example_configuration_runs_and_records_version_config_and_seeds() {
     assert_eq!(tasks.len(), 2);
     for task in tasks {
         let methods = task["methods"].as_array().unwrap();
-        assert_eq!(methods.len(), 9, "{}", task["task"]);
+        assert_eq!(methods.len(), 10, "{}", task["task"]);
         for (m, name) in methods.iter().zip([
             "sgd",
             "momentum",
             "adam",
+            "adam_warmup",
             "inverse_sharpness",
             "inverse_trace",
             "gn_diagonal",
@@ -62,6 +63,9 @@ fn the_example_configuration_runs_and_records_version_config_and_seeds() {
             // Ten or four well-separated classes: a tuned optimizer far above chance (0.1 / 0.25).
             assert!(acc["mean"].as_f64().unwrap() > 0.8, "{}: {acc}", m["name"]);
             assert!(acc["ci95"].as_f64().unwrap() >= 0.0);
+            // Trained on 20 % flipped labels, still far above chance.
+            let noisy = summary["label_noise_accuracy"]["mean"].as_f64().unwrap();
+            assert!(noisy > 0.5, "{}: {noisy}", m["name"]);
         }
         assert!(
             task["finding"]
@@ -195,5 +199,57 @@ fn bad_configurations_name_the_file_line_column_and_field() {
     rejects_all(
         &["optimize", "--config", "/nonexistent/optimize.toml"],
         &["cannot read the configuration"],
+    );
+}
+
+/// A CNN evaluated by the same harness as the MLP (torch backend): tuned, trained from every seed, scored.
+#[cfg(feature = "torch")]
+#[test]
+fn a_torch_cnn_is_tuned_and_evaluated_like_the_mlp() {
+    let text = "seed = 1\nseeds = 2\nsteps = 40\nbatch_size = 64\nloss_target = 1.0\nperturbation_draws = 1\n\
+                tasks = [\"digits\"]\nmodel = \"cnn:channels=4,8\"\n[optimizers.sgd]\nlr = [0.1, 0.3]\n\
+                [optimizers.polyak]\nc = [0.5]\n";
+    let path = temp_config("cnn.toml", text);
+    let out = json(&["optimize", "--config", path.to_str().unwrap()]);
+    let task = &out["tasks"][0];
+    assert!(
+        task["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("cnn[4, 8] on 1x8x8 images"),
+        "{}",
+        task["model"]
+    );
+    for m in task["methods"].as_array().unwrap() {
+        let acc = m["summary"]["test_accuracy"]["mean"].as_f64().unwrap();
+        // Ten classes: chance is 0.1; 40 steps of a small CNN reach well above it.
+        assert!(acc > 0.3, "{}: {acc}", m["name"]);
+        assert_eq!(m["summary"]["runs"], 2);
+        assert!(m["runs"][0]["perturbed_accuracy"].as_f64().is_some());
+    }
+    // A mixture has no image shape: one line naming the task and the model.
+    let mixture = temp_config(
+        "cnn_mixture.toml",
+        &text.replace("\"digits\"", "\"mixture\""),
+    );
+    common::rejects_all(
+        &["optimize", "--config", mixture.to_str().unwrap()],
+        &["task mixture, model cnn:channels=4,8", "image samples"],
+    );
+}
+
+#[cfg(not(feature = "torch"))]
+#[test]
+fn a_torch_model_without_the_torch_feature_is_a_usage_error() {
+    let path = temp_config(
+        "cnn_native.toml",
+        &SMALL.replace("hidden = [8]\n", "hidden = [8]\nmodel = \"cnn\"\n"),
+    );
+    common::rejects_all(
+        &["optimize", "--config", path.to_str().unwrap()],
+        &[
+            "model = \"cnn\" runs on the torch backend",
+            "--features torch",
+        ],
     );
 }

@@ -181,6 +181,21 @@ pub trait CurvatureModel {
         Ok(self.loss_and_gradient(data)?.0)
     }
 
+    /// The network's outputs at the current parameters on the samples of `data`, `n × n_outputs` row-major
+    /// (logits for a classifier), in the model's mode: what accuracy and prediction need. The default is for
+    /// analytic models without a forward pass, which have no outputs.
+    ///
+    /// # Errors
+    /// [`EmpiricalError::InvalidArgument`] for a model without outputs; shape errors.
+    fn outputs(&self, data: &Self::Data) -> Result<Vec<f64>, EmpiricalError> {
+        let _ = data;
+        Err(EmpiricalError::invalid(
+            "model",
+            self.describe(),
+            "a network with a forward pass (this model has no outputs)",
+        ))
+    }
+
     /// The Hessian or Gauss–Newton operator at the current parameters on all samples of `data`.
     ///
     /// # Errors

@@ -145,6 +145,12 @@ impl CurvatureModel for NativeMlp {
         groups
     }
 
+    fn outputs(&self, data: &Dataset) -> Result<Vec<f64>, EmpiricalError> {
+        self.mlp
+            .forward(&self.params, &data.x, data.n)
+            .map_err(from_simulate)
+    }
+
     fn loss_and_gradient(&self, data: &Dataset) -> Result<(f64, Vec<f64>), EmpiricalError> {
         let (loss, gradient) =
             loss_and_gradient(&self.mlp, &self.params, data, self.loss).map_err(from_simulate)?;

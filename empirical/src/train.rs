@@ -281,10 +281,59 @@ pub fn train<M: CurvatureModel>(
     checkpoint: Option<&CheckpointConfig>,
     observer: &mut Observer<'_, M>,
 ) -> Result<TrainOutcome, EmpiricalError> {
+    train_scheduled(
+        model,
+        data,
+        config,
+        Schedule::Constant,
+        checkpoint,
+        observer,
+    )
+}
+
+/// A learning-rate schedule: step `t` uses `lr · factor(t)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schedule {
+    /// `lr` at every step.
+    #[default]
+    Constant,
+    /// Linear warm-up: `lr · min(1, (t + 1)/steps)` (Goyal et al. 2017), then constant.
+    LinearWarmup {
+        /// Steps to reach `lr` (≥ 1).
+        steps: usize,
+    },
+}
+
+impl Schedule {
+    /// The multiplier of the learning rate at step `t` (0-based).
+    pub fn factor(self, step: usize) -> f64 {
+        match self {
+            Schedule::Constant => 1.0,
+            Schedule::LinearWarmup { steps } => ((step + 1) as f64 / steps.max(1) as f64).min(1.0),
+        }
+    }
+}
+
+/// [`train`] with a learning-rate schedule; the schedule is part of the checkpoint's fingerprint.
+///
+/// # Errors
+/// As [`train`], and a warm-up of 0 steps.
+pub fn train_scheduled<M: CurvatureModel>(
+    model: &mut M,
+    data: &M::Data,
+    config: &TrainConfig,
+    schedule: Schedule,
+    checkpoint: Option<&CheckpointConfig>,
+    observer: &mut Observer<'_, M>,
+) -> Result<TrainOutcome, EmpiricalError> {
     config.validate(data.n_samples())?;
+    if schedule == (Schedule::LinearWarmup { steps: 0 }) {
+        return Err(EmpiricalError::invalid("warmup", 0, "at least 1 step"));
+    }
     let n_params = model.n_params();
-    // The step count is not part of the fingerprint: a finished run can be extended.
-    let fingerprint = format!(
+    // The step count is not part of the fingerprint: a finished run can be extended. A constant schedule adds
+    // nothing, so checkpoints written before schedules existed still resume.
+    let mut fingerprint = format!(
         "{:?} lr {:e} batch {:?} seed {} | {}",
         config.optimizer,
         config.learning_rate,
@@ -292,6 +341,9 @@ pub fn train<M: CurvatureModel>(
         config.seed,
         model.describe()
     );
+    if schedule != Schedule::Constant {
+        fingerprint.push_str(&format!(" | {schedule:?}"));
+    }
     let state_len = match config.optimizer {
         Optimizer::GradientDescent => 0,
         Optimizer::HeavyBall { .. } => n_params,
@@ -311,7 +363,7 @@ pub fn train<M: CurvatureModel>(
         |step, gradient, params, state| {
             update(
                 &config.optimizer,
-                config.learning_rate,
+                config.learning_rate * schedule.factor(step),
                 step,
                 gradient,
                 params,
@@ -497,6 +549,49 @@ fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linear_warm_up_scales_the_first_steps_and_then_holds() {
+        let warm = Schedule::LinearWarmup { steps: 4 };
+        let factors: Vec<f64> = (0..6).map(|t| warm.factor(t)).collect();
+        assert_eq!(factors, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]);
+        assert!((0..10).all(|t| (Schedule::Constant.factor(t) - 1.0).abs() < f64::EPSILON));
+        // On the quadratic a θ²/2, gradient descent's first warm-up step multiplies θ by 1 − (lr/4) a.
+        let mut model = crate::native::Quadratic::new(vec![2.0], vec![1.0]).unwrap();
+        let config = TrainConfig {
+            optimizer: Optimizer::GradientDescent,
+            learning_rate: 0.4,
+            steps: 1,
+            batch_size: None,
+            seed: 0,
+        };
+        train_scheduled(
+            &mut model,
+            &crate::native::NoData,
+            &config,
+            warm,
+            None,
+            &mut |_, _| Ok(()),
+        )
+        .unwrap();
+        assert!(
+            (model.params()[0] - 0.8).abs() < 1e-15,
+            "{:?}",
+            model.params()
+        );
+        let zero = Schedule::LinearWarmup { steps: 0 };
+        assert!(
+            train_scheduled(
+                &mut model,
+                &crate::native::NoData,
+                &config,
+                zero,
+                None,
+                &mut |_, _| Ok(())
+            )
+            .is_err()
+        );
+    }
     use crate::native::fixtures::tanh_mixture_mlp;
     use crate::native::{NativeMlp, NoData, Quadratic};
     use landscape_simulate::network::Dataset;

@@ -54,6 +54,7 @@ pub fn derive_seed(seed: u64, task_idx: u64) -> u64 {
 /// | [`OPTIMIZE_TUNING`](stream::OPTIMIZE_TUNING) | 7001 | tuning seed (`derive_seed`) | `landscape optimize` |
 /// | [`OPTIMIZE_EVAL`](stream::OPTIMIZE_EVAL) | 7100 | `+ i`, evaluation seed i (`derive_seed`) | `landscape optimize` |
 /// | [`OPTIMIZE_NOISE`](stream::OPTIMIZE_NOISE) | 7500 | `+ 2d`, `+ 2d + 1`, robustness level d | `landscape optimize` |
+/// | [`OPTIMIZE_LABEL_NOISE`](stream::OPTIMIZE_LABEL_NOISE) | 7600 | the label flips of evaluation seed `s` (`task_rng(s, ·)`) | `landscape optimize` |
 /// | [`OPTIMIZE_STABILITY`](stream::OPTIMIZE_STABILITY) | 8000 | `+ i`, initialization seed i (`derive_seed`) | `experiments/src/optimize/stability.rs` |
 /// | [`CLI_INIT`](stream::CLI_INIT) | `0x1A17` | `+ k`, model k | `src/cli/empirical.rs` |
 /// | [`CLI_DATA`](stream::CLI_DATA) | `0xDA7A` | data | `src/cli/empirical.rs` |
@@ -100,6 +101,8 @@ pub mod stream {
     pub const OPTIMIZE_EVAL: u64 = 7_100;
     /// `landscape optimize`: the robustness draws (input noise, weight noise) of level d use `+ 2d` and `+ 2d + 1`.
     pub const OPTIMIZE_NOISE: u64 = 7_500;
+    /// `landscape optimize`: the label flips of the label-noise run (`task_rng(evaluation seed, OPTIMIZE_LABEL_NOISE)`).
+    pub const OPTIMIZE_LABEL_NOISE: u64 = 7_600;
     /// `landscape optimize`, the stability map: initialization seed i is `derive_seed(seed, OPTIMIZE_STABILITY + i)`.
     pub const OPTIMIZE_STABILITY: u64 = 8_000;
     /// Empirical commands of the CLI: the initialisation of model k is `CLI_INIT + k`.

@@ -119,6 +119,13 @@ impl CurvatureModel for TorchNetwork {
         groups
     }
 
+    fn outputs(&self, data: &Dataset) -> Result<Vec<f64>, EmpiricalError> {
+        let (inputs, _) = self.model.tensors(data)?;
+        let outputs = tch::no_grad(|| self.model.forward(&inputs))?;
+        self.model.check_outputs(&outputs, data)?;
+        super::model::flatten(&[outputs])
+    }
+
     fn loss_and_gradient(&self, data: &Dataset) -> Result<(f64, Vec<f64>), EmpiricalError> {
         let (loss, gradient) = loss_and_gradient(&self.model, data, self.objective)?;
         finite(loss, &gradient)?;

@@ -10,8 +10,11 @@
 //! input_noise = 0.5        # robustness: std of Gaussian input noise (inputs are standardised; default 0.5)
 //! weight_noise = 0.1       # robustness: relative weight perturbation θ_i(1 + r ξ_i) (default 0.1)
 //! perturbation_draws = 5   # draws per robustness measurement (default 5)
+//! label_noise = 0.2        # robustness: also train on labels flipped with this probability (default 0: off)
 //! tasks = ["digits", "mixture"]   # digits, mixture, or PATH.npz
 //! hidden = [32]            # hidden widths of the evaluated MLP (default [32])
+//! model = "cnn"            # optional, instead of the MLP: cnn[:channels=8,16], resnet:depth=2,width=8 or PATH.pt
+//!                          # (torch backend, cross-entropy, eval mode; needs --features torch)
 //! activation = "tanh"      # default tanh
 //!
 //! [mixture]                # settings of the mixture task (defaults shown)
@@ -33,6 +36,8 @@
 //! c = [1.0]                # η_t = c/tr G; every = 10, probes = 4
 //! [optimizers.gn_diagonal]
 //! c = [0.1]                # θ ← θ − c (diag G + δ)⁻¹ g; every = 10, probes = 8 (0 = exact), damping = 0.01
+//! [optimizers.adam_warmup] # Adam with lr · min(1, (t + 1)/warmup) (Goyal et al. 2017)
+//! lr = [0.003, 0.01]       # warmup = 20; beta1, beta2, epsilon as for adam
 //! [optimizers.sophia]      # Liu et al. 2023: clipped EMA of the Hutchinson GN diagonal, refreshed every k steps
 //! lr = [0.01, 0.03]        # every = 10, probes = 1, beta1 = 0.96, beta2 = 0.99, rho = 0.04
 //! [optimizers.adahessian]  # Yao et al. 2021: Adam with the Hutchinson Hessian diagonal squared
@@ -145,6 +150,8 @@ pub enum MethodKind {
         beta2: f64,
         /// ε.
         epsilon: f64,
+        /// Linear warm-up steps (0: none).
+        warmup: usize,
     },
     /// A curvature-adaptive rule.
     Adaptive {
@@ -184,6 +191,15 @@ impl MethodSpec {
     }
 }
 
+/// A torch model of the configuration: as written, and parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TorchModelSpec {
+    /// The text (`cnn:channels=8,16`), named in outputs and errors.
+    pub text: String,
+    /// The parsed spec.
+    pub spec: landscape_empirical::spec::ModelSpec,
+}
+
 /// A parsed configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptimizeConfig {
@@ -209,8 +225,13 @@ pub struct OptimizeConfig {
     pub weight_noise: f64,
     /// Draws per robustness measurement.
     pub perturbation_draws: usize,
+    /// Probability that a training label is flipped in the label-noise run (0: no such run).
+    pub label_noise: f64,
     /// Tasks.
     pub tasks: Vec<TaskSpec>,
+    /// A torch model (`model = "cnn"`, `"resnet:depth=2,width=8"`, `"PATH.pt"`) evaluated instead of the MLP of
+    /// `hidden`/`activation` (needs a build with the `torch` feature).
+    pub model: Option<TorchModelSpec>,
     /// Hidden widths.
     pub hidden: Vec<usize>,
     /// Activation.
@@ -235,9 +256,11 @@ struct Raw {
     input_noise: Option<Spanned<f64>>,
     weight_noise: Option<Spanned<f64>>,
     perturbation_draws: Option<Spanned<i64>>,
+    label_noise: Option<Spanned<f64>>,
     tasks: List<String>,
     hidden: Option<List<i64>>,
     activation: Option<Spanned<String>>,
+    model: Option<Spanned<String>>,
     mixture: Option<RawMixture>,
     optimizers: Spanned<RawOptimizers>,
     architecture: Option<RawArchitecture>,
@@ -278,12 +301,23 @@ struct RawOptimizers {
     sgd: Option<RawSgd>,
     momentum: Option<RawMomentum>,
     adam: Option<RawAdam>,
+    adam_warmup: Option<RawAdamWarmup>,
     inverse_sharpness: Option<RawSharpness>,
     inverse_trace: Option<RawTrace>,
     gn_diagonal: Option<RawDiagonal>,
     sophia: Option<RawSophia>,
     adahessian: Option<RawAdaHessian>,
     polyak: Option<RawPolyak>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdamWarmup {
+    lr: List<f64>,
+    warmup: Option<Spanned<i64>>,
+    beta1: Option<Spanned<f64>>,
+    beta2: Option<Spanned<f64>>,
+    epsilon: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,6 +461,13 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
         1,
         1000,
     )?;
+    let label_noise = src.real_or(
+        raw.label_noise.as_ref(),
+        "label_noise",
+        0.0,
+        "a number in [0, 1)",
+        |x| (0.0..1.0).contains(&x),
+    )?;
     let mix = raw.mixture.as_ref();
     let mixture = TaskSpec::Mixture {
         classes: count(mix.and_then(|m| m.classes.as_ref()), "classes", 4, 2, 1000)?,
@@ -509,6 +550,37 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
             })
             .collect::<Result<_, ConfigError>>()?,
     };
+    let model = match &raw.model {
+        None => None,
+        Some(m) => {
+            let spec: landscape_empirical::spec::ModelSpec =
+                m.get_ref()
+                    .parse()
+                    .map_err(|e: landscape_empirical::spec::SpecError| {
+                        src.error(m.span(), "model", e.0)
+                    })?;
+            if spec.is_mlp() {
+                return Err(src.error(
+                    m.span(),
+                    "model",
+                    "MLPs are set by hidden and activation; model names a cnn, resnet or PATH.pt",
+                ));
+            }
+            if let landscape_empirical::spec::ModelSpec::Script(path) = &spec
+                && !path.is_file()
+            {
+                return Err(src.error(
+                    m.span(),
+                    "model",
+                    format!("the model file `{}` does not exist", path.display()),
+                ));
+            }
+            Some(TorchModelSpec {
+                text: m.get_ref().trim().to_string(),
+                spec,
+            })
+        }
+    };
     let stability = match &raw.stability {
         None => None,
         Some(r) => Some(stability(src, r, &tasks, activation, &raw.optimizers)?),
@@ -525,7 +597,9 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
         input_noise,
         weight_noise,
         perturbation_draws,
+        label_noise,
         tasks,
+        model,
         hidden,
         activation,
         methods,
@@ -786,6 +860,19 @@ fn methods(src: &Source<'_>, raw: &Spanned<RawOptimizers>) -> Result<Vec<MethodS
                 beta1: unit(a.beta1.as_ref(), "beta1", 0.9)?,
                 beta2: unit(a.beta2.as_ref(), "beta2", 0.999)?,
                 epsilon: positive(a.epsilon.as_ref(), "epsilon", 1e-8)?,
+                warmup: 0,
+            },
+            grid: grid(src, &a.lr, "lr")?,
+        });
+    }
+    if let Some(a) = &o.adam_warmup {
+        out.push(MethodSpec {
+            name: "adam_warmup",
+            kind: MethodKind::Adam {
+                beta1: unit(a.beta1.as_ref(), "beta1", 0.9)?,
+                beta2: unit(a.beta2.as_ref(), "beta2", 0.999)?,
+                epsilon: positive(a.epsilon.as_ref(), "epsilon", 1e-8)?,
+                warmup: count(a.warmup.as_ref(), "warmup", 20, 1, 1_000_000)?,
             },
             grid: grid(src, &a.lr, "lr")?,
         });
@@ -872,8 +959,8 @@ fn methods(src: &Source<'_>, raw: &Spanned<RawOptimizers>) -> Result<Vec<MethodS
         return Err(src.error(
             raw.span(),
             "[optimizers]",
-            "no optimizer; add one of sgd, momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal, \
-             sophia, adahessian, polyak",
+            "no optimizer; add one of sgd, momentum, adam, adam_warmup, inverse_sharpness, inverse_trace, \
+             gn_diagonal, sophia, adahessian, polyak",
         ));
     }
     Ok(out)
@@ -989,6 +1076,25 @@ mod tests {
     }
 
     #[test]
+    fn a_torch_model_is_named_by_its_spec_and_an_mlp_is_not() {
+        let c = parse(
+            Path::new("c.toml"),
+            &GOOD.replace("tasks", "model = \"resnet:depth=2\"\ntasks"),
+        )
+        .unwrap();
+        assert_eq!(c.model.unwrap().text, "resnet:depth=2");
+        let e = err(&GOOD.replace("tasks", "model = \"mlp:widths=8\"\ntasks"));
+        assert!(
+            e.starts_with("c.toml:3:9: model: MLPs are set by hidden"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace("tasks", "model = \"vit\"\ntasks"));
+        assert!(e.contains("model: unknown model `vit`"), "{e}");
+        let e = err(&GOOD.replace("tasks", "model = \"gone.pt\"\ntasks"));
+        assert!(e.contains("the model file `gone.pt` does not exist"), "{e}");
+    }
+
+    #[test]
     fn the_full_example_parses() {
         let path = Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -997,7 +1103,7 @@ mod tests {
         let c = load(path).unwrap();
         let st = c.stability.unwrap();
         assert_eq!(st.torch_models.len(), 2);
-        assert_eq!(c.methods.len(), 9);
+        assert_eq!(c.methods.len(), 10);
     }
 
     #[test]

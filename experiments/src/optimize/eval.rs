@@ -12,7 +12,8 @@
 //! `loss_target`, resolved to the step; test loss and accuracy;
 //! accuracy with Gaussian input noise of standard deviation `input_noise` (inputs are standardised) and with the
 //! weights perturbed as `θ_i (1 + r ξ_i)`, `r = weight_noise`, `ξ_i ~ N(0, 1)`, each averaged over
-//! `perturbation_draws` draws; and `λ_max` of the training-loss Hessian at the end (on up to
+//! `perturbation_draws` draws; test accuracy after training on labels flipped with probability `label_noise`
+//! (symmetric noise, [`flip_labels`]; off by default); and `λ_max` of the training-loss Hessian at the end (on up to
 //! [`SHARPNESS_SAMPLES`] training samples). Summaries are means with 95 % Student-t intervals over the runs that did
 //! not diverge; diverged runs (a non-finite loss, or a training loss above [`DIVERGENCE_FACTOR`] times the initial
 //! one) are counted, never averaged.
@@ -26,7 +27,7 @@ use landscape_empirical::experiments::eigenpairs::{End, extreme_eigenpairs};
 use landscape_empirical::geometry::{Geometry, GeometryConfig, geometry};
 use landscape_empirical::model::{CurvatureKind, CurvatureModel, SampleSet};
 use landscape_empirical::native::NativeMlp;
-use landscape_empirical::train::{Optimizer, StepRecord, TrainConfig, train};
+use landscape_empirical::train::{Optimizer, Schedule, StepRecord, TrainConfig, train_scheduled};
 use landscape_empirical::{EmpiricalError, data as edata};
 use landscape_simulate::network::{
     Activation, Dataset, Loss, Mlp, MlpConfig, Parameterization, Targets, data,
@@ -34,7 +35,9 @@ use landscape_simulate::network::{
 use landscape_simulate::rng::{derive_seed, task_rng};
 use landscape_simulate::trace::ProbeKind;
 
-use super::config::{MethodKind, MethodSpec, OptimizeConfig, OptimizeError, TaskSpec};
+use super::config::{
+    MethodKind, MethodSpec, OptimizeConfig, OptimizeError, TaskSpec, TorchModelSpec,
+};
 use super::stability::{StabilityMap, stability_map};
 use super::stats::{MeanCi, detectable_difference};
 
@@ -46,6 +49,8 @@ const TUNING_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_TUNING;
 const EVAL_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_EVAL;
 /// Streams of the robustness draws (input noise, weight noise).
 const NOISE_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_NOISE;
+/// Stream of the label flips of the label-noise run.
+const LABEL_NOISE_STREAM: u64 = landscape_simulate::rng::stream::OPTIMIZE_LABEL_NOISE;
 /// A run whose full training loss exceeds this multiple of its initial loss is recorded as diverged (as is a
 /// non-finite loss). The initial cross-entropy is about ln C ≤ 7 for C ≤ 1000 classes; only a blow-up multiplies it
 /// by 100 (a tanh network at a huge step saturates at a finite loss of 10⁴ instead of overflowing).
@@ -57,19 +62,143 @@ fn fail(e: impl std::fmt::Display) -> OptimizeError {
     OptimizeError::Failure(e.to_string())
 }
 
-/// A task's three splits.
+/// A task's three splits, in the data type the evaluated model reads (the native MLP's [`Dataset`], or the torch
+/// backend's [`edata::Dataset`], which keeps the image shape).
 #[derive(Debug, Clone)]
-pub struct TaskData {
+pub struct TaskData<D = Dataset> {
     /// The task's name.
     pub name: String,
     /// 60 %.
-    pub train: Dataset,
+    pub train: D,
     /// 20 %.
-    pub validation: Dataset,
+    pub validation: D,
     /// 20 %.
-    pub test: Dataset,
+    pub test: D,
     /// `C`.
     pub classes: usize,
+}
+
+/// What the evaluation needs of a data set beyond [`SampleSet`]: the class labels, and a copy with noisy inputs.
+pub trait TaskSamples: SampleSet + Clone {
+    /// The class label of every sample.
+    ///
+    /// # Errors
+    /// Targets that are not class labels.
+    fn labels(&self) -> Result<Vec<usize>, OptimizeError>;
+
+    /// A copy whose inputs have `σ z` added, `z` standard normal from `rng` (one per input entry, in order).
+    ///
+    /// # Errors
+    /// None in practice (the copy is rebuilt through the data set's checks).
+    fn with_input_noise(
+        &self,
+        sigma: f64,
+        rng: &mut landscape_simulate::rng::Rng,
+    ) -> Result<Self, OptimizeError>;
+
+    /// A copy with the labels `labels` (one per sample, each below the data set's class count).
+    ///
+    /// # Errors
+    /// A label count that does not match.
+    fn with_labels(&self, labels: Vec<usize>) -> Result<Self, OptimizeError>;
+}
+
+/// Symmetric label noise: each label is replaced, with probability `fraction`, by one of the other `classes − 1`
+/// classes chosen uniformly (two uniform draws per sample from `rng`, in order).
+pub fn flip_labels(
+    labels: &[usize],
+    classes: usize,
+    fraction: f64,
+    rng: &mut landscape_simulate::rng::Rng,
+) -> Vec<usize> {
+    use rand::RngExt as _;
+    labels
+        .iter()
+        .map(|&l| {
+            let (u, v): (f64, f64) = (rng.random(), rng.random());
+            if classes > 1 && u < fraction {
+                let shift = 1 + ((v * (classes - 1) as f64) as usize).min(classes - 2);
+                (l + shift) % classes
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+impl TaskSamples for Dataset {
+    fn with_labels(&self, labels: Vec<usize>) -> Result<Self, OptimizeError> {
+        Dataset::new(self.x.clone(), self.n, self.dim, Targets::Classes(labels)).map_err(fail)
+    }
+
+    fn labels(&self) -> Result<Vec<usize>, OptimizeError> {
+        match &self.targets {
+            Targets::Classes(labels) => Ok(labels.clone()),
+            _ => Err(fail("accuracy needs class labels")),
+        }
+    }
+
+    fn with_input_noise(
+        &self,
+        sigma: f64,
+        rng: &mut landscape_simulate::rng::Rng,
+    ) -> Result<Self, OptimizeError> {
+        let mut z = vec![0.0; self.x.len()];
+        ProbeKind::Gaussian.fill(rng, &mut z);
+        let mut shifted = self.clone();
+        for (x, z) in shifted.x.iter_mut().zip(&z) {
+            *x += sigma * z;
+        }
+        Ok(shifted)
+    }
+}
+
+impl TaskSamples for edata::Dataset {
+    fn with_labels(&self, labels: Vec<usize>) -> Result<Self, OptimizeError> {
+        let n_classes = self.n_classes().unwrap_or(0);
+        edata::Dataset::new(
+            self.name().to_string(),
+            self.inputs().to_vec(),
+            self.sample_shape().to_vec(),
+            edata::Targets::Classes {
+                labels: labels.into_iter().map(|l| l as i64).collect(),
+                n_classes,
+            },
+        )
+        .map_err(fail)
+    }
+
+    fn labels(&self) -> Result<Vec<usize>, OptimizeError> {
+        match self.targets() {
+            edata::Targets::Classes { labels, .. } => labels
+                .iter()
+                .map(|&l| usize::try_from(l).map_err(fail))
+                .collect(),
+            edata::Targets::Values { .. } => Err(fail("accuracy needs class labels")),
+        }
+    }
+
+    fn with_input_noise(
+        &self,
+        sigma: f64,
+        rng: &mut landscape_simulate::rng::Rng,
+    ) -> Result<Self, OptimizeError> {
+        let mut z = vec![0.0; self.inputs().len()];
+        ProbeKind::Gaussian.fill(rng, &mut z);
+        let inputs: Vec<f32> = self
+            .inputs()
+            .iter()
+            .zip(&z)
+            .map(|(x, z)| (f64::from(*x) + sigma * z) as f32)
+            .collect();
+        edata::Dataset::new(
+            self.name().to_string(),
+            inputs,
+            self.sample_shape().to_vec(),
+            self.targets().clone(),
+        )
+        .map_err(fail)
+    }
 }
 
 /// Loads and splits a task.
@@ -184,9 +313,9 @@ pub struct Trajectory {
 /// # Errors
 /// Model or data errors other than divergence.
 #[allow(clippy::too_many_arguments)]
-pub fn run_method(
-    model: &mut NativeMlp,
-    train_set: &Dataset,
+pub fn run_method<M: CurvatureModel>(
+    model: &mut M,
+    train_set: &M::Data,
     method: &MethodSpec,
     value: f64,
     steps: usize,
@@ -201,7 +330,7 @@ pub fn run_method(
     // Until the loss target is reached, the training loss is evaluated at every step, so steps to target are
     // resolved to the step; afterwards every `eval_every` steps.
     let mut reached = false;
-    let mut observe = |record: &StepRecord, m: &NativeMlp| -> Result<(), EmpiricalError> {
+    let mut observe = |record: &StepRecord, m: &M| -> Result<(), EmpiricalError> {
         let resolving = loss_target.is_some() && !reached;
         if resolving || record.step.is_multiple_of(eval_every) {
             let t0 = Instant::now();
@@ -231,18 +360,28 @@ pub fn run_method(
             train_adaptive(model, train_set, &config, None, &mut observe)?.outcome
         }
         kind => {
-            let optimizer = match kind {
-                MethodKind::Momentum { beta } => Optimizer::HeavyBall { beta },
+            let (optimizer, schedule) = match kind {
+                MethodKind::Momentum { beta } => {
+                    (Optimizer::HeavyBall { beta }, Schedule::Constant)
+                }
                 MethodKind::Adam {
                     beta1,
                     beta2,
                     epsilon,
-                } => Optimizer::Adam {
-                    beta1,
-                    beta2,
-                    epsilon,
-                },
-                _ => Optimizer::GradientDescent,
+                    warmup,
+                } => (
+                    Optimizer::Adam {
+                        beta1,
+                        beta2,
+                        epsilon,
+                    },
+                    if warmup > 0 {
+                        Schedule::LinearWarmup { steps: warmup }
+                    } else {
+                        Schedule::Constant
+                    },
+                ),
+                _ => (Optimizer::GradientDescent, Schedule::Constant),
             };
             let config = TrainConfig {
                 optimizer,
@@ -251,7 +390,7 @@ pub fn run_method(
                 batch_size,
                 seed,
             };
-            train(model, train_set, &config, None, &mut observe)?
+            train_scheduled(model, train_set, &config, schedule, None, &mut observe)?
         }
     };
     let seconds = start.elapsed().as_secs_f64() - excluded;
@@ -273,16 +412,25 @@ pub fn run_method(
     })
 }
 
-/// The fraction of correctly classified samples of `set` with parameters `params`.
+/// The fraction of correctly classified samples of `set` at the model's current parameters (a sample whose
+/// outputs are not all finite counts as wrong; ties go to the lowest class).
 ///
 /// # Errors
-/// Shape errors.
-pub fn accuracy(model: &NativeMlp, params: &[f64], set: &Dataset) -> Result<f64, OptimizeError> {
-    let Targets::Classes(labels) = &set.targets else {
-        return Err(fail("accuracy needs class labels"));
-    };
-    let logits = model.mlp().forward(params, &set.x, set.n).map_err(fail)?;
+/// Shape errors, or targets that are not class labels.
+pub fn accuracy<M: CurvatureModel>(model: &M, set: &M::Data) -> Result<f64, OptimizeError>
+where
+    M::Data: TaskSamples,
+{
+    let labels = set.labels()?;
+    let logits = model.outputs(set).map_err(fail)?;
     let c = model.n_outputs();
+    if logits.len() != labels.len() * c {
+        return Err(fail(format!(
+            "{} outputs for {} samples of {c} classes",
+            logits.len(),
+            labels.len()
+        )));
+    }
     let correct = labels
         .iter()
         .enumerate()
@@ -294,52 +442,51 @@ pub fn accuracy(model: &NativeMlp, params: &[f64], set: &Dataset) -> Result<f64,
             best == label && row.iter().all(|v| v.is_finite())
         })
         .count();
-    Ok(correct as f64 / set.n as f64)
+    Ok(correct as f64 / labels.len() as f64)
 }
 
 /// Accuracy under Gaussian input noise (`σ = input_noise`) and under relative weight noise, each averaged over
-/// `draws` draws from streams of `seed`.
+/// `draws` draws from streams of `seed`. The model's parameters are restored afterwards.
 ///
 /// # Errors
 /// Shape errors.
-pub fn robustness(
-    model: &NativeMlp,
-    set: &Dataset,
+pub fn robustness<M: CurvatureModel>(
+    model: &mut M,
+    set: &M::Data,
     input_noise: f64,
     weight_noise: f64,
     draws: usize,
     seed: u64,
-) -> Result<(f64, f64), OptimizeError> {
-    let params = model.params();
+) -> Result<(f64, f64), OptimizeError>
+where
+    M::Data: TaskSamples,
+{
+    let params = model.params().to_vec();
     let (mut noisy, mut perturbed) = (0.0, 0.0);
-    let mut xi = vec![0.0; set.x.len().max(params.len())];
+    let mut xi = vec![0.0; params.len()];
     for d in 0..draws as u64 {
-        let mut shifted = set.clone();
-        ProbeKind::Gaussian.fill(
-            &mut task_rng(seed, NOISE_STREAM + 2 * d),
-            &mut xi[..set.x.len()],
-        );
-        for (x, z) in shifted.x.iter_mut().zip(&xi) {
-            *x += input_noise * z;
-        }
-        noisy += accuracy(model, params, &shifted)?;
-        ProbeKind::Gaussian.fill(
-            &mut task_rng(seed, NOISE_STREAM + 2 * d + 1),
-            &mut xi[..params.len()],
-        );
+        let shifted =
+            set.with_input_noise(input_noise, &mut task_rng(seed, NOISE_STREAM + 2 * d))?;
+        noisy += accuracy(model, &shifted)?;
+        ProbeKind::Gaussian.fill(&mut task_rng(seed, NOISE_STREAM + 2 * d + 1), &mut xi);
         let moved: Vec<f64> = params
             .iter()
             .zip(&xi)
             .map(|(p, z)| p * (1.0 + weight_noise * z))
             .collect();
-        perturbed += accuracy(model, &moved, set)?;
+        model.set_params(&moved).map_err(fail)?;
+        let result = accuracy(model, set);
+        model.set_params(&params).map_err(fail)?;
+        perturbed += result?;
     }
     Ok((noisy / draws as f64, perturbed / draws as f64))
 }
 
 /// `λ_max` of the Hessian on the first [`SHARPNESS_SAMPLES`] samples of `set` (30 Lanczos steps).
-fn sharpness(model: &NativeMlp, set: &Dataset, seed: u64) -> Result<f64, OptimizeError> {
-    let sub = set.first(set.n.min(SHARPNESS_SAMPLES)).map_err(fail)?;
+fn sharpness<M: CurvatureModel>(model: &M, set: &M::Data, seed: u64) -> Result<f64, OptimizeError> {
+    let sub = set
+        .first(set.n_samples().min(SHARPNESS_SAMPLES))
+        .map_err(fail)?;
     let op = model
         .curvature_operator(&sub, CurvatureKind::Hessian)
         .map_err(fail)?;
@@ -379,6 +526,8 @@ pub struct SeedRun {
     pub noisy_accuracy: Option<f64>,
     /// Test accuracy under weight perturbation.
     pub perturbed_accuracy: Option<f64>,
+    /// Test accuracy after training on labels flipped with probability `label_noise` (`None`: off or diverged).
+    pub label_noise_accuracy: Option<f64>,
     /// `λ_max` of the training Hessian at the end.
     pub final_lambda_max: Option<f64>,
     /// Training seconds in all.
@@ -408,6 +557,8 @@ pub struct Summary {
     pub noisy_accuracy: Option<MeanCi>,
     /// Accuracy under weight perturbation.
     pub perturbed_accuracy: Option<MeanCi>,
+    /// Accuracy after training on noisy labels.
+    pub label_noise_accuracy: Option<MeanCi>,
     /// Final sharpness.
     pub final_lambda_max: Option<MeanCi>,
 }
@@ -457,6 +608,8 @@ pub struct ArchitecturePoint {
 pub struct TaskResult {
     /// The task.
     pub task: String,
+    /// The evaluated model (its description at the tuning seed's initialization).
+    pub model: String,
     /// Split sizes (train, validation, test).
     pub splits: (usize, usize, usize),
     /// Classes.
@@ -535,45 +688,29 @@ pub fn evaluate(config: &OptimizeConfig) -> Result<OptimizeReport, OptimizeError
         .collect();
     let mut tasks = Vec::new();
     for spec in &config.tasks {
-        let task = load_task(spec, config.seed)?;
-        if let Some(b) = config.batch_size
-            && b > task.train.n
-        {
-            return Err(OptimizeError::Usage(format!(
-                "{}: batch_size = {b} exceeds the {} training samples of task {}",
-                config.file.display(),
-                task.train.n,
-                task.name
-            )));
-        }
-        let mut methods = Vec::new();
-        for method in &config.methods {
-            methods.push(evaluate_method(
-                config,
-                &task,
-                method,
-                tuning_seed,
-                &evaluation_seeds,
-            )?);
-        }
-        let architecture = match (
-            config.methods.first(),
-            methods.first().and_then(|m| m.chosen),
-            evaluation_seeds.first(),
-        ) {
-            (Some(first), Some(value), Some(&seed)) => {
-                architecture_study(config, &task, first, value, seed)?
+        let result = match &config.model {
+            None => {
+                let task = load_task(spec, config.seed)?;
+                let build = |seed: u64| model(&task, &config.hidden, config.activation, seed);
+                let mut result =
+                    evaluate_task(config, &task, &build, tuning_seed, &evaluation_seeds)?;
+                result.architecture = match (
+                    config.methods.first(),
+                    result.methods.first().and_then(|m| m.chosen),
+                    evaluation_seeds.first(),
+                ) {
+                    (Some(first), Some(value), Some(&seed)) => {
+                        architecture_study(config, &task, first, value, seed)?
+                    }
+                    _ => Vec::new(),
+                };
+                result
             }
-            _ => Vec::new(),
+            Some(model_spec) => {
+                torch_task(config, spec, model_spec, tuning_seed, &evaluation_seeds)?
+            }
         };
-        tasks.push(TaskResult {
-            task: task.name.clone(),
-            splits: (task.train.n, task.validation.n, task.test.n),
-            classes: task.classes,
-            finding: finding(&methods),
-            methods,
-            architecture,
-        });
+        tasks.push(result);
     }
     Ok(OptimizeReport {
         version: env!("CARGO_PKG_VERSION"),
@@ -593,20 +730,217 @@ pub fn evaluate(config: &OptimizeConfig) -> Result<OptimizeReport, OptimizeError
     })
 }
 
+/// Tunes and evaluates every optimizer of `config` on one task, with models from `build(seed)`; the architecture
+/// study is left empty (the caller adds it for MLPs).
+///
+/// # Errors
+/// A batch larger than the training split; data or model failures.
+pub fn evaluate_task<M: CurvatureModel>(
+    config: &OptimizeConfig,
+    task: &TaskData<M::Data>,
+    build: &dyn Fn(u64) -> Result<M, OptimizeError>,
+    tuning_seed: u64,
+    evaluation_seeds: &[u64],
+) -> Result<TaskResult, OptimizeError>
+where
+    M::Data: TaskSamples,
+{
+    let n_train = task.train.n_samples();
+    if let Some(b) = config.batch_size
+        && b > n_train
+    {
+        return Err(OptimizeError::Usage(format!(
+            "{}: batch_size = {b} exceeds the {n_train} training samples of task {}",
+            config.file.display(),
+            task.name
+        )));
+    }
+    let mut methods = Vec::new();
+    for method in &config.methods {
+        methods.push(evaluate_method(
+            config,
+            task,
+            build,
+            method,
+            tuning_seed,
+            evaluation_seeds,
+        )?);
+    }
+    Ok(TaskResult {
+        task: task.name.clone(),
+        model: build(tuning_seed)?.describe(),
+        splits: (n_train, task.validation.n_samples(), task.test.n_samples()),
+        classes: task.classes,
+        finding: finding(&methods),
+        methods,
+        architecture: Vec::new(),
+    })
+}
+
+/// A torch model's evaluation on one task (`model = "cnn"` and the like in the configuration).
+#[cfg(feature = "torch")]
+fn torch_task(
+    config: &OptimizeConfig,
+    spec: &TaskSpec,
+    model_spec: &TorchModelSpec,
+    tuning_seed: u64,
+    evaluation_seeds: &[u64],
+) -> Result<TaskResult, OptimizeError> {
+    use landscape_empirical::torch::{Loss as TorchLoss, Objective, Reduction};
+    let task = load_task_images(spec, config.seed)?;
+    let objective = Objective {
+        loss: TorchLoss::CrossEntropy,
+        reduction: Reduction::Mean,
+    };
+    let build = |seed: u64| {
+        torch_network(&model_spec.spec, &task.train, task.classes, objective, seed).map_err(|e| {
+            OptimizeError::Usage(format!(
+                "task {}, model {}: {e}",
+                task.name, model_spec.text
+            ))
+        })
+    };
+    evaluate_task(config, &task, &build, tuning_seed, evaluation_seeds)
+}
+
+#[cfg(not(feature = "torch"))]
+fn torch_task(
+    _config: &OptimizeConfig,
+    _spec: &TaskSpec,
+    model_spec: &TorchModelSpec,
+    _tuning_seed: u64,
+    _evaluation_seeds: &[u64],
+) -> Result<TaskResult, OptimizeError> {
+    Err(OptimizeError::Usage(format!(
+        "model = \"{}\" runs on the torch backend: build with --features torch (scripts/setup-torch.sh)",
+        model_spec.text
+    )))
+}
+
+/// A CNN, ResNet or TorchScript network on the CPU, initialized from `seed`, in eval mode, for `data`'s sample
+/// shape and `classes` outputs.
+///
+/// # Errors
+/// A model spec or file the torch backend rejects.
+#[cfg(feature = "torch")]
+pub(crate) fn torch_network(
+    spec: &landscape_empirical::spec::ModelSpec,
+    data: &edata::Dataset,
+    classes: usize,
+    objective: landscape_empirical::torch::Objective,
+    seed: u64,
+) -> Result<landscape_empirical::torch::TorchNetwork, OptimizeError> {
+    use landscape_empirical::spec::ModelSpec;
+    use landscape_empirical::torch::{DeviceSpec, TorchModel, TorchNetwork};
+    let usage = |e: &dyn std::fmt::Display| OptimizeError::Usage(e.to_string());
+    let shape = data.sample_shape();
+    let model = match spec {
+        ModelSpec::Cnn { channels } => {
+            TorchModel::cnn(channels, shape, classes, seed, DeviceSpec::Cpu)
+        }
+        ModelSpec::ResNet { depth, width } => {
+            TorchModel::resnet(*depth, *width, shape, classes, seed, DeviceSpec::Cpu)
+        }
+        ModelSpec::Script(path) => TorchModel::torchscript(
+            path,
+            DeviceSpec::Cpu,
+            landscape_empirical::model::Mode::Eval,
+        ),
+        ModelSpec::Mlp { .. } => {
+            return Err(usage(
+                &"MLPs run natively: give hidden and activation instead",
+            ));
+        }
+    }
+    .map_err(|e| usage(&e))?;
+    TorchNetwork::new(model, objective, data).map_err(|e| usage(&e))
+}
+
+/// Loads and splits a task as the torch backend reads it: the same samples, order and split as [`load_task`],
+/// with the digits' 8×8 image shape kept (a mixture's samples are vectors).
+///
+/// # Errors
+/// As [`load_task`].
+pub fn load_task_images(
+    spec: &TaskSpec,
+    seed: u64,
+) -> Result<TaskData<edata::Dataset>, OptimizeError> {
+    let full = match spec {
+        TaskSpec::Digits => {
+            let mut d = edata::digits::digits().map_err(fail)?;
+            d.standardize();
+            d
+        }
+        TaskSpec::Npz(path) => {
+            let mut d =
+                edata::npz::read_npz(path).map_err(|e| OptimizeError::Usage(e.to_string()))?;
+            d.standardize();
+            d
+        }
+        TaskSpec::Mixture { .. } => {
+            let native = load_task(spec, seed)?;
+            let to_images = |d: &Dataset| -> Result<edata::Dataset, OptimizeError> {
+                let labels: Vec<i64> = d.labels()?.into_iter().map(|l| l as i64).collect();
+                edata::Dataset::new(
+                    "mixture".to_string(),
+                    d.x.iter().map(|&x| x as f32).collect(),
+                    vec![d.dim],
+                    edata::Targets::Classes {
+                        labels,
+                        n_classes: native.classes,
+                    },
+                )
+                .map_err(fail)
+            };
+            return Ok(TaskData {
+                name: native.name.clone(),
+                train: to_images(&native.train)?,
+                validation: to_images(&native.validation)?,
+                test: to_images(&native.test)?,
+                classes: native.classes,
+            });
+        }
+    };
+    let classes = full
+        .n_classes()
+        .ok_or_else(|| OptimizeError::Usage(format!("task {}: needs class labels", spec.name())))?;
+    let n = full.n_samples();
+    if n < 10 {
+        return Err(OptimizeError::Usage(format!(
+            "task {}: {n} samples, need at least 10",
+            spec.name()
+        )));
+    }
+    let order = shuffled_order(n, seed);
+    let (n_train, n_val) = (n * 3 / 5, n / 5);
+    let split = |r: &[usize]| full.subset(r).map_err(fail);
+    Ok(TaskData {
+        name: spec.name(),
+        train: split(&order[..n_train])?,
+        validation: split(&order[n_train..n_train + n_val])?,
+        test: split(&order[n_train + n_val..])?,
+        classes,
+    })
+}
+
 /// Tunes and evaluates one optimizer on one task.
 ///
 /// # Errors
 /// Data or model failures.
-pub fn evaluate_method(
+pub fn evaluate_method<M: CurvatureModel>(
     config: &OptimizeConfig,
-    task: &TaskData,
+    task: &TaskData<M::Data>,
+    build: &dyn Fn(u64) -> Result<M, OptimizeError>,
     method: &MethodSpec,
     tuning_seed: u64,
     evaluation_seeds: &[u64],
-) -> Result<MethodResult, OptimizeError> {
+) -> Result<MethodResult, OptimizeError>
+where
+    M::Data: TaskSamples,
+{
     let mut tuning = Vec::new();
     for &value in &method.grid {
-        let (m, traj) = train_fresh(config, task, method, value, tuning_seed)?;
+        let (m, traj) = train_fresh(config, task, build, method, value, tuning_seed)?;
         let validation_loss = if traj.diverged_at.is_some() {
             None
         } else {
@@ -626,7 +960,7 @@ pub fn evaluate_method(
     let mut runs = Vec::new();
     if let Some(value) = chosen {
         for &seed in evaluation_seeds {
-            runs.push(evaluate_seed(config, task, method, value, seed)?);
+            runs.push(evaluate_seed(config, task, build, method, value, seed)?);
         }
     }
     let summary = summarize(&runs);
@@ -649,16 +983,17 @@ pub fn evaluate_method(
     })
 }
 
-/// A fresh model of `config`'s architecture, initialized from `seed` and trained on the task's training split with
-/// `method` at grid value `value` (minibatches from `seed`).
-fn train_fresh(
+/// A fresh model from `build(seed)` trained on the task's training split with `method` at grid value `value`
+/// (minibatches from `seed`).
+fn train_fresh<M: CurvatureModel>(
     config: &OptimizeConfig,
-    task: &TaskData,
+    task: &TaskData<M::Data>,
+    build: &dyn Fn(u64) -> Result<M, OptimizeError>,
     method: &MethodSpec,
     value: f64,
     seed: u64,
-) -> Result<(NativeMlp, Trajectory), OptimizeError> {
-    let mut m = model(task, &config.hidden, config.activation, seed)?;
+) -> Result<(M, Trajectory), OptimizeError> {
+    let mut m = build(seed)?;
     let traj = run_method(
         &mut m,
         &task.train,
@@ -674,14 +1009,18 @@ fn train_fresh(
     Ok((m, traj))
 }
 
-fn evaluate_seed(
+fn evaluate_seed<M: CurvatureModel>(
     config: &OptimizeConfig,
-    task: &TaskData,
+    task: &TaskData<M::Data>,
+    build: &dyn Fn(u64) -> Result<M, OptimizeError>,
     method: &MethodSpec,
     value: f64,
     seed: u64,
-) -> Result<SeedRun, OptimizeError> {
-    let (m, traj) = train_fresh(config, task, method, value, seed)?;
+) -> Result<SeedRun, OptimizeError>
+where
+    M::Data: TaskSamples,
+{
+    let (mut m, traj) = train_fresh(config, task, build, method, value, seed)?;
     let reached = traj
         .points
         .iter()
@@ -698,6 +1037,7 @@ fn evaluate_seed(
         test_accuracy: None,
         noisy_accuracy: None,
         perturbed_accuracy: None,
+        label_noise_accuracy: None,
         final_lambda_max: None,
         seconds: traj.seconds,
         curve,
@@ -707,9 +1047,9 @@ fn evaluate_seed(
     }
     run.train_loss = traj.points.last().map(|p| p.1);
     run.test_loss = m.loss(&task.test).ok();
-    run.test_accuracy = Some(accuracy(&m, m.params(), &task.test)?);
+    run.test_accuracy = Some(accuracy(&m, &task.test)?);
     let (noisy, perturbed) = robustness(
-        &m,
+        &mut m,
         &task.test,
         config.input_noise,
         config.weight_noise,
@@ -719,6 +1059,22 @@ fn evaluate_seed(
     run.noisy_accuracy = Some(noisy);
     run.perturbed_accuracy = Some(perturbed);
     run.final_lambda_max = sharpness(&m, &task.train, seed).ok();
+    if config.label_noise > 0.0 {
+        let labels = flip_labels(
+            &task.train.labels()?,
+            task.classes,
+            config.label_noise,
+            &mut task_rng(seed, LABEL_NOISE_STREAM),
+        );
+        let noisy = TaskData {
+            train: task.train.with_labels(labels)?,
+            ..task.clone()
+        };
+        let (m, traj) = train_fresh(config, &noisy, build, method, value, seed)?;
+        if traj.diverged_at.is_none() {
+            run.label_noise_accuracy = Some(accuracy(&m, &task.test)?);
+        }
+    }
     Ok(run)
 }
 
@@ -738,6 +1094,7 @@ pub fn summarize(runs: &[SeedRun]) -> Summary {
         test_accuracy: of(&|r| r.test_accuracy),
         noisy_accuracy: of(&|r| r.noisy_accuracy),
         perturbed_accuracy: of(&|r| r.perturbed_accuracy),
+        label_noise_accuracy: of(&|r| r.label_noise_accuracy),
         final_lambda_max: of(&|r| r.final_lambda_max),
     }
 }
@@ -881,7 +1238,7 @@ pub fn architecture_study(
         let (trained, test_accuracy) = if traj.diverged_at.is_none() {
             (
                 Some(geometry_json(&geometry(&m, &sub, &geo).map_err(fail)?)),
-                Some(accuracy(&m, m.params(), &task.test)?),
+                Some(accuracy(&m, &task.test)?),
             )
         } else {
             (None, None)
@@ -903,6 +1260,30 @@ pub fn architecture_study(
 mod tests {
     use super::*;
 
+    #[test]
+    fn label_noise_flips_the_stated_fraction_to_other_classes() {
+        let labels: Vec<usize> = (0..10_000).map(|i| i % 10).collect();
+        let rng = || task_rng(5, LABEL_NOISE_STREAM);
+        assert_eq!(flip_labels(&labels, 10, 0.0, &mut rng()), labels);
+        let all = flip_labels(&labels, 10, 1.0, &mut rng());
+        assert!(all.iter().zip(&labels).all(|(a, b)| a != b && *a < 10));
+        // Every other class is reached: counts of the shift 1..=9 are Binomial(10⁴, 1/9), sd 31; ±6 sd.
+        let mut shifts = [0usize; 10];
+        for (a, b) in all.iter().zip(&labels) {
+            shifts[(a + 10 - b) % 10] += 1;
+        }
+        assert!(
+            shifts[1..]
+                .iter()
+                .all(|&c| (c as f64 - 10_000.0 / 9.0).abs() < 6.0 * 31.4),
+            "{shifts:?}"
+        );
+        // A fraction of 0.3: Binomial(10⁴, 0.3), sd 45.8; ±6 sd (false-failure probability below 1e-8).
+        let some = flip_labels(&labels, 10, 0.3, &mut rng());
+        let flipped = some.iter().zip(&labels).filter(|(a, b)| a != b).count();
+        assert!((flipped as f64 - 3000.0).abs() < 6.0 * 45.8, "{flipped}");
+    }
+
     fn run(seed: u64, accuracy: Option<f64>, steps: Option<usize>, diverged: bool) -> SeedRun {
         SeedRun {
             seed,
@@ -914,6 +1295,7 @@ mod tests {
             test_accuracy: accuracy,
             noisy_accuracy: accuracy,
             perturbed_accuracy: accuracy,
+            label_noise_accuracy: accuracy,
             final_lambda_max: accuracy.map(|_| 1.0),
             seconds: 0.01,
             curve: vec![],

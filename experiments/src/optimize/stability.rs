@@ -853,9 +853,7 @@ fn torch_points(
     points: &mut Vec<StabilityPoint>,
 ) -> Result<Vec<String>, OptimizeError> {
     use landscape_empirical::spec::ModelSpec;
-    use landscape_empirical::torch::{
-        DeviceSpec, Loss as TorchLoss, Objective, Reduction, TorchModel, TorchNetwork,
-    };
+    use landscape_empirical::torch::{Loss as TorchLoss, Objective, Reduction};
     let usage = |m: &str, e: &dyn std::fmt::Display| {
         OptimizeError::Usage(format!("[stability] torch model {m}: {e}"))
     };
@@ -867,34 +865,13 @@ fn torch_points(
         reduction: Reduction::Mean,
     };
     let n_outputs = landscape_empirical::spec::n_outputs(&data.train);
-    let shape = data.train.sample_shape().to_vec();
     for text in &config.torch_models {
         let spec: ModelSpec = text.parse().map_err(|e| usage(text, &e))?;
         let mut per_optimizer: Vec<Vec<SeedStability>> = vec![Vec::new(); config.optimizers.len()];
         let mut n_params = 0;
         for &seed in seeds {
-            let model = match &spec {
-                ModelSpec::Cnn { channels } => {
-                    TorchModel::cnn(channels, &shape, n_outputs, seed, DeviceSpec::Cpu)
-                }
-                ModelSpec::ResNet { depth, width } => {
-                    TorchModel::resnet(*depth, *width, &shape, n_outputs, seed, DeviceSpec::Cpu)
-                }
-                ModelSpec::Script(path) => TorchModel::torchscript(
-                    path,
-                    DeviceSpec::Cpu,
-                    landscape_empirical::model::Mode::Eval,
-                ),
-                ModelSpec::Mlp { .. } => {
-                    return Err(usage(
-                        text,
-                        &"MLPs belong in widths/depths, which the native backend runs",
-                    ));
-                }
-            }
-            .map_err(|e| usage(text, &e))?;
             let mut network =
-                TorchNetwork::new(model, objective, &data.train).map_err(|e| usage(text, &e))?;
+                super::eval::torch_network(&spec, &data.train, n_outputs, objective, seed)?;
             n_params = network.n_params();
             let pair = MapPair {
                 train: &data.train,
