@@ -88,6 +88,55 @@ enum Command {
     Conjecture(conjecture::ConjectureArgs),
 }
 
+/// Parses `argv` (the command line after `landscape`) without running it: the one-line error clap would print.
+///
+/// # Errors
+/// The parser's message.
+pub(crate) fn check_args(argv: &[String]) -> Result<(), String> {
+    Cli::try_parse_from(std::iter::once("landscape".to_string()).chain(argv.iter().cloned()))
+        .map(|_| ())
+        .map_err(|e| one_line(&e))
+}
+
+/// Runs the command line `argv` (after `landscape`) in this process and returns its JSON result, as a sweep point
+/// does; `report` and `sweep` are refused (they write folders, not one result).
+///
+/// # Errors
+/// The command's one-line error.
+pub(crate) fn run_value(argv: &[String]) -> Result<serde_json::Value, String> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("landscape".to_string()).chain(argv.iter().cloned()))
+            .map_err(|e| one_line(&e))?;
+    let result = match cli.command {
+        Command::Theory(args) => theory::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Empirical(args) => empirical::run(args),
+        Command::Optimize(args) => optimize::run(args),
+        Command::Conjecture(args) => conjecture::run(args),
+        Command::Report(_) | Command::Sweep(_) | Command::Doctor => {
+            return Err("report, sweep and doctor cannot run as a sweep point".into());
+        }
+    };
+    match result {
+        Ok(value) => Ok(value),
+        // A failed check is a result (a refuted conjecture), recorded like any other.
+        Err(CliError::ChecksFailed(value)) => Ok(value),
+        Err(CliError::Usage(message) | CliError::Failure(message)) => Err(message),
+    }
+}
+
+/// clap's message on one line (it spans several: usage, hints).
+fn one_line(err: &clap::Error) -> String {
+    let text = err.to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    line.join(" ").trim_start_matches("error: ").to_string()
+}
+
 /// Runs the CLI on `args` (the program name first) and returns the process exit code.
 pub fn main<I, T>(args: I) -> ExitCode
 where
@@ -111,16 +160,7 @@ where
                 }
                 _ => {
                     // clap's message is several lines (usage, hints); the contract is one line.
-                    let text = err.to_string();
-                    let line: Vec<&str> = text
-                        .lines()
-                        .take_while(|l| {
-                            !l.starts_with("Usage:") && !l.starts_with("For more information")
-                        })
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .collect();
-                    eprintln!("{}", line.join(" ").trim_start_matches("error: "));
+                    eprintln!("{}", one_line(&err));
                     ExitCode::from(2)
                 }
             };

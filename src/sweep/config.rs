@@ -30,7 +30,17 @@ use crate::simulation::{CurvatureKind, MAX_DENSE_N, Method, SpikeModel};
 use crate::toml_config::{self, ConfigError, List, Source};
 
 /// The experiments a sweep can run.
-pub const EXPERIMENTS: &[&str] = &["simulate.esd", "simulate.spiked", "simulate.network"];
+pub const EXPERIMENTS: &[&str] = &[
+    "simulate.esd",
+    "simulate.spiked",
+    "simulate.network",
+    "command",
+];
+
+/// The `landscape` commands a `[command]` sweep may run: those that compute and print one JSON result (not
+/// `report`, which writes a folder, nor `sweep` itself).
+pub const SWEEPABLE_COMMANDS: &[&str] =
+    &["theory", "simulate", "empirical", "optimize", "conjecture"];
 
 /// One coordinate value of a point.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +118,28 @@ pub enum PointSpec {
         /// Operator.
         operator: CurvatureKind,
     },
+    /// `[command]`: any `landscape` command that prints one JSON result, its grid given as `--name value` flags.
+    Command {
+        /// The command line after `landscape`, the point's flags included, without the seed.
+        argv: Vec<String>,
+        /// The flag that receives the point's seed (`--seed`), or `None` for a command without one.
+        seed_flag: Option<String>,
+    },
+}
+
+impl PointSpec {
+    /// The full command line of a `[command]` point with `seed` (`None` for the other experiments).
+    pub fn command_line(&self, seed: u64) -> Option<Vec<String>> {
+        let PointSpec::Command { argv, seed_flag } = self else {
+            return None;
+        };
+        let mut line = argv.clone();
+        if let Some(flag) = seed_flag {
+            line.push(flag.clone());
+            line.push(seed.to_string());
+        }
+        Some(line)
+    }
 }
 
 /// One point of the grid.
@@ -122,7 +154,7 @@ pub struct Point {
     /// Replicate id.
     pub replicate: u64,
     /// Coordinates in canonical order (without the replicate).
-    pub coords: Vec<(&'static str, Coord)>,
+    pub coords: Vec<(String, Coord)>,
     /// What to run.
     pub spec: PointSpec,
 }
@@ -158,6 +190,15 @@ struct RawConfig {
     seed: Option<Spanned<i64>>,
     seeds: Option<Spanned<toml::Value>>,
     simulate: Option<Spanned<RawSimulate>>,
+    command: Option<Spanned<RawCommand>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    args: List<String>,
+    seed_flag: Option<Spanned<String>>,
+    grid: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,6 +308,22 @@ pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
     };
     let replicates = replicates(&src, raw.seeds.as_ref())?;
     let whole = 0..text.len();
+    if let Some(command) = &raw.command {
+        if raw.simulate.is_some() {
+            return Err(src
+                .error(
+                    command.span(),
+                    "[command]",
+                    format!(
+                        "exactly one experiment table is needed; one of {}",
+                        tables()
+                    ),
+                )
+                .into());
+        }
+        let grid = command_grid(&src, command)?;
+        return expand(&src, "command", seed, &replicates, grid);
+    }
     let Some(simulate) = raw.simulate else {
         return Err(src
             .error(
@@ -305,6 +362,18 @@ pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
     } else {
         return Err(SweepError::Failure("internal error: no experiment".into()));
     };
+    expand(&src, experiment, seed, &replicates, grid)
+}
+
+/// The points of `grid` × `replicates`, keyed and seeded.
+fn expand(
+    src: &Source<'_>,
+    experiment: &'static str,
+    seed: u64,
+    replicates: &[u64],
+    grid: Grid,
+) -> Result<SweepConfig, SweepError> {
+    let (file, text) = (src.file, src.text);
     let mut points = Vec::with_capacity(grid.len() * replicates.len());
     let mut seen = BTreeSet::new();
     for (coords, spec) in grid {
@@ -312,7 +381,7 @@ pub fn parse(file: &Path, text: &str) -> Result<SweepConfig, SweepError> {
             .iter()
             .map(|(name, value)| format!("{name}={}", value.canonical()))
             .collect();
-        for &replicate in &replicates {
+        for &replicate in replicates {
             let key = format!("{experiment}|{}|replicate={replicate}", body.join("|"));
             // The same canonical point written twice (mp(ratio=0.5) and mp(ratio=0.50)) runs once.
             if !seen.insert(key.clone()) {
@@ -404,7 +473,7 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
-type Grid = Vec<(Vec<(&'static str, Coord)>, PointSpec)>;
+type Grid = Vec<(Vec<(String, Coord)>, PointSpec)>;
 
 /// The Cartesian product of `axes`, first axis outermost.
 fn product<T: Clone>(axes: &[Vec<T>]) -> Vec<Vec<T>> {
@@ -450,9 +519,9 @@ fn esd_grid(src: &Source<'_>, raw: &RawEsd) -> Result<Grid, SweepError> {
             for (method, method_name) in &methods {
                 grid.push((
                     vec![
-                        ("law", Coord::Text(expr.to_string())),
-                        ("method", Coord::Text(method_name.clone())),
-                        ("n", Coord::Int(n)),
+                        ("law".into(), Coord::Text(expr.to_string())),
+                        ("method".into(), Coord::Text(method_name.clone())),
+                        ("n".into(), Coord::Int(n)),
                     ],
                     PointSpec::Esd {
                         expr: expr.clone(),
@@ -518,14 +587,14 @@ fn spiked_grid(src: &Source<'_>, raw: &Spanned<RawSpiked>) -> Result<Grid, Sweep
                         };
                         check.map_err(|e| src.error(raw.spike.span(), "spike", e.to_string()))?;
                         let mut coords = vec![
-                            ("model", Coord::Text(model_name.clone())),
-                            ("n", Coord::Int(n)),
+                            ("model".into(), Coord::Text(model_name.clone())),
+                            ("n".into(), Coord::Int(n)),
                         ];
                         if let Some(r) = ratio {
-                            coords.push(("ratio", Coord::Real(r)));
+                            coords.push(("ratio".into(), Coord::Real(r)));
                         }
-                        coords.push(("spike", Coord::Real(spike)));
-                        coords.push(("variance", Coord::Real(variance)));
+                        coords.push(("spike".into(), Coord::Real(spike)));
+                        coords.push(("variance".into(), Coord::Real(variance)));
                         grid.push((
                             coords,
                             PointSpec::Spiked {
@@ -603,11 +672,11 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
         let (w, a, l, s, o) = (combo[0], combo[1], combo[2], combo[3], combo[4]);
         grid.push((
             vec![
-                ("activation", Coord::Text(activations[a].1.clone())),
-                ("loss", Coord::Text(losses[l].1.clone())),
-                ("operator", Coord::Text(operators[o].1.clone())),
-                ("samples", Coord::Int(samples[s])),
-                ("widths", Coord::Ints(widths[w].clone())),
+                ("activation".into(), Coord::Text(activations[a].1.clone())),
+                ("loss".into(), Coord::Text(losses[l].1.clone())),
+                ("operator".into(), Coord::Text(operators[o].1.clone())),
+                ("samples".into(), Coord::Int(samples[s])),
+                ("widths".into(), Coord::Ints(widths[w].clone())),
             ],
             PointSpec::Network {
                 widths: widths[w].iter().map(|&v| v as usize).collect(),
@@ -617,6 +686,109 @@ fn network_grid(src: &Source<'_>, raw: &RawNetwork) -> Result<Grid, SweepError> 
                 operator: operators[o].0,
             },
         ));
+    }
+    Ok(grid)
+}
+
+/// A `[command]` table: fixed arguments, then one `--name value` flag per grid key (keys in alphabetical order),
+/// then the seed flag. Every point's command line is checked by the command-line parser before anything runs.
+fn command_grid(src: &Source<'_>, raw: &Spanned<RawCommand>) -> Result<Grid, SweepError> {
+    let table = raw.get_ref();
+    let args: Vec<String> = src
+        .non_empty(
+            &table.args,
+            "args",
+            "empty list: give the command, e.g. [\"empirical\", \"hessian\"]",
+        )?
+        .iter()
+        .map(|a| a.get_ref().trim().to_string())
+        .collect();
+    if !SWEEPABLE_COMMANDS.contains(&args[0].as_str()) {
+        return Err(src
+            .error(
+                table.args.span(),
+                "args",
+                format!(
+                    "`{}` cannot be swept; the first argument is one of {}",
+                    args[0],
+                    SWEEPABLE_COMMANDS.join(", ")
+                ),
+            )
+            .into());
+    }
+    let seed_flag = match &table.seed_flag {
+        None => Some("--seed".to_string()),
+        Some(f) if f.get_ref().trim().is_empty() => None,
+        Some(f) if f.get_ref().trim().starts_with("--") => Some(f.get_ref().trim().to_string()),
+        Some(f) => {
+            return Err(src
+                .error(
+                    f.span(),
+                    "seed_flag",
+                    "a flag such as \"--seed\", or \"\" for none",
+                )
+                .into());
+        }
+    };
+    let mut axes: Vec<(String, Vec<Coord>)> = Vec::new();
+    if let Some(grid) = &table.grid {
+        for (name, value) in grid.get_ref() {
+            let bad = |msg: String| SweepError::from(src.error(grid.span(), name, msg));
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(bad(format!("`{name}` is not a flag name")));
+            }
+            let toml::Value::Array(items) = value else {
+                return Err(bad("a grid parameter is a list of values".into()));
+            };
+            if items.is_empty() {
+                return Err(bad(EMPTY_GRID.into()));
+            }
+            let values = items
+                .iter()
+                .map(|v| match v {
+                    toml::Value::String(t) => Ok(Coord::Text(t.clone())),
+                    toml::Value::Integer(i) => u64::try_from(*i)
+                        .map(Coord::Int)
+                        .map_err(|_| bad(format!("{i}: integers are ≥ 0"))),
+                    toml::Value::Float(x) if x.is_finite() => Ok(Coord::Real(*x)),
+                    other => Err(bad(format!(
+                        "{} is not a string or a number",
+                        describe(other)
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            axes.push((name.replace('_', "-"), values));
+        }
+    }
+    let command = Coord::Text(args.join(" "));
+    let indices: Vec<Vec<usize>> = axes.iter().map(|(_, v)| (0..v.len()).collect()).collect();
+    let mut grid = Vec::new();
+    for combo in product(&indices) {
+        let mut argv = args.clone();
+        let mut coords = vec![("command".to_string(), command.clone())];
+        for ((name, values), &i) in axes.iter().zip(&combo) {
+            argv.push(format!("--{name}"));
+            argv.push(values[i].canonical());
+            coords.push((name.clone(), values[i].clone()));
+        }
+        let spec = PointSpec::Command {
+            argv,
+            seed_flag: seed_flag.clone(),
+        };
+        if let Some(line) = spec.command_line(0) {
+            crate::cli::check_args(&line).map_err(|e| {
+                SweepError::from(src.error(
+                    raw.span(),
+                    "[command]",
+                    format!("`landscape {}`: {e}", line.join(" ")),
+                ))
+            })?;
+        }
+        grid.push((coords, spec));
     }
     Ok(grid)
 }

@@ -71,6 +71,10 @@ pub fn run_point(point: &Point) -> Result<Value, String> {
             let result = simulation::network(&config).map_err(|e| e.to_string())?;
             serde_json::to_value(result).map_err(|e| e.to_string())?
         }
+        PointSpec::Command { .. } => {
+            let line = point.spec.command_line(point.seed).unwrap_or_default();
+            crate::cli::run_value(&line)?
+        }
     };
     if let Some(path) = non_finite(&value, "") {
         return Err(format!("the result has a non-finite value at {path}"));
