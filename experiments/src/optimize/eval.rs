@@ -240,7 +240,20 @@ pub fn load_task(spec: &TaskSpec, seed: u64) -> Result<TaskData, OptimizeError> 
         )));
     };
     let classes = labels.iter().max().map_or(1, |m| m + 1);
-    let n = full.n;
+    split_task(spec, &full, classes, seed)
+}
+
+/// The 60/20/20 split of `full` in the order of [`shuffled_order`].
+///
+/// # Errors
+/// Fewer than 10 samples.
+fn split_task<D: SampleSet>(
+    spec: &TaskSpec,
+    full: &D,
+    classes: usize,
+    seed: u64,
+) -> Result<TaskData<D>, OptimizeError> {
+    let n = full.n_samples();
     if n < 10 {
         return Err(OptimizeError::Usage(format!(
             "task {}: {n} samples, need at least 10",
@@ -904,23 +917,7 @@ pub fn load_task_images(
     let classes = full
         .n_classes()
         .ok_or_else(|| OptimizeError::Usage(format!("task {}: needs class labels", spec.name())))?;
-    let n = full.n_samples();
-    if n < 10 {
-        return Err(OptimizeError::Usage(format!(
-            "task {}: {n} samples, need at least 10",
-            spec.name()
-        )));
-    }
-    let order = shuffled_order(n, seed);
-    let (n_train, n_val) = (n * 3 / 5, n / 5);
-    let split = |r: &[usize]| full.subset(r).map_err(fail);
-    Ok(TaskData {
-        name: spec.name(),
-        train: split(&order[..n_train])?,
-        validation: split(&order[n_train..n_train + n_val])?,
-        test: split(&order[n_train + n_val..])?,
-        classes,
-    })
+    split_task(spec, &full, classes, seed)
 }
 
 /// Tunes and evaluates one optimizer on one task.
