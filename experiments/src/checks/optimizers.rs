@@ -128,9 +128,13 @@ fn stability_max_step(ctx: &Context) -> Result<Outcome, CheckError> {
                     p.architecture.as_str(),
                     s.predicted_max_lr,
                     s.observed_max_lr.value(),
-                    s.observed_max_lr
-                        .hi
-                        .map(|hi| (hi - s.observed_max_lr.lo) / 2.0),
+                    (!s.observed_max_lr.is_censored())
+                        .then(|| {
+                            s.observed_max_lr
+                                .hi
+                                .map(|hi| (hi - s.observed_max_lr.lo) / 2.0)
+                        })
+                        .flatten(),
                 )
             })
         })
@@ -146,13 +150,15 @@ fn stability_max_step(ctx: &Context) -> Result<Outcome, CheckError> {
     };
     // The descent lemma's step 1/λ_max (the prediction halved) is the nearby wrong claim: every ratio doubles.
     let control_ratios: Vec<f64> = ratios.iter().map(|r| 2.0 * r).collect();
+    // Censored points have no finite bracket; the figure draws the others (a censored run fails the check).
+    let drawn: Vec<_> = seeds.iter().filter(|s| s.3.is_some()).collect();
     let figure = Figure::Scaling(ScalingFigure {
         title: "Largest stable step of full-batch GD (MSE): observed against 2/λ_max(θ₀)".into(),
         x_label: "predicted 2/λ_max(θ₀)".into(),
         y_label: "observed largest stable step".into(),
-        n: seeds.iter().map(|s| s.1).collect(),
-        error: seeds.iter().map(|s| s.2).collect(),
-        error_bar: Some(seeds.iter().map(|s| s.3.unwrap_or(0.0)).collect()),
+        n: drawn.iter().map(|s| s.1).collect(),
+        error: drawn.iter().map(|s| s.2).collect(),
+        error_bar: Some(drawn.iter().map(|s| s.3.unwrap_or(0.0)).collect()),
         fit: None,
         predicted_slope: None,
         identity: true,

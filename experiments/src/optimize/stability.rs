@@ -14,6 +14,7 @@
 //! below the initial loss. The largest stable step is bracketed by doubling or halving from the prediction (at most
 //! [`BRACKET_DOUBLINGS`] times each way) and refined by `bisections` geometric bisections: the result is an
 //! interval `[lo, hi]` (lo stable, hi not) of ratio `2^(2^−bisections)`, reported with its geometric midpoint.
+//! A seed with no stable step down to the prediction / `2^BRACKET_DOUBLINGS` is censored below (`lo = 0`).
 //! Stability is assumed monotone in `η` between the bracket's ends (a non-monotone map is seen as the first
 //! transition found). A step still stable at `2^BRACKET_DOUBLINGS` times the prediction is reported as censored
 //! (`hi = ∞`). The best step is the grid value `predicted_best × factor` with the lowest validation loss after the
@@ -131,7 +132,7 @@ struct MlpArch {
     parameterization: MapParameterization,
 }
 
-/// `[lo, hi]`: `lo` stable, `hi` not (`∞` when censored).
+/// `[lo, hi]`: `lo` stable, `hi` not (`hi = None` when censored above, `lo = 0` when censored below).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Bracket {
     /// The largest step found stable.
@@ -141,9 +142,15 @@ pub struct Bracket {
 }
 
 impl Bracket {
-    /// The geometric midpoint, or `lo` when censored.
+    /// The geometric midpoint, or `lo` when censored above (0 when censored below).
     pub fn value(&self) -> f64 {
         self.hi.map_or(self.lo, |hi| (self.lo * hi).sqrt())
+    }
+
+    /// Whether the search ran off either end: stable at `2^BRACKET_DOUBLINGS` × the prediction (`hi = None`), or
+    /// unstable down to the prediction / `2^BRACKET_DOUBLINGS` (`lo = 0`: the loss never decreased).
+    pub fn is_censored(&self) -> bool {
+        self.hi.is_none() || self.lo <= 0.0
     }
 }
 
@@ -276,7 +283,7 @@ pub struct RatioSummary {
     pub factor: Option<f64>,
     /// Points in all and censored ones.
     pub points: usize,
-    /// Censored points (stable at the bracket's end).
+    /// Censored points (stable at the bracket's top, or unstable down to its bottom).
     pub censored: usize,
 }
 
@@ -458,11 +465,8 @@ fn search<M: CurvatureModel>(
             hi = Some(down);
         }
         if lo == 0.0 {
-            return Err(fail(format!(
-                "no stable step down to {down:.3e} (the prediction {start:.3e} / 2^{BRACKET_DOUBLINGS}): the loss \
-                 does not decrease within {} steps",
-                config.steps
-            )));
+            // Censored below: no step down to prediction / 2^BRACKET_DOUBLINGS lowers the loss in the budget.
+            return Ok((Bracket { lo, hi }, runs));
         }
     }
     if let Some(mut h) = hi {
@@ -661,7 +665,7 @@ fn transfer(points: &[StabilityPoint], config: &StabilityConfig) -> Vec<Transfer
                 for p in &line {
                     let coordinate = if axis == "width" { p.width } else { p.depth };
                     let Some(c) = coordinate else { continue };
-                    for s in p.seeds.iter().filter(|s| s.observed_max_lr.hi.is_some()) {
+                    for s in p.seeds.iter().filter(|s| !s.observed_max_lr.is_censored()) {
                         x.push((c as f64).ln());
                         pred.push(s.predicted_max_lr.ln());
                         obs.push(s.observed_max_lr.value().ln());
@@ -694,7 +698,7 @@ fn summary(points: &[StabilityPoint], optimizers: &[Optimizer]) -> Vec<RatioSumm
                 .collect();
             let ratios: Vec<f64> = seeds
                 .iter()
-                .filter(|s| s.observed_max_lr.hi.is_some())
+                .filter(|s| !s.observed_max_lr.is_censored())
                 .map(|s| s.ratio)
                 .collect();
             let ratio = Spread::of(&ratios);
@@ -928,6 +932,69 @@ mod tests {
         assert!((noisy.ci95.unwrap() / noisy.stderr.unwrap() - 4.302_652_729_911_275).abs() < 1e-9);
         assert!(fit_slope(&[1.0], &[1.0]).is_none());
         assert!(fit_slope(&[1.0, 1.0], &[1.0, 2.0]).is_none());
+    }
+
+    fn quadratic_config(steps: usize, bisections: usize) -> StabilityConfig {
+        StabilityConfig {
+            task: TaskSpec::Digits,
+            samples: 1,
+            steps,
+            seeds: 1,
+            bisections,
+            loss: MapLoss::Mse,
+            optimizers: vec![Optimizer::GradientDescent],
+            activation: Activation::Tanh,
+            widths: vec![],
+            depth: 1,
+            depths: vec![],
+            width: 1,
+            parameterizations: vec![],
+            torch_models: vec![],
+            best_factors: vec![1.0],
+        }
+    }
+
+    #[test]
+    fn bisection_finds_the_quadratic_threshold_from_either_side() {
+        use landscape_empirical::native::{NoData, Quadratic};
+        // ½·4θ² from θ = 1: gradient descent lowers the loss in 10 steps iff |1 − 4η| < 1, i.e. η < 1/2 = 2/λ.
+        let mut model = Quadratic::new(vec![4.0], vec![1.0]).unwrap();
+        let theta0 = model.params().to_vec();
+        let initial = model.loss(&NoData).unwrap();
+        let config = quadratic_config(10, 12);
+        for start in [0.5, 0.03, 7.0] {
+            let (b, runs) = search(
+                &mut model,
+                &NoData,
+                &theta0,
+                Optimizer::GradientDescent,
+                start,
+                &config,
+                initial,
+            )
+            .unwrap();
+            let hi = b.hi.unwrap();
+            assert!(b.lo < 0.5 && 0.5 <= hi, "start {start}: {b:?}");
+            // 12 bisections of a factor-2 bracket: ratio 2^(1/4096).
+            assert!(hi / b.lo < 1.0 + 2e-4, "start {start}: {b:?}");
+            assert!(!b.is_censored() && runs >= 13, "start {start}: {runs}");
+        }
+        // At its minimum no step lowers the loss: censored below after 1 + 12 halvings, not an error.
+        let mut flat = Quadratic::new(vec![4.0], vec![0.0]).unwrap();
+        let (b, runs) = search(
+            &mut flat,
+            &NoData,
+            &[0.0],
+            Optimizer::GradientDescent,
+            1.0,
+            &config,
+            0.0,
+        )
+        .unwrap();
+        assert!(
+            b.is_censored() && b.lo == 0.0 && runs == 1 + BRACKET_DOUBLINGS,
+            "{b:?}"
+        );
     }
 
     #[test]
