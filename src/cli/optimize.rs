@@ -10,10 +10,13 @@ use crate::optimize::{self, OptimizeError};
 #[derive(Debug, Args)]
 #[command(
     after_help = "Example:\n  landscape optimize --config examples/optimize.toml --out optimize.json\n\nThe configuration \
-lists tasks (digits, mixture, PATH.npz), a model, optimizers with tuning grids ([optimizers.sgd] lr = [...], \
-momentum, adam, inverse_sharpness, inverse_trace, gn_diagonal with c = [...]) and seeds; see examples/optimize.toml. \
-Output: JSON with the version, configuration, seeds, per-task tuning and evaluation runs, means with 95% \
-intervals, the verdict of the comparison, and the geometry against width and depth."
+lists tasks (digits, mixture, PATH.npz), a model (hidden/activation for the native MLP, or model = \"cnn\", \
+\"resnet:depth=2,width=8\" or \"PATH.pt\" with the torch feature), optimizers with tuning grids ([optimizers.sgd] \
+lr = [...], momentum, adam, adam_warmup, sophia, adahessian with lr = [...]; inverse_sharpness, inverse_trace, \
+gn_diagonal, polyak with c = [...]), seeds, and optionally [architecture] and [stability] (largest stable step \
+predicted from the curvature at initialization against the observed one); see examples/optimize.toml. Output: JSON \
+with the version, configuration, seeds, per-task tuning and evaluation runs, means with 95% intervals, the verdict \
+of the comparison with its power, the geometry against width and depth, and the stability map."
 )]
 pub struct OptimizeArgs {
     /// The TOML configuration.

@@ -19,7 +19,9 @@ enum SweepCommand {
     #[command(
         after_help = "Example config (examples/sweep.toml):\n  seed = 42\n  seeds = 3\n  [simulate.esd]\n  \
 law = [\"mp(ratio=0.5)\", \"semicircle()\"]\n  n = [100, 200]\n\nExperiments: [simulate.esd] law, n, method; \
-[simulate.spiked] model, n, ratio, spike, variance; [simulate.network] widths, activation, loss, samples, operator.\n\
+[simulate.spiked] model, n, ratio, spike, variance; [simulate.network] widths, activation, loss, samples, operator; \
+[command] args = [\"empirical\", \"hessian\", ...] with [command.grid] flag = [values] (any theory, simulate, empirical, \
+optimize or conjecture command; each point gets --seed, or seed_flag = \"\" for none; examples/sweep-phase2.toml).\n\
 Inside a Slurm array job the shard comes from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT."
     )]
     Run {

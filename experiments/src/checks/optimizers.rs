@@ -222,13 +222,9 @@ const SLOPE_TOLERANCE: f64 = 0.3;
 /// The control's relative error in the curvature term of the quadratic model.
 const CUBIC_CONTROL_CURVATURE: f64 = 0.1;
 
-/// The least-squares slope of `y` on `x`.
+/// The least-squares slope of `y` on `x` (NaN for fewer than two distinct `x`).
 fn least_squares_slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    sxy / sxx
+    crate::optimize::stability::fit_slope(x, y).map_or(f64::NAN, |s| s.value)
 }
 
 fn cubic_error(ctx: &Context) -> Result<Outcome, CheckError> {

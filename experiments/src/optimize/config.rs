@@ -583,7 +583,7 @@ fn parse_located(src: &Source<'_>) -> Result<OptimizeConfig, ConfigError> {
     };
     let stability = match &raw.stability {
         None => None,
-        Some(r) => Some(stability(src, r, &tasks, activation, &raw.optimizers)?),
+        Some(r) => Some(stability(src, r, &tasks, activation, &methods)?),
     };
     Ok(OptimizeConfig {
         file: file.to_path_buf(),
@@ -637,7 +637,7 @@ fn stability(
     raw: &RawStability,
     tasks: &[TaskSpec],
     activation: Activation,
-    optimizers: &Spanned<RawOptimizers>,
+    methods: &[MethodSpec],
 ) -> Result<StabilityConfig, ConfigError> {
     let count = |v: Option<&Spanned<i64>>, field: &str, default: u64, lo: u64, hi: u64| {
         src.int_or(v, field, default, lo, hi).map(|x| x as usize)
@@ -673,27 +673,34 @@ fn stability(
             ));
         }
     };
-    // The optimizers' settings (β, Adam's β₂ and ε) come from `[optimizers.*]` when given there.
-    let opt = optimizers.get_ref();
-    let beta = opt
-        .momentum
-        .as_ref()
-        .and_then(|m| m.beta.as_ref())
-        .map_or(Ok(0.9), |b| {
-            src.real(b, "beta", UNIT, |x| (0.0..1.0).contains(&x))
-        })?;
-    let adam = opt.adam.as_ref();
-    let adam = Optimizer::Adam {
-        beta1: adam.and_then(|a| a.beta1.as_ref()).map_or(Ok(0.9), |b| {
-            src.real(b, "beta1", UNIT, |x| (0.0..1.0).contains(&x))
-        })?,
-        beta2: adam.and_then(|a| a.beta2.as_ref()).map_or(Ok(0.999), |b| {
-            src.real(b, "beta2", UNIT, |x| (0.0..1.0).contains(&x))
-        })?,
-        epsilon: adam
-            .and_then(|a| a.epsilon.as_ref())
-            .map_or(Ok(1e-8), |e| src.real(e, "epsilon", POSITIVE, |x| x > 0.0))?,
-    };
+    // The optimizers' settings (β, Adam's β₁, β₂ and ε) are those of `[optimizers.*]`, parsed there.
+    let beta = methods
+        .iter()
+        .find_map(|m| match m.kind {
+            MethodKind::Momentum { beta } => Some(beta),
+            _ => None,
+        })
+        .unwrap_or(0.9);
+    let adam = methods
+        .iter()
+        .find_map(|m| match m.kind {
+            MethodKind::Adam {
+                beta1,
+                beta2,
+                epsilon,
+                warmup: 0,
+            } => Some(Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            }),
+            _ => None,
+        })
+        .unwrap_or(Optimizer::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        });
     let optimizers = match &raw.optimizers {
         None => vec![
             Optimizer::GradientDescent,

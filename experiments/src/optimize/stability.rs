@@ -370,6 +370,22 @@ fn stable<M: CurvatureModel>(
     steps: usize,
     initial: f64,
 ) -> Result<bool, OptimizeError> {
+    if !train_from(model, data, theta0, optimizer, lr, steps)? {
+        return Ok(false);
+    }
+    let last = model.loss(data).unwrap_or(f64::INFINITY);
+    Ok(last.is_finite() && last < initial)
+}
+
+/// `steps` full-batch steps at `lr` from `theta0`; `false` when the run diverged.
+fn train_from<M: CurvatureModel>(
+    model: &mut M,
+    data: &M::Data,
+    theta0: &[f64],
+    optimizer: Optimizer,
+    lr: f64,
+    steps: usize,
+) -> Result<bool, OptimizeError> {
     model.set_params(theta0).map_err(fail)?;
     let config = TrainConfig {
         optimizer,
@@ -379,11 +395,7 @@ fn stable<M: CurvatureModel>(
         seed: 0,
     };
     let outcome = train(model, data, &config, None, &mut |_, _| Ok(())).map_err(fail)?;
-    if outcome.diverged_at.is_some() {
-        return Ok(false);
-    }
-    let last = model.loss(data).unwrap_or(f64::INFINITY);
-    Ok(last.is_finite() && last < initial)
+    Ok(outcome.diverged_at.is_none())
 }
 
 /// The predicted largest stable step of `optimizer` at the current parameters: `(sharpness, residual, lr)`.
@@ -495,17 +507,7 @@ fn best_step<M: CurvatureModel>(
     let mut best: Option<(f64, f64)> = None;
     for &f in &config.best_factors {
         let lr = predicted_best * f;
-        model.set_params(theta0).map_err(fail)?;
-        let train_config = TrainConfig {
-            optimizer,
-            learning_rate: lr,
-            steps: config.steps,
-            batch_size: None,
-            seed: 0,
-        };
-        let outcome =
-            train(model, data.train, &train_config, None, &mut |_, _| Ok(())).map_err(fail)?;
-        if outcome.diverged_at.is_some() {
+        if !train_from(model, data.train, theta0, optimizer, lr, config.steps)? {
             continue;
         }
         let loss = model.loss(data.validation).unwrap_or(f64::INFINITY);
