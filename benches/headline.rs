@@ -97,9 +97,9 @@ fn spectra(c: &mut Criterion) {
 /// one gradient: the unit every curvature estimator's cost is counted in.
 fn hvp(c: &mut Criterion) {
     let data = landscape_empirical::data::digits::digits()
-        .and_then(|d| d.head(500))
-        .and_then(|d| d.to_native())
-        .expect("the vendored digits");
+        .expect("the vendored digits")
+        .head(500)
+        .expect("500 samples");
     let mlp = Mlp::new(MlpConfig {
         widths: vec![64, 32, 10],
         activation: Activation::Tanh,

@@ -113,13 +113,14 @@ fn main() {
     };
     model.set_precision(precision).unwrap();
     let len: usize = shape.iter().product();
-    let inputs: Vec<f32> = (0..batch * len)
+    // Standard normal inputs rounded to float32, the values a float32 model is fed.
+    let inputs: Vec<f64> = (0..batch * len)
         .map(|_| {
             let z: f64 = StandardNormal.sample(&mut rng);
-            z as f32
+            f64::from(z as f32)
         })
         .collect();
-    let labels: Vec<i64> = (0..batch).map(|i| (i % classes) as i64).collect();
+    let labels: Vec<usize> = (0..batch).map(|i| i % classes).collect();
     let data = if kind.ends_with(".pt") {
         read_npz(Path::new(&arg(&args, "--data", ""))).unwrap()
     } else {
@@ -184,9 +185,8 @@ fn main() {
             let params = model.flat_parameters().unwrap();
             let loss = network::Loss::cross_entropy();
             let net = NativeMlp::new(mlp, params, loss).unwrap();
-            let native_data = data.to_native().unwrap();
             let op = net
-                .curvature_operator(&native_data, CurvatureKind::Hessian)
+                .curvature_operator(&data, CurvatureKind::Hessian)
                 .unwrap();
             // The same product: check before timing, so a fast wrong answer cannot win.
             let mut y_native = vec![0.0; n_params];

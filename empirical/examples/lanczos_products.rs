@@ -136,7 +136,6 @@ fn main() {
             let out = args.get(1).expect("OUT.npy");
             let mut data = digits().expect("digits").first(500).expect("500 samples");
             data.standardize();
-            let data = data.to_native().expect("native data set");
             let mlp = Mlp::new(MlpConfig {
                 widths: vec![64, 32, 10],
                 activation: Activation::Tanh,

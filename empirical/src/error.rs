@@ -81,6 +81,12 @@ pub enum EmpiricalError {
     Numerical(String),
 }
 
+impl From<SimulateError> for EmpiricalError {
+    fn from(err: SimulateError) -> Self {
+        crate::model::from_simulate(err)
+    }
+}
+
 impl EmpiricalError {
     /// Shorthand for [`EmpiricalError::InvalidArgument`].
     pub fn invalid(

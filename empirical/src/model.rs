@@ -246,6 +246,16 @@ pub fn from_simulate(err: landscape_simulate::SimulateError) -> EmpiricalError {
     use landscape_simulate::SimulateError as S;
     match err {
         S::NonFinite { what, index } => EmpiricalError::NonFinite { what, index },
+        S::Shape(detail) => EmpiricalError::Shape(detail),
+        S::LabelOutOfRange {
+            index,
+            label,
+            n_classes,
+        } => EmpiricalError::LabelOutOfRange {
+            index,
+            label,
+            n_classes,
+        },
         S::InvalidArgument { name, value, valid } => {
             EmpiricalError::InvalidArgument { name, value, valid }
         }

@@ -6,7 +6,7 @@
 
 use landscape_simulate::SymmetricOperator;
 use landscape_simulate::network::{
-    Dataset, GaussNewtonOperator, HessianOperator, Loss, Mlp, Targets, loss_and_gradient,
+    Dataset, GaussNewtonOperator, HessianOperator, Loss, Mlp, loss_and_gradient,
 };
 
 use crate::error::EmpiricalError;
@@ -14,40 +14,6 @@ use crate::model::{
     CurvatureKind, CurvatureModel, Mode, ParamGroup, SampleSet, check_params_len, finite,
     from_simulate,
 };
-
-impl SampleSet for Dataset {
-    fn n_samples(&self) -> usize {
-        self.n
-    }
-
-    fn subset(&self, indices: &[usize]) -> Result<Self, EmpiricalError> {
-        if indices.is_empty() {
-            return Err(EmpiricalError::invalid("samples", 0, "at least one sample"));
-        }
-        if let Some(&bad) = indices.iter().find(|&&i| i >= self.n) {
-            return Err(EmpiricalError::invalid(
-                "sample index",
-                bad,
-                format!("below the data set's size {}", self.n),
-            ));
-        }
-        let mut x = Vec::with_capacity(indices.len() * self.dim);
-        for &i in indices {
-            x.extend_from_slice(self.input(i));
-        }
-        let targets = match &self.targets {
-            Targets::Classes(c) => Targets::Classes(indices.iter().map(|&i| c[i]).collect()),
-            Targets::Real(y, k) => Targets::Real(
-                indices
-                    .iter()
-                    .flat_map(|&i| y[i * k..(i + 1) * k].iter().copied())
-                    .collect(),
-                *k,
-            ),
-        };
-        Dataset::new(x, indices.len(), self.dim, targets).map_err(from_simulate)
-    }
-}
 
 /// A native f64 MLP with its parameters and loss.
 #[derive(Debug, Clone)]
@@ -147,7 +113,7 @@ impl CurvatureModel for NativeMlp {
 
     fn outputs(&self, data: &Dataset) -> Result<Vec<f64>, EmpiricalError> {
         self.mlp
-            .forward(&self.params, &data.x, data.n)
+            .forward(&self.params, data.inputs(), data.n_samples())
             .map_err(from_simulate)
     }
 
@@ -397,8 +363,8 @@ mod tests {
     fn subset_of_first_samples_keeps_inputs_and_labels() {
         let (_, data) = tiny_mlp(1);
         let sub = data.first(7).unwrap();
-        assert_eq!(sub.n, 7);
-        assert_eq!(sub.x[..], data.x[..7 * data.dim]);
+        assert_eq!(sub.n_samples(), 7);
+        assert_eq!(sub.inputs(), &data.inputs()[..7 * data.sample_len()]);
         assert!(data.first(0).is_err());
         assert!(data.first(31).is_err());
     }

@@ -428,7 +428,7 @@ impl DataSpec {
             DataSpec::Digits { whiten, normalize } => {
                 let mut digits = crate::data::digits::digits()?;
                 if *whiten {
-                    digits = digits.pca_whiten()?.0;
+                    digits = crate::data::whiten::pca_whiten(&digits)?.0;
                 } else {
                     digits.standardize();
                 }
@@ -451,28 +451,21 @@ pub fn normalize_samples(data: &Dataset) -> Result<Dataset, EmpiricalError> {
     let dim = data.sample_len();
     let mut inputs = data.inputs().to_vec();
     for sample in inputs.chunks_exact_mut(dim) {
-        let norm2: f64 = sample.iter().map(|&v| f64::from(v).powi(2)).sum();
+        let norm2: f64 = sample.iter().map(|&v| v * v).sum();
         if norm2 > 0.0 {
             let scale = (dim as f64 / norm2).sqrt();
-            sample
-                .iter_mut()
-                .for_each(|v| *v = (f64::from(*v) * scale) as f32);
+            sample.iter_mut().for_each(|v| *v *= scale);
         }
     }
-    Dataset::new(
-        format!("{} (normalized)", data.name()),
-        inputs,
-        data.sample_shape().to_vec(),
-        data.targets().clone(),
-    )
+    Ok(data
+        .clone()
+        .with_inputs(inputs)?
+        .with_name(format!("{} (normalized)", data.name())))
 }
 
 /// The number of outputs the data need: the classes, or the target length.
 pub fn n_outputs(data: &Dataset) -> usize {
-    match data.targets() {
-        Targets::Classes { n_classes, .. } => *n_classes,
-        Targets::Values { dim, .. } => *dim,
-    }
+    data.targets().n_outputs()
 }
 
 /// Class labels as one-hot target vectors (for the MSE loss); real targets are returned unchanged.
@@ -484,17 +477,12 @@ pub fn one_hot(data: Dataset) -> Result<Dataset, EmpiricalError> {
         return Ok(data);
     };
     let k = *n_classes;
-    let mut y = vec![0.0f32; labels.len() * k];
+    let mut y = vec![0.0; labels.len() * k];
     for (i, &c) in labels.iter().enumerate() {
         // Labels were validated against n_classes when the data set was built.
-        y[i * k + usize::try_from(c).unwrap_or(0)] = 1.0;
+        y[i * k + c] = 1.0;
     }
-    Dataset::new(
-        data.name().to_string(),
-        data.inputs().to_vec(),
-        data.sample_shape().to_vec(),
-        Targets::Values { values: y, dim: k },
-    )
+    Ok(data.with_targets(Targets::Values { values: y, dim: k })?)
 }
 
 /// For a classification loss: one column of integral float targets (labels saved as floats) read as class labels,
@@ -514,12 +502,8 @@ pub fn float_labels_as_classes(data: Dataset) -> Result<Dataset, EmpiricalError>
     }
     let labels: Vec<i64> = values.iter().map(|&v| v as i64).collect();
     let targets = crate::data::classes_from_labels(labels)?;
-    Dataset::new(
-        format!("{} (float labels read as classes)", data.name()),
-        data.inputs().to_vec(),
-        data.sample_shape().to_vec(),
-        targets,
-    )
+    let name = format!("{} (float labels read as classes)", data.name());
+    Ok(data.with_targets(targets)?.with_name(name))
 }
 
 #[cfg(test)]
@@ -570,7 +554,7 @@ mod tests {
 
     #[test]
     fn integral_float_labels_become_classes_and_real_targets_stay() {
-        let data = |values: Vec<f32>| {
+        let data = |values: Vec<f64>| {
             Dataset::new(
                 "t",
                 vec![0.0; 3],

@@ -42,22 +42,6 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
     diff / scale
 }
 
-fn to_native(data: &Dataset) -> network::Dataset {
-    let x: Vec<f64> = data.inputs().iter().map(|&v| f64::from(v)).collect();
-    let targets = match data.targets() {
-        Targets::Classes { labels, .. } => network::Targets::Classes(
-            labels
-                .iter()
-                .map(|&l| usize::try_from(l).unwrap())
-                .collect(),
-        ),
-        Targets::Values { values, dim } => {
-            network::Targets::Real(values.iter().map(|&v| f64::from(v)).collect(), *dim)
-        }
-    };
-    network::Dataset::new(x, data.n_samples(), data.sample_len(), targets).unwrap()
-}
-
 #[test]
 fn tch_and_native_backends_agree_on_the_same_mlp_weights() {
     let n = 16;
@@ -70,7 +54,7 @@ fn tch_and_native_backends_agree_on_the_same_mlp_weights() {
     }
     .sample()
     .unwrap();
-    let values = (0..3 * n).map(|i| (0.3 * i as f32).sin()).collect();
+    let values = (0..3 * n).map(|i| (0.3 * i as f64).sin()).collect();
     let regression = Dataset::new(
         "regression",
         classes.inputs().to_vec(),
@@ -126,7 +110,7 @@ fn tch_and_native_backends_agree_on_the_same_mlp_weights() {
             .map(|i| (0.9 * i as f64 + 0.4).cos())
             .collect();
         for &(data, kind, native_reduction, loss, reduction) in &cases {
-            let native_data = to_native(data);
+            let native_data = data;
             let native_loss = network::Loss::new(kind, native_reduction).unwrap();
             let point = CurvaturePoint::new(&mlp, &params, &native_data, native_loss).unwrap();
             let objective = Objective { loss, reduction };
@@ -327,7 +311,7 @@ fn every_experiment_gives_the_same_outputs_on_native_and_tch_for_the_same_weight
     }
     .sample()
     .unwrap();
-    let native_data = data.to_native().unwrap();
+    let native_data = data.clone();
     let widths = vec![5, 7, 3];
     let mlp = Mlp::new(MlpConfig {
         widths: widths.clone(),

@@ -88,7 +88,7 @@ fn torch_gn_spectrum(data: &Dataset, hidden: &[usize], seed: u64) -> Vec<f64> {
     result.pairs.iter().map(|p| p.value / 2.0).collect()
 }
 
-fn regression_data(name: &str, inputs: Vec<f32>, n: usize, dim: usize) -> Dataset {
+fn regression_data(name: &str, inputs: Vec<f64>, n: usize, dim: usize) -> Dataset {
     Dataset::new(
         name,
         inputs,
@@ -120,7 +120,7 @@ fn torch_gauss_newton_follows_the_ntk_law_on_gaussian_inputs() {
                 InputScale::UnitVariance,
                 &mut task_rng(100 + seed, 0),
             );
-            let data = regression_data("gaussian", x.iter().map(|&v| v as f32).collect(), n, d0);
+            let data = regression_data("gaussian", x, n, d0);
             pooled.extend(torch_gn_spectrum(&data, &hidden, 100 + seed));
         }
         let ks = ks(&mut pooled, &law);
@@ -141,7 +141,7 @@ const DIGITS_KS_BOUND: f64 = 0.2;
 
 #[test]
 fn torch_gauss_newton_on_whitened_digits_follows_the_ntk_law() {
-    let (white, map) = digits().unwrap().pca_whiten().unwrap();
+    let (white, map) = landscape_empirical::data::whiten::pca_whiten(&digits().unwrap()).unwrap();
     let r = map.rank();
     let n = 30;
     let hidden = vec![60];
@@ -149,13 +149,13 @@ fn torch_gauss_newton_on_whitened_digits_follows_the_ntk_law() {
     let mut pooled = Vec::new();
     for seed in 0..NETWORKS {
         let rows = landscape_empirical::train::minibatch_indices(white.n_samples(), n, seed, 0);
-        let inputs: Vec<f32> = rows
+        let inputs: Vec<f64> = rows
             .iter()
             .flat_map(|&a| {
                 let z = white.sample(a);
-                let norm2: f64 = z.iter().map(|&v| f64::from(v).powi(2)).sum();
+                let norm2: f64 = z.iter().map(|&v| v * v).sum();
                 let s = (r as f64 / norm2).sqrt();
-                z.iter().map(move |&v| (f64::from(v) * s) as f32)
+                z.iter().map(move |&v| v * s)
             })
             .collect();
         let data = regression_data("whitened digits", inputs, n, r);

@@ -50,7 +50,7 @@ fn mixture(n: usize, classes: usize) -> Dataset {
 
 fn regression(n: usize) -> Dataset {
     let x = mixture(n, 2);
-    let values = (0..2 * n).map(|i| (i as f32 * 0.37).cos()).collect();
+    let values = (0..2 * n).map(|i| (i as f64 * 0.37).cos()).collect();
     Dataset::new(
         "regression",
         x.inputs().to_vec(),
@@ -303,12 +303,16 @@ fn torchscript_round_trip_matches_pytorch_outputs_gradient_and_curvature() {
         "parameters in named_parameters order: relative difference {err:e}"
     );
 
-    let x: Vec<f32> = floats(&reference, "x").iter().map(|&v| v as f32).collect();
-    let labels: Vec<i64> = reference["y"]
+    // The reference script's inputs are float32 values.
+    let x: Vec<f64> = floats(&reference, "x")
+        .iter()
+        .map(|&v| f64::from(v as f32))
+        .collect();
+    let labels: Vec<usize> = reference["y"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v.as_i64().unwrap())
+        .map(|v| v.as_u64().unwrap() as usize)
         .collect();
     let data = Dataset::new(
         "python",

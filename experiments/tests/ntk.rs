@@ -499,7 +499,16 @@ fn pooled_ntk_on(
             .iter()
             .flat_map(|&r| inputs[r * dim..(r + 1) * dim].iter().copied())
             .collect();
-        let data = Dataset::new(x, n, dim, Targets::Real(vec![0.0; n], 1)).unwrap();
+        let data = Dataset::from_rows(
+            x,
+            n,
+            dim,
+            Targets::Values {
+                values: vec![0.0; n],
+                dim: 1,
+            },
+        )
+        .unwrap();
         let params = mlp.init(&mut landscape_simulate::rng::task_rng(seed, t));
         pooled
             .extend(landscape_experiments::simulation::ntk_spectrum(&mlp, &params, &data).unwrap());
@@ -510,14 +519,14 @@ fn pooled_ntk_on(
 /// Whitened digits with each sample rescaled to `‖z‖² = d0` (Fan–Wang's `‖x‖ ≈ 1`), as NTK inputs.
 fn normed_whitened_digits() -> (Vec<f64>, usize) {
     let digits = landscape_empirical::data::digits::digits().unwrap();
-    let (white, map) = digits.pca_whiten().unwrap();
+    let (white, map) = landscape_empirical::data::whiten::pca_whiten(&digits).unwrap();
     let r = map.rank();
     let x: Vec<f64> = white
         .inputs()
         .chunks_exact(r)
         .flat_map(|z| {
-            let s = (r as f64 / z.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>()).sqrt();
-            z.iter().map(move |&v| f64::from(v) * s)
+            let s = (r as f64 / z.iter().map(|&v| v * v).sum::<f64>()).sqrt();
+            z.iter().map(move |&v| v * s)
         })
         .collect();
     (x, r)
@@ -558,9 +567,9 @@ fn ntk_on_whitened_digits_follows_the_law_once_sample_norms_are_fixed() {
 #[ignore = "measurement tool"]
 fn measure_ntk_on_whitened_digits() {
     let digits = landscape_empirical::data::digits::digits().unwrap();
-    let (white, map) = digits.pca_whiten().unwrap();
+    let (white, map) = landscape_empirical::data::whiten::pca_whiten(&digits).unwrap();
     let r = map.rank();
-    let x: Vec<f64> = white.inputs().iter().map(|&v| f64::from(v)).collect();
+    let x: Vec<f64> = white.inputs().to_vec();
     let gauss = landscape_simulate::network::data::gaussian_inputs(
         x.len() / r,
         r,

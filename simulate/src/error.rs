@@ -14,6 +14,19 @@ pub enum SimulateError {
         /// What would have been accepted.
         valid: String,
     },
+    /// Shapes do not fit together (inputs against targets, data against a model).
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A class label is not below the number of classes (negative labels are rejected where files are read).
+    #[error("label {label} of sample {index} is out of range: expected 0 ≤ label < {n_classes}")]
+    LabelOutOfRange {
+        /// The sample.
+        index: usize,
+        /// The label.
+        label: i64,
+        /// The number of classes (the model's output dimension).
+        n_classes: usize,
+    },
     /// An operator or intermediate result produced NaN or ±∞.
     #[error("non-finite value in {what} at index {index}")]
     NonFinite {

@@ -365,7 +365,7 @@ fn load_data(common: &Common, mse: bool) -> Result<Dataset, CliError> {
         .map_err(|e| CliError::usage(format!("--data: {e}")))?;
     let data = spec.load(common.seed).map_err(bad_input)?;
     let data = match common.samples {
-        Some(n) => data.head(n).map_err(bad_input)?,
+        Some(n) => data.head(n).map_err(|e| bad_input(e.into()))?,
         None => data,
     };
     if mse {
@@ -681,7 +681,7 @@ fn ntk_hook<'a>(spec: &ModelSpec, data: &'a Dataset, loss: Loss) -> Result<NtkHo
             mlp.n_outputs()
         )));
     }
-    let native = data.to_native().map_err(bad_input)?;
+    let native = data.clone();
     Ok(Ok(Box::new(move |params: &[f64]| {
         crate::simulation::gauss_newton_vs_ntk(&mlp, params, &native, loss)
             .map_err(|e| CliError::Failure(format!("--compare ntk: {e}")))
@@ -1122,7 +1122,6 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
     };
     match engine {
         Engine::Native => {
-            let native_data = data.to_native().map_err(bad_input)?;
             let run = RunInfo {
                 backend: "native",
                 device: "cpu".into(),
@@ -1131,7 +1130,7 @@ pub fn run(args: EmpiricalArgs) -> CliResult {
                 data_set: data.name().to_string(),
                 ntk,
             };
-            execute(&args.command, &run, &native_data, &|offset| {
+            execute(&args.command, &run, &data, &|offset| {
                 native_model(common, &spec, loss, &data, offset)
             })
         }

@@ -47,13 +47,14 @@ pub fn read_cifar10(paths: &[&Path]) -> Result<Dataset, EmpiricalError> {
         .join("+");
     Dataset::new(
         name,
-        inputs,
+        super::widen(inputs),
         vec![CHANNELS, SIDE, SIDE],
         Targets::Classes {
-            labels,
+            labels: super::class_indices(&labels)?,
             n_classes: N_CLASSES,
         },
     )
+    .map_err(EmpiricalError::from)
 }
 
 #[cfg(test)]
@@ -84,8 +85,14 @@ mod tests {
             }
         );
         // Sample 1 starts with pixel byte 5 (red plane, row 0, column 0); sample 2 with 100.
-        assert_eq!(data.sample(1)[0].to_bits(), (5.0f32 / 255.0).to_bits());
-        assert_eq!(data.sample(2)[0].to_bits(), (100.0f32 / 255.0).to_bits());
+        assert_eq!(
+            data.sample(1)[0].to_bits(),
+            f64::from(5.0f32 / 255.0).to_bits()
+        );
+        assert_eq!(
+            data.sample(2)[0].to_bits(),
+            f64::from(100.0f32 / 255.0).to_bits()
+        );
 
         std::fs::write(&b, &record(0, 0)[..100]).unwrap();
         let err = read_cifar10(&[&a, &b]).unwrap_err().to_string();

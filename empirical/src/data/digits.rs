@@ -76,13 +76,14 @@ fn parse(gz: &[u8], path: &Path) -> Result<Dataset, EmpiricalError> {
     }
     Dataset::new(
         "digits",
-        inputs,
+        super::widen(inputs),
         vec![1, SIDE, SIDE],
         Targets::Classes {
-            labels,
+            labels: super::class_indices(&labels)?,
             n_classes: N_CLASSES,
         },
     )
+    .map_err(EmpiricalError::from)
 }
 
 #[cfg(test)]

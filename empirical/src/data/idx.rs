@@ -63,7 +63,10 @@ pub fn read_mnist(images: &Path, labels: &Path) -> Result<Dataset, EmpiricalErro
             labels.display()
         )));
     }
-    let inputs = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
+    let inputs = pixels
+        .iter()
+        .map(|&p| f64::from(f32::from(p) / 255.0))
+        .collect();
     let targets = classes_from_labels(label_bytes.into_iter().map(i64::from).collect())?;
     Dataset::new(
         images.display().to_string(),
@@ -71,6 +74,7 @@ pub fn read_mnist(images: &Path, labels: &Path) -> Result<Dataset, EmpiricalErro
         vec![1, rows, cols],
         targets,
     )
+    .map_err(EmpiricalError::from)
 }
 
 /// Serializes an unsigned-byte IDX array (for tests and for exporting subsets).
@@ -113,7 +117,10 @@ mod tests {
 
         let data = read_mnist(&img_path, &lbl_path).unwrap();
         assert_eq!(data.sample_shape(), &[1, 3, 4]);
-        assert_eq!(data.inputs()[1].to_bits(), (10.0f32 / 255.0).to_bits());
+        assert_eq!(
+            data.inputs()[1].to_bits(),
+            f64::from(10.0f32 / 255.0).to_bits()
+        );
         assert_eq!(
             data.targets(),
             &Targets::Classes {

@@ -1,12 +1,12 @@
 //! Seeded synthetic Gaussian mixtures: a classification task whose difficulty is one parameter.
 
-use super::{Dataset, Targets};
+use super::Dataset;
 use crate::EmpiricalError;
 use landscape_simulate::network::data as native_data;
 use landscape_simulate::rng::{self, Rng};
 
 /// `n_samples` points in `ℝ^dim`, sample `i` in class `y = i mod n_classes`, `x = μ_y + z` with `z ~ N(0, I/dim)`
-/// (noise of norm ≈ 1), rounded to `f32`.
+/// (noise of norm ≈ 1).
 ///
 /// The class means are `μ_c = separation · u_c` with `u_c` uniform on the unit sphere, so `separation` is the norm
 /// of every mean in units of the noise norm. This is the one mixture of the project: the draws are
@@ -47,37 +47,24 @@ impl GaussianMixture {
         if self.dim == 0 {
             return Err(EmpiricalError::invalid("dim", 0, "at least 1"));
         }
-        let native = native_data::gaussian_mixture(
+        let data = native_data::gaussian_mixture(
             self.n_classes,
             self.dim,
             self.n_samples,
             self.separation,
             rng,
-        )
-        .map_err(crate::model::from_simulate)?;
-        let native_data::Targets::Classes(labels) = native.targets else {
-            return Err(EmpiricalError::Numerical(
-                "gaussian_mixture returned real targets".into(),
-            ));
-        };
-        Dataset::new(
-            format!(
-                "gaussian-mixture(n={}, dim={}, classes={}, separation={}, seed={})",
-                self.n_samples, self.dim, self.n_classes, self.separation, self.seed
-            ),
-            native.x.iter().map(|&v| v as f32).collect(),
-            vec![self.dim],
-            Targets::Classes {
-                labels: labels.iter().map(|&l| l as i64).collect(),
-                n_classes: self.n_classes,
-            },
-        )
+        )?;
+        Ok(data.with_name(format!(
+            "gaussian-mixture(n={}, dim={}, classes={}, separation={}, seed={})",
+            self.n_samples, self.dim, self.n_classes, self.separation, self.seed
+        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Targets;
 
     fn mixture(seed: u64) -> GaussianMixture {
         GaussianMixture {
@@ -103,11 +90,7 @@ mod tests {
         let data = mixture(11).sample().unwrap();
         // Coordinates are N(0, 1/dim): scaled by √dim they are standard normal.
         let root_dim = (data.sample_len() as f64).sqrt();
-        let xs: Vec<f64> = data
-            .inputs()
-            .iter()
-            .map(|&v| f64::from(v) * root_dim)
-            .collect();
+        let xs: Vec<f64> = data.inputs().iter().map(|&v| v * root_dim).collect();
         let n = xs.len() as f64;
         let mean = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;

@@ -2,8 +2,8 @@
 //! shape `[n, ...]`) and `y.npy` (integer class labels of any width, shape `[n]` or `[n, 1]`, or float targets of
 //! shape `[n]` or `[n, d]`).
 //!
-//! Inputs are stored as float32, the storage type of [`Dataset`]: float64 inputs are rounded and integer inputs
-//! (e.g. uint8 pixels) converted, and the data set's name says so, so every output records it.
+//! Inputs are stored as float64, the storage type of [`Dataset`]: float32 and float64 inputs exactly, integer
+//! inputs (e.g. uint8 pixels) converted, and the data set's name then says so, so every output records it.
 
 use super::npy::{NpyArray, NpyData, parse_npy};
 use super::{Dataset, Targets, classes_from_labels};
@@ -57,22 +57,19 @@ pub fn dataset_from_arrays(
     };
     let mut notes = Vec::new();
     let inputs = match x.data {
-        NpyData::F32(v) => v,
-        NpyData::F64(v) => {
-            notes.push("x rounded from float64 to float32");
-            v.into_iter().map(|v| v as f32).collect()
-        }
+        NpyData::F32(v) => super::widen(v),
+        NpyData::F64(v) => v,
         NpyData::I32(v) => {
-            notes.push("x converted from integers to float32");
-            v.into_iter().map(|v| v as f32).collect()
+            notes.push("x converted from integers to float64");
+            v.into_iter().map(f64::from).collect()
         }
         NpyData::I64(v) => {
-            notes.push("x converted from integers to float32");
-            v.into_iter().map(|v| v as f32).collect()
+            notes.push("x converted from integers to float64");
+            v.into_iter().map(|v| v as f64).collect()
         }
         NpyData::U8(v) => {
-            notes.push("x converted from uint8 to float32");
-            v.into_iter().map(f32::from).collect()
+            notes.push("x converted from uint8 to float64");
+            v.into_iter().map(f64::from).collect()
         }
     };
     let n_targets = y.shape.first().copied().unwrap_or(0);
@@ -93,11 +90,11 @@ pub fn dataset_from_arrays(
         }
         NpyData::F32(values) if y.shape.len() <= 2 => Targets::Values {
             dim: y.shape.get(1).copied().unwrap_or(1),
-            values,
+            values: super::widen(values),
         },
         NpyData::F64(values) if y.shape.len() <= 2 => Targets::Values {
             dim: y.shape.get(1).copied().unwrap_or(1),
-            values: values.into_iter().map(|v| v as f32).collect(),
+            values,
         },
         other => {
             return Err(EmpiricalError::Shape(format!(
@@ -112,7 +109,7 @@ pub fn dataset_from_arrays(
     } else {
         format!("{name} ({})", notes.join("; "))
     };
-    Dataset::new(name, inputs, sample_shape, targets)
+    Ok(Dataset::new(name, inputs, sample_shape, targets)?)
 }
 
 #[cfg(test)]
@@ -158,7 +155,12 @@ mod tests {
             );
             let data = read_npz(&path).unwrap();
             assert_eq!(data.sample_shape(), &[2, 4]);
-            assert_eq!(data.inputs(), x.as_slice());
+            assert!(
+                data.inputs()
+                    .iter()
+                    .copied()
+                    .eq(x.iter().map(|&v| f64::from(v)))
+            );
             assert_eq!(data.n_classes(), Some(3));
         }
         let path = dir.join("reg.npz");
@@ -271,7 +273,7 @@ mod tests {
         assert_eq!(data.inputs(), &[0.0, 255.0, 1.0, 2.0, 3.0, 4.0]);
         assert_eq!(data.n_classes(), Some(3));
         assert!(
-            data.name().contains("x converted from uint8 to float32"),
+            data.name().contains("x converted from uint8 to float64"),
             "{}",
             data.name()
         );

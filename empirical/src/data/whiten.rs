@@ -4,10 +4,10 @@
 //! `n`, computed in `f64`), and `Σ = U Λ Uᵀ` its eigendecomposition, the whitened sample is
 //! `z_α = Λ_r^{−1/2} U_rᵀ (x_α − μ)`, keeping the `r` eigenvalues above [`RANK_TOL`]`·λ_max`. Constant inputs (the
 //! border pixels of the digits, always 0) make `Σ` rank-deficient, so `z` has `r < d` coordinates; its
-//! covariance is `I_r` (up to the `f32` storage of the data set). This is the isotropic, unit-variance input the
+//! covariance is `I_r` to rounding. This is the isotropic, unit-variance input the
 //! Fan–Wang CK/NTK laws assume, with `d0 = r` (`docs/theory.md` §A1.3).
 
-use super::{Dataset, Targets};
+use super::Dataset;
 use crate::EmpiricalError;
 
 /// Eigenvalues of the covariance at most `RANK_TOL·λ_max` count as zero. A constant coordinate has exactly zero
@@ -15,7 +15,7 @@ use crate::EmpiricalError;
 /// is ~1e-4 of the largest, so any threshold in between gives the same rank.
 pub const RANK_TOL: f64 = 1e-10;
 
-/// The whitening map of [`Dataset::pca_whiten`].
+/// The whitening map of [`pca_whiten`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Whitening {
     /// The input mean μ (length d).
@@ -33,113 +33,107 @@ impl Whitening {
     }
 
     /// Applies `z = Λ_r^{−1/2} U_rᵀ (x − μ)` to one sample of length d.
-    pub fn apply(&self, x: &[f32]) -> Vec<f32> {
+    pub fn apply(&self, x: &[f64]) -> Vec<f64> {
         let d = self.mean.len();
-        let centred: Vec<f64> = x
-            .iter()
-            .zip(&self.mean)
-            .map(|(&v, m)| f64::from(v) - m)
-            .collect();
+        let centred: Vec<f64> = x.iter().zip(&self.mean).map(|(&v, m)| v - m).collect();
         self.projection
             .chunks_exact(d)
-            .map(|row| row.iter().zip(&centred).map(|(p, c)| p * c).sum::<f64>() as f32)
+            .map(|row| row.iter().zip(&centred).map(|(p, c)| p * c).sum::<f64>())
             .collect()
     }
 }
 
-impl Dataset {
-    /// PCA-whitens the inputs on their nonzero-variance subspace (module docs): a data set with samples of shape
-    /// `[r]` and the same targets, and the map used.
-    ///
-    /// # Errors
-    /// [`EmpiricalError::InvalidArgument`] with fewer than 2 samples or constant inputs (rank 0);
-    /// [`EmpiricalError::Numerical`] if the eigensolver fails.
-    pub fn pca_whiten(&self) -> Result<(Dataset, Whitening), EmpiricalError> {
-        let n = self.n_samples();
-        let d = self.sample_len();
-        if n < 2 {
-            return Err(EmpiricalError::invalid(
-                "samples",
-                n,
-                "at least 2 to whiten",
-            ));
-        }
-        let mut mean = vec![0.0f64; d];
-        for sample in self.inputs.chunks_exact(d) {
-            for (m, &v) in mean.iter_mut().zip(sample) {
-                *m += f64::from(v);
-            }
-        }
-        mean.iter_mut().for_each(|m| *m /= n as f64);
-        let mut cov = vec![0.0f64; d * d];
-        let mut centred = vec![0.0f64; d];
-        for sample in self.inputs.chunks_exact(d) {
-            for ((c, &v), m) in centred.iter_mut().zip(sample).zip(&mean) {
-                *c = f64::from(v) - m;
-            }
-            for i in 0..d {
-                for j in 0..d {
-                    cov[i * d + j] += centred[i] * centred[j];
-                }
-            }
-        }
-        cov.iter_mut().for_each(|c| *c /= n as f64);
-        let (values, vectors) = landscape_simulate::dense::DenseSymmetric::from_row_major(d, &cov)
-            .and_then(|m| m.eigen())
-            .map_err(|e| EmpiricalError::Numerical(e.to_string()))?;
-        let top = values.last().copied().unwrap_or(0.0);
-        let kept: Vec<usize> = (0..d)
-            .rev()
-            .filter(|&k| top > 0.0 && values[k] > RANK_TOL * top)
-            .collect();
-        if kept.is_empty() {
-            return Err(EmpiricalError::invalid(
-                "inputs",
-                "constant",
-                "inputs with nonzero variance to whiten",
-            ));
-        }
-        let r = kept.len();
-        let mut projection = vec![0.0; r * d];
-        for (row, &k) in kept.iter().enumerate() {
-            let scale = 1.0 / values[k].sqrt();
-            for i in 0..d {
-                projection[row * d + i] = scale * vectors[(i, k)];
-            }
-        }
-        let whitening = Whitening {
-            mean,
-            eigenvalues: kept.iter().map(|&k| values[k]).collect(),
-            projection,
-        };
-        let inputs: Vec<f32> = self
-            .inputs
-            .chunks_exact(d)
-            .flat_map(|x| whitening.apply(x))
-            .collect();
-        let targets: Targets = self.targets.clone();
-        let whitened = Dataset::new(
-            format!("{} (whitened)", self.name),
-            inputs,
-            vec![r],
-            targets,
-        )?;
-        Ok((whitened, whitening))
+/// PCA-whitens the inputs of `data` on their nonzero-variance subspace (module docs): a data set with samples of
+/// shape `[r]` and the same targets, and the map used.
+///
+/// # Errors
+/// [`EmpiricalError::InvalidArgument`] with fewer than 2 samples or constant inputs (rank 0);
+/// [`EmpiricalError::Numerical`] if the eigensolver fails.
+pub fn pca_whiten(data: &Dataset) -> Result<(Dataset, Whitening), EmpiricalError> {
+    let n = data.n_samples();
+    let d = data.sample_len();
+    if n < 2 {
+        return Err(EmpiricalError::invalid(
+            "samples",
+            n,
+            "at least 2 to whiten",
+        ));
     }
+    let mut mean = vec![0.0f64; d];
+    for sample in data.inputs().chunks_exact(d) {
+        for (m, &v) in mean.iter_mut().zip(sample) {
+            *m += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut cov = vec![0.0f64; d * d];
+    let mut centred = vec![0.0f64; d];
+    for sample in data.inputs().chunks_exact(d) {
+        for ((c, &v), m) in centred.iter_mut().zip(sample).zip(&mean) {
+            *c = v - m;
+        }
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] += centred[i] * centred[j];
+            }
+        }
+    }
+    cov.iter_mut().for_each(|c| *c /= n as f64);
+    let (values, vectors) = landscape_simulate::dense::DenseSymmetric::from_row_major(d, &cov)
+        .and_then(|m| m.eigen())
+        .map_err(|e| EmpiricalError::Numerical(e.to_string()))?;
+    let top = values.last().copied().unwrap_or(0.0);
+    let kept: Vec<usize> = (0..d)
+        .rev()
+        .filter(|&k| top > 0.0 && values[k] > RANK_TOL * top)
+        .collect();
+    if kept.is_empty() {
+        return Err(EmpiricalError::invalid(
+            "inputs",
+            "constant",
+            "inputs with nonzero variance to whiten",
+        ));
+    }
+    let r = kept.len();
+    let mut projection = vec![0.0; r * d];
+    for (row, &k) in kept.iter().enumerate() {
+        let scale = 1.0 / values[k].sqrt();
+        for i in 0..d {
+            projection[row * d + i] = scale * vectors[(i, k)];
+        }
+    }
+    let whitening = Whitening {
+        mean,
+        eigenvalues: kept.iter().map(|&k| values[k]).collect(),
+        projection,
+    };
+    let inputs: Vec<f64> = data
+        .inputs()
+        .chunks_exact(d)
+        .flat_map(|x| whitening.apply(x))
+        .collect();
+    let whitened = Dataset::new(
+        format!("{} (whitened)", data.name()),
+        inputs,
+        vec![r],
+        data.targets().clone(),
+    )?;
+    Ok((whitened, whitening))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::pca_whiten;
     use crate::data::digits::{N_PIXELS, digits};
 
-    /// The whitened covariance is computed from `f32` inputs (relative rounding 6e-8 per value, amplified by the
-    /// whitening's condition number √(λ_max/λ_min) ≈ 100 for the digits): 1e-4 bounds the entries of `Ẑ − I`.
-    const WHITE_TOL: f64 = 1e-4;
+    /// The whitened covariance in `f64`: the eigensolver's backward error (~d·ε·λ_max) amplified by the whitening's
+    /// condition number λ_max/λ_min ≈ 1e4 for the digits leaves ~1e-10 in `Ẑ − I`; 1e-8 bounds it with margin.
+    const WHITE_TOL: f64 = 1e-8;
 
     #[test]
     fn whitened_digits_have_identity_covariance_on_the_nonconstant_subspace() {
         let data = digits().unwrap();
-        let (white, map) = data.pca_whiten().unwrap();
+        let (white, map) = pca_whiten(&data).unwrap();
         // Independent count of the rank: pixels that are not constant over the data set.
         let n = data.n_samples();
         let nonconstant = (0..N_PIXELS)
@@ -156,8 +150,8 @@ mod tests {
                 let mut mi = 0.0;
                 for a in 0..n {
                     let z = white.sample(a);
-                    s += f64::from(z[i]) * f64::from(z[j]);
-                    mi += f64::from(z[i]);
+                    s += z[i] * z[j];
+                    mi += z[i];
                 }
                 let want = if i == j { 1.0 } else { 0.0 };
                 max_err = max_err.max((s / n as f64 - want).abs());

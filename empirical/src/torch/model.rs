@@ -621,7 +621,11 @@ impl TorchModel {
             .and_then(|t| t.f_to_device(self.device))
             .map_err(torch_err)?;
         let targets = match data.targets() {
-            Targets::Classes { labels, .. } => Tensor::from_slice(labels).f_to_device(self.device),
+            Targets::Classes { labels, .. } => {
+                // Labels were checked below n_classes, far below i64::MAX, when the data set was built.
+                let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+                Tensor::from_slice(&labels).f_to_device(self.device)
+            }
             Targets::Values { values, dim } => Tensor::from_slice(values)
                 .f_reshape([data.n_samples() as i64, *dim as i64])
                 .and_then(|t| t.f_to_kind(kind))

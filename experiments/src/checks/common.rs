@@ -40,19 +40,15 @@ pub(super) fn mixture_problem(
     let mut dataset =
         data::gaussian_mixture(4, 16, 400, 0.7, &mut task_rng(seed, streams)).map_err(err)?;
     if matches!(loss.kind(), LossKind::Mse)
-        && let Targets::Classes(labels) = &dataset.targets
+        && let Targets::Classes { labels, .. } = dataset.targets()
     {
         let mut y = vec![0.0; labels.len() * 4];
         for (i, &c) in labels.iter().enumerate() {
             y[i * 4 + c] = 1.0;
         }
-        dataset = Dataset::new(
-            dataset.x.clone(),
-            dataset.n,
-            dataset.dim,
-            Targets::Real(y, 4),
-        )
-        .map_err(err)?;
+        dataset = dataset
+            .with_targets(Targets::Values { values: y, dim: 4 })
+            .map_err(err)?;
     }
     let params = mlp.init(&mut task_rng(seed, streams + 1 + init));
     Ok((NativeMlp::new(mlp, params, loss).map_err(err)?, dataset))

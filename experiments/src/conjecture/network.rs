@@ -156,7 +156,7 @@ impl NetworkSpec {
             .load(rng::derive_seed(seed, 0))
             .map_err(empirical)?;
         let data = match self.samples {
-            Some(s) => data.head(s).map_err(empirical)?,
+            Some(s) => data.head(s)?,
             None => data,
         };
         let data = if self.mse {
@@ -172,7 +172,7 @@ impl NetworkSpec {
             Loss::cross_entropy()
         };
         let network = NativeMlp::new(mlp, params, loss).map_err(empirical)?;
-        Ok((network, data.to_native().map_err(empirical)?))
+        Ok((network, data))
     }
 
     /// Builds the network of size `n` for the task seeded `seed`, trains it, and returns what `need` asks of

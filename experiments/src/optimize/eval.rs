@@ -62,8 +62,8 @@ fn fail(e: impl std::fmt::Display) -> OptimizeError {
     OptimizeError::Failure(e.to_string())
 }
 
-/// A task's three splits, in the data type the evaluated model reads (the native MLP's [`Dataset`], or the torch
-/// backend's [`edata::Dataset`], which keeps the image shape).
+/// A task's three splits (generic over the model's data type; both backends read the project's one [`Dataset`],
+/// which keeps an image's shape for the torch networks while the native MLP reads each sample flat).
 #[derive(Debug, Clone)]
 pub struct TaskData<D = Dataset> {
     /// The task's name.
@@ -128,53 +128,16 @@ pub fn flip_labels(
 
 impl TaskSamples for Dataset {
     fn with_labels(&self, labels: Vec<usize>) -> Result<Self, OptimizeError> {
-        Dataset::new(self.x.clone(), self.n, self.dim, Targets::Classes(labels)).map_err(fail)
-    }
-
-    fn labels(&self) -> Result<Vec<usize>, OptimizeError> {
-        match &self.targets {
-            Targets::Classes(labels) => Ok(labels.clone()),
-            _ => Err(fail("accuracy needs class labels")),
-        }
-    }
-
-    fn with_input_noise(
-        &self,
-        sigma: f64,
-        rng: &mut landscape_simulate::rng::Rng,
-    ) -> Result<Self, OptimizeError> {
-        let mut z = vec![0.0; self.x.len()];
-        ProbeKind::Gaussian.fill(rng, &mut z);
-        let mut shifted = self.clone();
-        for (x, z) in shifted.x.iter_mut().zip(&z) {
-            *x += sigma * z;
-        }
-        Ok(shifted)
-    }
-}
-
-impl TaskSamples for edata::Dataset {
-    fn with_labels(&self, labels: Vec<usize>) -> Result<Self, OptimizeError> {
         let n_classes = self.n_classes().unwrap_or(0);
-        edata::Dataset::new(
-            self.name().to_string(),
-            self.inputs().to_vec(),
-            self.sample_shape().to_vec(),
-            edata::Targets::Classes {
-                labels: labels.into_iter().map(|l| l as i64).collect(),
-                n_classes,
-            },
-        )
-        .map_err(fail)
+        self.clone()
+            .with_targets(Targets::Classes { labels, n_classes })
+            .map_err(fail)
     }
 
     fn labels(&self) -> Result<Vec<usize>, OptimizeError> {
         match self.targets() {
-            edata::Targets::Classes { labels, .. } => labels
-                .iter()
-                .map(|&l| usize::try_from(l).map_err(fail))
-                .collect(),
-            edata::Targets::Values { .. } => Err(fail("accuracy needs class labels")),
+            Targets::Classes { labels, .. } => Ok(labels.clone()),
+            Targets::Values { .. } => Err(fail("accuracy needs class labels")),
         }
     }
 
@@ -185,19 +148,13 @@ impl TaskSamples for edata::Dataset {
     ) -> Result<Self, OptimizeError> {
         let mut z = vec![0.0; self.inputs().len()];
         ProbeKind::Gaussian.fill(rng, &mut z);
-        let inputs: Vec<f32> = self
+        let inputs = self
             .inputs()
             .iter()
             .zip(&z)
-            .map(|(x, z)| (f64::from(*x) + sigma * z) as f32)
+            .map(|(x, z)| x + sigma * z)
             .collect();
-        edata::Dataset::new(
-            self.name().to_string(),
-            inputs,
-            self.sample_shape().to_vec(),
-            self.targets().clone(),
-        )
-        .map_err(fail)
+        self.clone().with_inputs(inputs).map_err(fail)
     }
 }
 
@@ -210,14 +167,13 @@ pub fn load_task(spec: &TaskSpec, seed: u64) -> Result<TaskData, OptimizeError> 
         TaskSpec::Digits => {
             let mut d = edata::digits::digits().map_err(fail)?;
             d.standardize();
-            d.to_native().map_err(fail)?
+            d
         }
         TaskSpec::Npz(path) => {
             let mut d =
                 edata::npz::read_npz(path).map_err(|e| OptimizeError::Usage(e.to_string()))?;
             d.standardize();
-            d.to_native()
-                .map_err(|e| OptimizeError::Usage(e.to_string()))?
+            d
         }
         TaskSpec::Mixture {
             classes,
@@ -233,13 +189,9 @@ pub fn load_task(spec: &TaskSpec, seed: u64) -> Result<TaskData, OptimizeError> 
         )
         .map_err(fail)?,
     };
-    let Targets::Classes(labels) = &full.targets else {
-        return Err(OptimizeError::Usage(format!(
-            "task {}: needs class labels",
-            spec.name()
-        )));
-    };
-    let classes = labels.iter().max().map_or(1, |m| m + 1);
+    let classes = full
+        .n_classes()
+        .ok_or_else(|| OptimizeError::Usage(format!("task {}: needs class labels", spec.name())))?;
     split_task(spec, &full, classes, seed)
 }
 
@@ -291,7 +243,7 @@ pub fn model(
     activation: Activation,
     seed: u64,
 ) -> Result<NativeMlp, OptimizeError> {
-    let mut widths = vec![task.train.dim];
+    let mut widths = vec![task.train.sample_len()];
     widths.extend_from_slice(hidden);
     widths.push(task.classes);
     let mlp = Mlp::new(MlpConfig {
@@ -800,7 +752,7 @@ fn torch_task(
     evaluation_seeds: &[u64],
 ) -> Result<TaskResult, OptimizeError> {
     use landscape_empirical::torch::{Loss as TorchLoss, Objective, Reduction};
-    let task = load_task_images(spec, config.seed)?;
+    let task = load_task(spec, config.seed)?;
     let objective = Objective {
         loss: TorchLoss::CrossEntropy,
         reduction: Reduction::Mean,
@@ -867,57 +819,6 @@ pub(crate) fn torch_network(
     }
     .map_err(|e| usage(&e))?;
     TorchNetwork::new(model, objective, data).map_err(|e| usage(&e))
-}
-
-/// Loads and splits a task as the torch backend reads it: the same samples, order and split as [`load_task`],
-/// with the digits' 8×8 image shape kept (a mixture's samples are vectors).
-///
-/// # Errors
-/// As [`load_task`].
-pub fn load_task_images(
-    spec: &TaskSpec,
-    seed: u64,
-) -> Result<TaskData<edata::Dataset>, OptimizeError> {
-    let full = match spec {
-        TaskSpec::Digits => {
-            let mut d = edata::digits::digits().map_err(fail)?;
-            d.standardize();
-            d
-        }
-        TaskSpec::Npz(path) => {
-            let mut d =
-                edata::npz::read_npz(path).map_err(|e| OptimizeError::Usage(e.to_string()))?;
-            d.standardize();
-            d
-        }
-        TaskSpec::Mixture { .. } => {
-            let native = load_task(spec, seed)?;
-            let to_images = |d: &Dataset| -> Result<edata::Dataset, OptimizeError> {
-                let labels: Vec<i64> = d.labels()?.into_iter().map(|l| l as i64).collect();
-                edata::Dataset::new(
-                    "mixture".to_string(),
-                    d.x.iter().map(|&x| x as f32).collect(),
-                    vec![d.dim],
-                    edata::Targets::Classes {
-                        labels,
-                        n_classes: native.classes,
-                    },
-                )
-                .map_err(fail)
-            };
-            return Ok(TaskData {
-                name: native.name.clone(),
-                train: to_images(&native.train)?,
-                validation: to_images(&native.validation)?,
-                test: to_images(&native.test)?,
-                classes: native.classes,
-            });
-        }
-    };
-    let classes = full
-        .n_classes()
-        .ok_or_else(|| OptimizeError::Usage(format!("task {}: needs class labels", spec.name())))?;
-    split_task(spec, &full, classes, seed)
 }
 
 /// Tunes and evaluates one optimizer on one task.
@@ -1207,7 +1108,7 @@ pub fn architecture_study(
 ) -> Result<Vec<ArchitecturePoint>, OptimizeError> {
     let sub = task
         .train
-        .first(task.train.n.min(SHARPNESS_SAMPLES))
+        .first(task.train.n_samples().min(SHARPNESS_SAMPLES))
         .map_err(fail)?;
     let geo = GeometryConfig {
         top_k: (2 * task.classes).min(20),

@@ -761,8 +761,8 @@ pub fn stability_map(
 ) -> Result<StabilityMap, OptimizeError> {
     let data = load_data(config, base_seed)?;
     let native = MapPair {
-        train: &data.train.to_native().map_err(fail)?,
-        validation: &data.validation.to_native().map_err(fail)?,
+        train: &data.train,
+        validation: &data.validation,
     };
     let seeds: Vec<u64> = (0..config.seeds as u64)
         .map(|i| derive_seed(base_seed, STREAM + i))

@@ -76,8 +76,13 @@ pub fn ntk_spectrum(
     params: &[f64],
     dataset: &landscape_simulate::network::Dataset,
 ) -> Result<Vec<f64>, SimulateError> {
-    let grams = landscape_simulate::network::kernel_grams(mlp, params, &dataset.x, dataset.n)?;
-    DenseSymmetric::from_row_major(dataset.n * mlp.n_outputs(), &grams.ntk)?.eigenvalues()
+    let grams = landscape_simulate::network::kernel_grams(
+        mlp,
+        params,
+        dataset.inputs(),
+        dataset.n_samples(),
+    )?;
+    DenseSymmetric::from_row_major(dataset.n_samples() * mlp.n_outputs(), &grams.ntk)?.eigenvalues()
 }
 
 /// The Fan–Wang network of [`ntk_eigenvalues`] and its data (N(0, 1) inputs, N(0, 1) regression targets), the

@@ -51,7 +51,7 @@ pub fn gauss_newton_vs_ntk(
     data: &Dataset,
     loss: Loss,
 ) -> Result<serde_json::Value, BoxError> {
-    let (n, k) = (data.n, mlp.n_outputs());
+    let (n, k) = (data.n_samples(), mlp.n_outputs());
     let mut approximations: Vec<String> = Vec::new();
     let (parameterization, weight_variance) = match mlp.config().parameterization {
         Parameterization::Ntk { bias_scale } => {
@@ -96,8 +96,8 @@ pub fn gauss_newton_vs_ntk(
     };
     let law = landscape_theory::neural_kernels::NeuralTangentKernel::new(spec)?;
 
-    let outputs = mlp.forward(params, &data.x, n)?;
-    let evaluation = loss.evaluate(&outputs, n, k, &data.targets)?;
+    let outputs = mlp.forward(params, data.inputs(), n)?;
+    let evaluation = loss.evaluate(&outputs, n, k, data.targets())?;
     let c = loss.scale(n, k);
     let (factor, n_nonzero) = match loss.kind() {
         LossKind::Mse => (2.0 * c, n * k),
@@ -118,7 +118,7 @@ pub fn gauss_newton_vs_ntk(
     };
 
     // S K S with S = blockdiag(H_α^{1/2}).
-    let grams = kernel_grams(mlp, params, &data.x, n)?;
+    let grams = kernel_grams(mlp, params, data.inputs(), n)?;
     let rows = n * k;
     let mut roots = Vec::with_capacity(n);
     for a in 0..n {
@@ -191,9 +191,9 @@ pub fn gauss_newton_vs_ntk(
         .saturating_sub(1 + predicted_outliers)
         .min(values.len() - 1)];
     let input_norm_ratio = data
-        .x
-        .chunks_exact(data.dim)
-        .map(|x| x.iter().map(|v| v * v).sum::<f64>() / data.dim as f64)
+        .inputs()
+        .chunks_exact(data.sample_len())
+        .map(|x| x.iter().map(|v| v * v).sum::<f64>() / data.sample_len() as f64)
         .sum::<f64>()
         / n as f64;
     Ok(json!({

@@ -66,14 +66,24 @@ impl<'a> CurvaturePoint<'a> {
         loss: Loss,
     ) -> Result<Self, SimulateError> {
         check_inputs(mlp, params, data)?;
-        let cache = mlp.forward_cache(params, &data.x, data.n, Derivatives::FirstAndSecond);
-        let loss = loss.evaluate(cache.outputs(), data.n, mlp.n_outputs(), &data.targets)?;
+        let cache = mlp.forward_cache(
+            params,
+            data.inputs(),
+            data.n_samples(),
+            Derivatives::FirstAndSecond,
+        );
+        let loss = loss.evaluate(
+            cache.outputs(),
+            data.n_samples(),
+            mlp.n_outputs(),
+            data.targets(),
+        )?;
         let mut gradient = vec![0.0; mlp.n_params()];
         let mut deltas = Deltas::default();
         backward(
             mlp,
             params,
-            &data.x,
+            data.inputs(),
             &cache,
             loss.gradient().to_vec(),
             &mut gradient,
@@ -128,7 +138,7 @@ impl<'a> CurvaturePoint<'a> {
         let mut r_post: Vec<Vec<f64>> = Vec::with_capacity(layers.len() - 1);
         for (l, layer) in layers.iter().enumerate() {
             let input: &[f64] = if l == 0 {
-                &self.data.x
+                self.data.inputs()
             } else {
                 &self.cache.post[l - 1]
             };
@@ -186,7 +196,7 @@ impl<'a> CurvaturePoint<'a> {
         for (l, layer) in layers.iter().enumerate().rev() {
             let (fi, fo, s) = (layer.fan_in, layer.fan_out, layer.weight_scale);
             let input: &[f64] = if l == 0 {
-                &self.data.x
+                self.data.inputs()
             } else {
                 &self.cache.post[l - 1]
             };
@@ -275,7 +285,7 @@ impl<'a> CurvaturePoint<'a> {
         backward(
             self.mlp,
             self.params,
-            &self.data.x,
+            self.data.inputs(),
             &self.cache,
             u,
             out,
@@ -308,7 +318,7 @@ impl<'a> CurvaturePoint<'a> {
         backward(
             self.mlp,
             self.params,
-            &self.data.x,
+            self.data.inputs(),
             &self.cache,
             u.to_vec(),
             &mut out,
@@ -334,7 +344,7 @@ impl<'a> CurvaturePoint<'a> {
             backward(
                 self.mlp,
                 self.params,
-                &self.data.x,
+                self.data.inputs(),
                 &self.cache,
                 seed,
                 &mut scratch,
@@ -342,7 +352,7 @@ impl<'a> CurvaturePoint<'a> {
             );
             for (l, layer) in self.mlp.layers().iter().enumerate() {
                 let input: &[f64] = if l == 0 {
-                    &self.data.x
+                    self.data.inputs()
                 } else {
                     &self.cache.post[l - 1]
                 };
@@ -528,13 +538,18 @@ pub fn loss_and_gradient(
 ) -> Result<(f64, Vec<f64>), SimulateError> {
     // A forward pass without σ'': cheaper than building a CurvaturePoint.
     check_inputs(mlp, params, data)?;
-    let cache = mlp.forward_cache(params, &data.x, data.n, Derivatives::First);
-    let ev = loss.evaluate(cache.outputs(), data.n, mlp.n_outputs(), &data.targets)?;
+    let cache = mlp.forward_cache(params, data.inputs(), data.n_samples(), Derivatives::First);
+    let ev = loss.evaluate(
+        cache.outputs(),
+        data.n_samples(),
+        mlp.n_outputs(),
+        data.targets(),
+    )?;
     let mut gradient = vec![0.0; mlp.n_params()];
     backward(
         mlp,
         params,
-        &data.x,
+        data.inputs(),
         &cache,
         ev.gradient().to_vec(),
         &mut gradient,
@@ -545,14 +560,14 @@ pub fn loss_and_gradient(
 
 /// Checks that the data fit the network and the parameters have length `P`.
 fn check_inputs(mlp: &Mlp, params: &[f64], data: &Dataset) -> Result<(), SimulateError> {
-    if data.dim != mlp.n_inputs() {
+    if data.sample_len() != mlp.n_inputs() {
         return Err(SimulateError::invalid(
             "data dim",
-            data.dim,
+            data.sample_len(),
             format!("the network's input width {}", mlp.n_inputs()),
         ));
     }
-    mlp.check_shapes(params, &data.x, data.n)
+    mlp.check_shapes(params, data.inputs(), data.n_samples())
 }
 
 /// `∇²ℒ(θ) v` including the forward and backward passes (use [`HessianOperator`] for repeated products).

@@ -123,7 +123,7 @@ fn describe(c: &Case) -> String {
         c.mlp.config().parameterization,
         c.mlp.config().bias,
         c.loss.kind(),
-        c.data.n
+        c.data.n_samples()
     )
 }
 
@@ -134,13 +134,18 @@ fn forward_second_order(c: &Case) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let p = mlp.n_params();
     let k = mlp.n_outputs();
     let n_layers = mlp.layers().len();
-    let outputs = mlp.forward(params, &data.x, data.n).unwrap();
-    let ev = c.loss.evaluate(&outputs, data.n, k, &data.targets).unwrap();
+    let outputs = mlp
+        .forward(params, data.inputs(), data.n_samples())
+        .unwrap();
+    let ev = c
+        .loss
+        .evaluate(&outputs, data.n_samples(), k, data.targets())
+        .unwrap();
     let mut g_total = vec![0.0; p * p];
     let mut r_total = vec![0.0; p * p];
-    for a in 0..data.n {
+    for a in 0..data.n_samples() {
         let mut units: Vec<(f64, Vec<f64>, Vec<f64>)> = data
-            .input(a)
+            .sample(a)
             .iter()
             .map(|&v| (v, vec![0.0; p], vec![0.0; p * p]))
             .collect();
@@ -337,7 +342,7 @@ fn dense_hessian_from_products_is_symmetric() {
 #[test]
 fn jacobian_matches_finite_differences_of_outputs_and_products() {
     for c in cases() {
-        let (n, k, p) = (c.data.n, c.mlp.n_outputs(), c.mlp.n_params());
+        let (n, k, p) = (c.data.n_samples(), c.mlp.n_outputs(), c.mlp.n_params());
         let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss).unwrap();
         let jac = point.jacobian();
         let scale = 1.0 + max_abs(&jac);
@@ -346,8 +351,8 @@ fn jacobian_matches_finite_differences_of_outputs_and_products() {
             let mut minus = c.params.clone();
             plus[i] += FD_STEP;
             minus[i] -= FD_STEP;
-            let fp = c.mlp.forward(&plus, &c.data.x, n).unwrap();
-            let fm = c.mlp.forward(&minus, &c.data.x, n).unwrap();
+            let fp = c.mlp.forward(&plus, c.data.inputs(), n).unwrap();
+            let fm = c.mlp.forward(&minus, c.data.inputs(), n).unwrap();
             for row in 0..n * k {
                 let fd = (fp[row] - fm[row]) / (2.0 * FD_STEP);
                 assert!(
@@ -447,7 +452,7 @@ fn psd_floor(p: usize, n: usize, k: usize, norm: f64) -> f64 {
 #[test]
 fn gauss_newton_is_positive_semidefinite() {
     for c in cases() {
-        let (p, n, k) = (c.mlp.n_params(), c.data.n, c.mlp.n_outputs());
+        let (p, n, k) = (c.mlp.n_params(), c.data.n_samples(), c.mlp.n_outputs());
         let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss)
             .unwrap()
             .gauss_newton_dense();
@@ -475,7 +480,7 @@ fn cross_entropy_gauss_newton_rank_is_at_most_samples_times_classes_minus_one() 
             6,
             seed,
         );
-        let (p, n, k) = (c.mlp.n_params(), c.data.n, c.mlp.n_outputs());
+        let (p, n, k) = (c.mlp.n_params(), c.data.n_samples(), c.mlp.n_outputs());
         let g = CurvaturePoint::new(&c.mlp, &c.params, &c.data, c.loss)
             .unwrap()
             .gauss_newton_dense();
@@ -510,11 +515,14 @@ fn cross_entropy_gauss_newton_rank_is_at_most_samples_times_classes_minus_one() 
 }
 
 fn mse_case_with_targets(c: &Case, y: Vec<f64>) -> Dataset {
-    Dataset::new(
-        c.data.x.clone(),
-        c.data.n,
-        c.data.dim,
-        Targets::Real(y, c.mlp.n_outputs()),
+    Dataset::from_rows(
+        c.data.inputs().to_vec(),
+        c.data.n_samples(),
+        c.data.sample_len(),
+        Targets::Values {
+            values: y,
+            dim: c.mlp.n_outputs(),
+        },
     )
     .unwrap()
 }
@@ -530,7 +538,10 @@ fn residual_vanishes_when_mse_targets_equal_outputs() {
         4,
         8,
     );
-    let outputs = c.mlp.forward(&c.params, &c.data.x, c.data.n).unwrap();
+    let outputs = c
+        .mlp
+        .forward(&c.params, c.data.inputs(), c.data.n_samples())
+        .unwrap();
     let data = mse_case_with_targets(&c, outputs);
     let point = CurvaturePoint::new(&c.mlp, &c.params, &data, c.loss).unwrap();
     // g = 2c(f − y) is exactly zero, so R is exactly zero and H = G up to rounding.
@@ -601,14 +612,14 @@ fn half_mean_reduction_gives_gauss_newton_jt_j_over_n() {
     );
     let loss = Loss::new(LossKind::Mse, Reduction::HalfMeanOverSamples).unwrap();
     let point = CurvaturePoint::new(&c.mlp, &c.params, &c.data, loss).unwrap();
-    let (p, rows) = (c.mlp.n_params(), c.data.n * c.mlp.n_outputs());
+    let (p, rows) = (c.mlp.n_params(), c.data.n_samples() * c.mlp.n_outputs());
     let jac = point.jacobian();
     let g = point.gauss_newton_dense();
     let mut err = 0.0_f64;
     for i in 0..p {
         for j in 0..p {
             let jtj: f64 = (0..rows).map(|r| jac[r * p + i] * jac[r * p + j]).sum();
-            err = err.max((g[i * p + j] - jtj / c.data.n as f64).abs());
+            err = err.max((g[i * p + j] - jtj / c.data.n_samples() as f64).abs());
         }
     }
     assert!(
@@ -642,7 +653,7 @@ fn operators_apply_their_products_and_reject_wrong_lengths() {
     );
     assert!(h_op.apply(&v[1..], &mut y1).is_err());
     assert!(g_op.apply(&v, &mut y1[1..]).is_err());
-    let mismatched = Dataset::new(vec![0.0; 8], 4, 2, Targets::Classes(vec![0; 4])).unwrap();
+    let mismatched = Dataset::from_rows(vec![0.0; 8], 4, 2, Targets::classes(vec![0; 4])).unwrap();
     assert!(HessianOperator::new(&c.mlp, &c.params, &mismatched, c.loss).is_err());
 }
 
@@ -673,8 +684,9 @@ fn network_matches_mpmath_reference() {
         .flat_map(|a| (0..2).map(move |j| 0.3 * f64::from(a + 1) - f64::from(j)))
         .collect();
     let v: Vec<f64> = (0..p).map(|i| (i as f64 / 3.0).cos()).collect();
-    let mse_data = Dataset::new(x.clone(), 3, 3, Targets::Real(y, 2)).unwrap();
-    let ce_data = Dataset::new(x, 3, 3, Targets::Classes(vec![1, 0, 1])).unwrap();
+    let mse_data =
+        Dataset::from_rows(x.clone(), 3, 3, Targets::Values { values: y, dim: 2 }).unwrap();
+    let ce_data = Dataset::from_rows(x, 3, 3, Targets::classes(vec![1, 0, 1])).unwrap();
     for (name, data, loss, ref_loss, ref_grad, ref_hvp) in [
         (
             "mse",
@@ -757,7 +769,7 @@ fn medium_net_hessian_is_symmetric_and_matches_finite_differences() {
     );
     let g = point.gauss_newton_dense();
     let eig = eigenvalues(&g, p);
-    let floor = psd_floor(p, c.data.n, c.mlp.n_outputs(), eig[p - 1]);
+    let floor = psd_floor(p, c.data.n_samples(), c.mlp.n_outputs(), eig[p - 1]);
     assert!(
         eig[0] >= floor,
         "{}: λ_min(G) = {:e} < {floor:e}",

@@ -226,7 +226,7 @@ mod tests {
                         .unwrap();
                 let point = CurvaturePoint::new(&mlp, &params, &ds, Loss::mse()).unwrap();
                 let want = jjt(&point, n * k);
-                let got = kernel_grams(&mlp, &params, &ds.x, n).unwrap();
+                let got = kernel_grams(&mlp, &params, ds.inputs(), n).unwrap();
                 let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                 let err = want
                     .iter()

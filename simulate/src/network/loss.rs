@@ -197,7 +197,7 @@ impl Loss {
         let mut value = 0.0;
         let mut probs = Vec::new();
         match (self.kind, targets) {
-            (LossKind::Mse, Targets::Real(y, ky)) => {
+            (LossKind::Mse, Targets::Values { values: y, dim: ky }) => {
                 if *ky != k {
                     return Err(SimulateError::invalid(
                         "target width",
@@ -211,7 +211,7 @@ impl Loss {
                     *g = 2.0 * c * r;
                 }
             }
-            (LossKind::CrossEntropy, Targets::Classes(labels)) => {
+            (LossKind::CrossEntropy, Targets::Classes { labels, .. }) => {
                 if k < 2 {
                     return Err(SimulateError::invalid("outputs", k, "at least 2 classes"));
                 }
@@ -244,14 +244,14 @@ impl Loss {
                     }
                 }
             }
-            (LossKind::Mse, Targets::Classes(_)) => {
+            (LossKind::Mse, Targets::Classes { .. }) => {
                 return Err(SimulateError::invalid(
                     "targets",
                     "class labels",
                     "real targets for MSE",
                 ));
             }
-            (LossKind::CrossEntropy, Targets::Real(..)) => {
+            (LossKind::CrossEntropy, Targets::Values { .. }) => {
                 return Err(SimulateError::invalid(
                     "targets",
                     "real targets",
@@ -397,7 +397,7 @@ mod tests {
             &outputs,
             2,
             3,
-            &Targets::Classes(vec![2, 0]),
+            &Targets::classes(vec![2, 0]),
         );
         for reduction in [
             Reduction::Mean,
@@ -405,7 +405,16 @@ mod tests {
             Reduction::HalfMeanOverSamples,
         ] {
             let loss = Loss::new(LossKind::Mse, reduction).unwrap();
-            check_derivatives(loss, &outputs, 3, 2, &Targets::Real(vec![1.0; 6], 2));
+            check_derivatives(
+                loss,
+                &outputs,
+                3,
+                2,
+                &Targets::Values {
+                    values: vec![1.0; 6],
+                    dim: 2,
+                },
+            );
         }
     }
 
@@ -417,7 +426,7 @@ mod tests {
                 &[1000.0, 0.0, 1000.0, 0.0],
                 2,
                 2,
-                &Targets::Classes(vec![0, 1]),
+                &Targets::classes(vec![0, 1]),
             )
             .unwrap();
         assert!((ev.value() - 500.0).abs() < 1e-12, "{}", ev.value());
@@ -426,7 +435,15 @@ mod tests {
     #[test]
     fn mean_mse_averages_over_samples_and_outputs() {
         let ev = Loss::mse()
-            .evaluate(&[1.0, 2.0, 3.0, 4.0], 2, 2, &Targets::Real(vec![0.0; 4], 2))
+            .evaluate(
+                &[1.0, 2.0, 3.0, 4.0],
+                2,
+                2,
+                &Targets::Values {
+                    values: vec![0.0; 4],
+                    dim: 2,
+                },
+            )
             .unwrap();
         assert!((ev.value() - 30.0 / 4.0).abs() < 1e-15);
     }
@@ -451,12 +468,12 @@ mod tests {
     fn mismatched_targets_are_errors() {
         assert!(
             Loss::mse()
-                .evaluate(&[0.0; 4], 2, 2, &Targets::Classes(vec![0, 1]))
+                .evaluate(&[0.0; 4], 2, 2, &Targets::classes(vec![0, 1]))
                 .is_err()
         );
         assert!(
             Loss::cross_entropy()
-                .evaluate(&[0.0; 4], 2, 2, &Targets::Classes(vec![0, 2]))
+                .evaluate(&[0.0; 4], 2, 2, &Targets::classes(vec![0, 2]))
                 .is_err()
         );
         assert!(Loss::new(LossKind::CrossEntropy, Reduction::HalfMeanOverSamples).is_err());
