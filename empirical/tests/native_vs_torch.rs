@@ -112,7 +112,7 @@ fn tch_and_native_backends_agree_on_the_same_mlp_weights() {
         for &(data, kind, native_reduction, loss, reduction) in &cases {
             let native_data = data;
             let native_loss = network::Loss::new(kind, native_reduction).unwrap();
-            let point = CurvaturePoint::new(&mlp, &params, &native_data, native_loss).unwrap();
+            let point = CurvaturePoint::new(&mlp, &params, native_data, native_loss).unwrap();
             let objective = Objective { loss, reduction };
             let context = format!("{} {objective}, seed {seed}, n {n}", activation.name());
 
