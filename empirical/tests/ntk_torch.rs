@@ -134,9 +134,9 @@ fn torch_gauss_newton_follows_the_ntk_law_on_gaussian_inputs() {
 }
 
 /// KS bound on the whitened digits with per-sample norms set to √d0 (Fan–Wang's ‖x‖ ≈ 1): the native measurement
-/// (`measure_ntk_on_whitened_digits` in experiments/tests/ntk.rs, n = 30, 20 networks) gives 0.06–0.07 for these inputs against
-/// 0.03–0.04 for Gaussian inputs of the same shape; without the norm step the KS is 0.13 and the mean eigenvalue
-/// 7% low. With 4 networks of n = 30 the pooled KS has a sampling floor ~0.1, hence 0.2.
+/// (`measure_ntk ntk_on_whitened_digits`, an example of landscape-experiments; n = 30, 20 networks) gives 0.06–0.07
+/// for these inputs against 0.03–0.04 for Gaussian inputs of the same shape; without the norm step the KS is 0.13
+/// and the mean eigenvalue 7% low. With 4 networks of n = 30 the pooled KS has a sampling floor ~0.1, hence 0.2.
 const DIGITS_KS_BOUND: f64 = 0.2;
 
 #[test]

@@ -10,12 +10,12 @@
 //! of the sweep, for the fixed seeds below a deterministic outcome). The finite-width bias of the moments is
 //! O(1/d), below the seed-to-seed spread at these sizes.
 
+mod ntk_study;
+
 use landscape_experiments::compare::eigenvalue_distances;
-use landscape_experiments::simulation::{ntk_eigenvalues, ntk_law_expr};
-use landscape_simulate::scaling::{ScalingPoint, fit_power_law};
+use landscape_experiments::simulation::ntk_eigenvalues;
 use landscape_theory::SpectralLaw;
-use landscape_theory::expr::{LawExpr, parse};
-use landscape_theory::neural_kernels::NeuralTangentKernel;
+use ntk_study::{StudyPlan, law_for, pooled_ntk_on, run_study};
 
 /// Seeds per configuration.
 const SEEDS: u64 = 6;
@@ -27,13 +27,6 @@ const MOMENT_T: f64 = 6.9;
 const N_MOMENTS: usize = 80;
 /// Samples n of the fast KS test (P up to 77k parameters, J up to 50 MB).
 const N_FAST: usize = 80;
-
-fn law_for(widths: &[usize], activation: &str, n: usize) -> NeuralTangentKernel {
-    match parse(&ntk_law_expr(widths, activation, n)).unwrap() {
-        LawExpr::Ntk(spec) => NeuralTangentKernel::new(spec).unwrap(),
-        other => panic!("not an ntk law: {other}"),
-    }
-}
 
 /// Network widths `[2n, d, …, d, 1]` with depth L and hidden `d = n/γ`. The input dimension is kept at `2n`
 /// (γ0 = ½): for `d0 < n` the limit law has an atom or hard edge at `r` from the null space of `X_0ᵀX_0`, which
@@ -134,181 +127,9 @@ fn pooled_ntk_spectrum_is_close_to_the_law_in_ks() {
     }
 }
 
-/// Widths `[2m, d, …, d, 1]` with hidden width `d`, depth L and `m = γ·d` samples (`γ0 = m/d0 = ½` as in
-/// [`widths_for`]); returns the widths and the sample count.
-fn widths_for_hidden(d: usize, gamma: f64, depth: usize) -> (Vec<usize>, usize) {
-    let n = (gamma * d as f64).round() as usize;
-    let mut w = vec![2 * n];
-    w.extend(std::iter::repeat_n(d, depth));
-    w.push(1);
-    (w, n)
-}
-
-/// One network of the finite-size study.
-#[derive(Debug, Clone, Copy)]
-struct Job {
-    depth: usize,
-    gamma: f64,
-    width: usize,
-    seed: u64,
-}
-
-/// KS distance of each job's NTK spectrum (tanh) from its law, on `threads` worker threads (each job seeds its own
-/// network from `seed`, so the result does not depend on the thread count).
-fn ks_of_jobs(jobs: &[Job], threads: usize) -> Vec<f64> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(vec![f64::NAN; jobs.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                loop {
-                    let idx = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(job) = jobs.get(idx) else { break };
-                    let (widths, n) = widths_for_hidden(job.width, job.gamma, job.depth);
-                    let law = law_for(&widths, "tanh", n);
-                    let values = ntk_eigenvalues(&widths, "tanh", n, job.seed).unwrap();
-                    let ks = eigenvalue_distances(&values, &law).unwrap().ks;
-                    results.lock().unwrap()[idx] = ks;
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap()
-}
-
-fn mean_and_sd(values: &[f64]) -> (f64, f64) {
-    let s = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / s;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (s - 1.0).max(1.0)).sqrt();
-    (mean, sd)
-}
-
-/// The finite-size study's plan: hidden widths of the fit (all ≤ 500), seeds per fitted width, the target width
-/// and its seeds.
-struct StudyPlan {
-    depths: Vec<usize>,
-    gammas: Vec<f64>,
-    fit_widths: Vec<usize>,
-    fit_seeds: u64,
-    target_width: usize,
-    target_seeds: u64,
-}
-
-/// One (depth, γ) row of the study.
-#[derive(Debug)]
-struct StudyRow {
-    depth: usize,
-    gamma: f64,
-    points: Vec<ScalingPoint>,
-    fit: landscape_simulate::scaling::ScalingFit,
-    measured: f64,
-    measured_se: f64,
-    predicted: f64,
-    /// `z·√(se_measured² + (predicted·se_log_predicted)²)`.
-    allowance: f64,
-}
-
-/// One-sided normal quantile of the finite-size criterion: false-failure probability 1.3e-3 per (depth, γ) under
-/// the fit's Gaussian error model (~1% over the six rows of the CI test).
-const FINITE_SIZE_Z: f64 = 3.0;
-
-fn run_study(plan: &StudyPlan, threads: usize) -> Vec<StudyRow> {
-    let mut jobs = Vec::new();
-    for &depth in &plan.depths {
-        for &gamma in &plan.gammas {
-            // Largest networks first, so that the two workers finish together.
-            for seed in 0..plan.target_seeds {
-                jobs.push(Job {
-                    depth,
-                    gamma,
-                    width: plan.target_width,
-                    seed: 2000 + seed,
-                });
-            }
-            for &width in plan.fit_widths.iter().rev() {
-                for seed in 0..plan.fit_seeds {
-                    jobs.push(Job {
-                        depth,
-                        gamma,
-                        width,
-                        seed: 1000 + seed,
-                    });
-                }
-            }
-        }
-    }
-    let ks = ks_of_jobs(&jobs, threads);
-    let mut rows = Vec::new();
-    for &depth in &plan.depths {
-        for &gamma in &plan.gammas {
-            let select = |width: usize| -> Vec<f64> {
-                jobs.iter()
-                    .zip(&ks)
-                    .filter(|(j, _)| // Same configuration: the very γ pushed above, so bitwise equality.
-                        j.depth == depth && j.gamma.to_bits() == gamma.to_bits() && j.width == width)
-                    .map(|(_, k)| *k)
-                    .collect()
-            };
-            let points: Vec<ScalingPoint> = plan
-                .fit_widths
-                .iter()
-                .map(|&width| {
-                    let values = select(width);
-                    let (mean, sd) = mean_and_sd(&values);
-                    ScalingPoint {
-                        n: width as f64,
-                        mean_error: mean,
-                        sd,
-                        n_seeds: values.len(),
-                    }
-                })
-                .collect();
-            let fit = fit_power_law(&points).unwrap();
-            let target = select(plan.target_width);
-            let (measured, sd) = mean_and_sd(&target);
-            let measured_se = sd / (target.len() as f64).sqrt();
-            let t = plan.target_width as f64;
-            let predicted = fit.predict(t);
-            let allowance =
-                FINITE_SIZE_Z * measured_se.hypot(predicted * fit.predict_log_std_error(t));
-            eprintln!(
-                "FINITE_SIZE depth {depth} gamma {gamma}: {}; fit KS ≈ {:.3}·d^-{:.3} (± {:.3}, χ²/dof {:.2}); width {}: \
-                 KS per seed {target:?}, mean {measured:.4} ± {measured_se:.4} vs predicted {predicted:.4} \
-                 (allowance {allowance:.4})",
-                points
-                    .iter()
-                    .map(|p| format!(
-                        "d {} KS {:.4} ± {:.4}",
-                        p.n,
-                        p.mean_error,
-                        p.sd / (p.n_seeds as f64).sqrt()
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                fit.log_prefactor.exp(),
-                fit.exponent,
-                fit.exponent_std_error,
-                fit.chi_squared / fit.dof.max(1) as f64,
-                plan.target_width,
-            );
-            rows.push(StudyRow {
-                depth,
-                gamma,
-                points,
-                fit,
-                measured,
-                measured_se,
-                predicted,
-                allowance,
-            });
-        }
-    }
-    rows
-}
-
 /// The finite-size criterion of `docs/theory.md` §3: fit `KS(d) ≈ a·d^{−b}` on hidden widths 63–500 (mean and standard error over seeds per
 /// width), extrapolate to hidden width 2000 (`n = γ·2000` samples, `d0 = 2n`, proportional), and require the KS
-/// measured there to be at most the prediction plus [`FINITE_SIZE_Z`] combined standard errors (the measured
+/// measured there to be at most the prediction plus [`ntk_study::FINITE_SIZE_Z`] combined standard errors (the measured
 /// mean's over seeds and the fit's prediction error, both Gaussian to first order), for depths 1–3 and γ = ½, 1.
 /// The allowance is statistical only; a systematic slowdown of the decay beyond the fitted range fails the test.
 ///
@@ -361,161 +182,6 @@ fn ntk_ks_at_width_2000_is_below_the_finite_size_fit_for_depth_one_to_three() {
     }
 }
 
-/// The same study with the plan from the environment, for exploring (`NTK_STUDY_DEPTHS=1,2`, `NTK_STUDY_GAMMAS`,
-/// `NTK_STUDY_WIDTHS=63,125,250,500`, `NTK_STUDY_SEEDS`, `NTK_STUDY_TARGET=2000`, `NTK_STUDY_TARGET_SEEDS`,
-/// `NTK_STUDY_THREADS`); reports, asserts nothing. Run with
-/// `cargo test --test ntk -- --ignored --nocapture measure_`.
-#[test]
-#[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
-fn measure_ntk_ks_finite_size_study() {
-    fn env<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
-        std::env::var(name)
-            .unwrap_or_else(|_| default.into())
-            .split(',')
-            .map(|v| v.trim().parse().ok().expect(name))
-            .collect()
-    }
-    let plan = StudyPlan {
-        depths: env("NTK_STUDY_DEPTHS", "1,2,3"),
-        gammas: env("NTK_STUDY_GAMMAS", "0.5,1"),
-        fit_widths: env("NTK_STUDY_WIDTHS", "63,125,250,500"),
-        fit_seeds: env("NTK_STUDY_SEEDS", "8")[0],
-        target_width: env("NTK_STUDY_TARGET", "2000")[0],
-        target_seeds: env("NTK_STUDY_TARGET_SEEDS", "3")[0],
-    };
-    let rows = run_study(&plan, env("NTK_STUDY_THREADS", "2")[0]);
-    for row in rows {
-        eprintln!(
-            "STUDY depth {} gamma {}: exponent {:.3} ± {:.3}, measured {:.4} ± {:.4}, predicted {:.4} + {:.4}: {}",
-            row.depth,
-            row.gamma,
-            row.fit.exponent,
-            row.fit.exponent_std_error,
-            row.measured,
-            row.measured_se,
-            row.predicted,
-            row.allowance,
-            if row.measured <= row.predicted + row.allowance {
-                "met"
-            } else {
-                "NOT met"
-            }
-        );
-    }
-}
-
-/// Training study (measurement tool): `NTK_TRAIN_DEPTH`, `NTK_TRAIN_WIDTHS`, `NTK_TRAIN_SEEDS`, `NTK_TRAIN_STEPS`,
-/// `NTK_TRAIN_ETA`, `NTK_TRAIN_HESSIAN=1`, `NTK_TRAIN_SAMPLES` (fixed n) or `NTK_TRAIN_GAMMA` (n = γ d).
-///
-/// Measured (depth 2, tanh, η = 0.5, 20 GD steps, 4 seeds; fitted exponents b of distance ≈ a·d^(−b)):
-///
-/// | regime | widths | W1 drift (trained vs initial) | KS GN vs init law | KS Hessian vs init law |
-/// |---|---|---|---|---|
-/// | n = d/2 | 50–400 | 0.05 ± 0.09 (W1 ≈ 0.34–0.39) | 0.09 ± 0.07 (KS ≈ 0.18–0.26) | — |
-/// | n = 30 | 30–480 | 0.73 ± 0.07 | 0.28 ± 0.06 | 0.38 ± 0.07 |
-/// | n = 20 | 25–400 | 1.06 ± 0.14 | 0.41 ± 0.04 | 0.41 ± 0.04 |
-///
-/// In the linear-width regime training moves the NTK spectrum by O(1) at every width (the kernel changes by
-/// O(1/√d) per entry, coherently over n ∝ d samples); at fixed n the drift shrinks like ~1/d, the rate of the
-/// kernel's mean change in the NTK parameterisation (Dyer & Gur-Ari 2019), and the KS distances from the
-/// initialisation law shrink more slowly because the init law's own finite-n distance (~0.1 at n = 20) is a
-/// floor. After 200 steps (loss ≈ 0) the Hessian equals the Gauss–Newton matrix (residuals vanish).
-#[test]
-#[ignore = "measurement tool (minutes of CPU); CI skips measure_*"]
-fn measure_ntk_after_training() {
-    use landscape_experiments::simulation::{NtkTrainingConfig, SampleCount, ntk_after_training};
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let config = NtkTrainingConfig {
-        depth: var("NTK_TRAIN_DEPTH", "2").parse().unwrap(),
-        // `NTK_TRAIN_SAMPLES=50` fixes n; otherwise n = γ d with `NTK_TRAIN_GAMMA`.
-        samples: match std::env::var("NTK_TRAIN_SAMPLES") {
-            Ok(n) => SampleCount::Fixed(n.parse().unwrap()),
-            Err(_) => SampleCount::Proportional(var("NTK_TRAIN_GAMMA", "0.5").parse().unwrap()),
-        },
-        widths: var("NTK_TRAIN_WIDTHS", "50,100,200,400")
-            .split(',')
-            .map(|w| w.trim().parse().unwrap())
-            .collect(),
-        seeds: var("NTK_TRAIN_SEEDS", "4").parse().unwrap(),
-        activation: "tanh".into(),
-        relative_learning_rate: var("NTK_TRAIN_ETA", "0.5").parse().unwrap(),
-        steps: var("NTK_TRAIN_STEPS", "200").parse().unwrap(),
-        hessian: var("NTK_TRAIN_HESSIAN", "1") == "1",
-        seed: 7,
-    };
-    let result = ntk_after_training(&config).unwrap();
-    for p in &result.points {
-        eprintln!(
-            "TRAIN width {} n {} P {} lr {:.3}: loss {:.4} -> {:.4}; KS init {:.4}, GN {:.4}, Hessian {:.4}; drift W1 {:.4}",
-            p.width,
-            p.samples,
-            p.n_params,
-            p.learning_rate,
-            p.loss_initial,
-            p.loss_final,
-            p.ks_initial.iter().sum::<f64>() / p.ks_initial.len() as f64,
-            p.ks_gauss_newton.iter().sum::<f64>() / p.ks_gauss_newton.len() as f64,
-            p.ks_hessian.iter().sum::<f64>() / p.ks_hessian.len().max(1) as f64,
-            p.w1_drift.iter().sum::<f64>() / p.w1_drift.len() as f64,
-        );
-    }
-    for f in &result.fits {
-        eprintln!(
-            "TRAIN fit {}: d^-{:.3} ± {:.3}",
-            f.quantity, f.exponent, f.exponent_stderr
-        );
-    }
-}
-
-/// Pooled NTK spectra of `networks` Fan–Wang networks (tanh, hidden width `width`, `depth` layers) on `n`-sample
-/// subsets of `inputs` (row-major, `dim` columns), each subset and each network seeded from `seed`.
-fn pooled_ntk_on(
-    inputs: &[f64],
-    dim: usize,
-    n: usize,
-    width: usize,
-    depth: usize,
-    networks: u64,
-    seed: u64,
-) -> Vec<f64> {
-    use landscape_simulate::network::{
-        Activation, Dataset, Mlp, MlpConfig, Parameterization, Targets,
-    };
-    let total = inputs.len() / dim;
-    let mut widths = vec![dim];
-    widths.extend(std::iter::repeat_n(width, depth));
-    widths.push(1);
-    let mlp = Mlp::new(MlpConfig {
-        widths,
-        activation: Activation::Tanh,
-        parameterization: Parameterization::Ntk { bias_scale: 0.0 },
-        bias: false,
-    })
-    .unwrap();
-    let mut pooled = Vec::new();
-    for t in 0..networks {
-        let rows = landscape_empirical::train::minibatch_indices(total, n, seed, t as usize);
-        let x: Vec<f64> = rows
-            .iter()
-            .flat_map(|&r| inputs[r * dim..(r + 1) * dim].iter().copied())
-            .collect();
-        let data = Dataset::from_rows(
-            x,
-            n,
-            dim,
-            Targets::Values {
-                values: vec![0.0; n],
-                dim: 1,
-            },
-        )
-        .unwrap();
-        let params = mlp.init(&mut landscape_simulate::rng::task_rng(seed, t));
-        pooled
-            .extend(landscape_experiments::simulation::ntk_spectrum(&mlp, &params, &data).unwrap());
-    }
-    pooled
-}
-
 /// Whitened digits with each sample rescaled to `‖z‖² = d0` (Fan–Wang's `‖x‖ ≈ 1`), as NTK inputs.
 fn normed_whitened_digits() -> (Vec<f64>, usize) {
     let digits = landscape_empirical::data::digits::digits().unwrap();
@@ -560,55 +226,6 @@ fn ntk_on_whitened_digits_follows_the_law_once_sample_norms_are_fixed() {
              vs {} (rel {rel} > {DIGITS_MEAN_REL}?), pooled KS {ks} (> {DIGITS_KS_BOUND}?)",
             law.moment(1)
         );
-    }
-}
-
-#[test]
-#[ignore = "measurement tool"]
-fn measure_ntk_on_whitened_digits() {
-    let digits = landscape_empirical::data::digits::digits().unwrap();
-    let (white, map) = landscape_empirical::data::whiten::pca_whiten(&digits).unwrap();
-    let r = map.rank();
-    let x: Vec<f64> = white.inputs().to_vec();
-    let gauss = landscape_simulate::network::data::gaussian_inputs(
-        x.len() / r,
-        r,
-        landscape_simulate::network::InputScale::UnitVariance,
-        &mut landscape_simulate::rng::seeded(5),
-    );
-    let normed: Vec<f64> = x
-        .chunks_exact(r)
-        .flat_map(|z| {
-            let s = (r as f64 / z.iter().map(|v| v * v).sum::<f64>()).sqrt();
-            z.iter().map(move |v| v * s)
-        })
-        .collect();
-    for (n, width, depth) in [
-        (30, 60, 1),
-        (30, 60, 2),
-        (30, 30, 2),
-        (60, 60, 1),
-        (60, 120, 2),
-        (120, 120, 2),
-    ] {
-        let mut widths = vec![r];
-        widths.extend(std::iter::repeat_n(width, depth));
-        widths.push(1);
-        let law = law_for(&widths, "tanh", n);
-        for (name, inputs) in [("digits", &x), ("normed", &normed), ("gauss", &gauss)] {
-            let pooled = pooled_ntk_on(inputs, r, n, width, depth, 20, 11);
-            let d = eigenvalue_distances(&pooled, &law).unwrap();
-            let m = |k: i32| pooled.iter().map(|v| v.powi(k)).sum::<f64>() / pooled.len() as f64;
-            eprintln!(
-                "DIGITS r {r} n {n} width {width} depth {depth} {name}: KS {:.4} W1 {:.4} m1 {:.4} ({:.4}) m2 {:.4} ({:.4})",
-                d.ks,
-                d.w1,
-                m(1),
-                law.moment(1),
-                m(2),
-                law.moment(2)
-            );
-        }
     }
 }
 

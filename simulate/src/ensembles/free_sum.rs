@@ -97,9 +97,10 @@ mod tests {
     }
 
     /// Trace moments of an N×N orthogonally invariant ensemble fluctuate by O(1/N) (a linear statistic has O(1)
-    /// fluctuations, divided by N) and carry an O(1/N) bias. Measured by `measure_free_sum_moment_errors`: worst
-    /// relative error 0.023 over 10 seeds (Wishart ⊞ GOE m1..m4 and the arcsine m2, m4; 4 draws, N = 300).
-    /// 0.05 is ≈ 2× that; the discriminated alternatives (no rotation: m4 16 vs 6) are far outside.
+    /// fluctuations, divided by N) and carry an O(1/N) bias. Measured by the example
+    /// `measure_ensembles free_sum_moment_errors`: worst relative error 0.023 over 10 seeds (Wishart ⊞ GOE m1..m4
+    /// and the arcsine m2, m4; 4 draws, N = 300). 0.05 is ≈ 2× that; the discriminated alternatives (no rotation:
+    /// m4 16 vs 6) are far outside.
     const MOMENT_REL_TOL: f64 = 0.05;
 
     fn assert_close(what: &str, got: f64, want: f64, seed: u64, n: usize) {
@@ -212,37 +213,6 @@ mod tests {
             mean.abs() < 0.25,
             "seed 55: mean √n·O_11 = {mean}, the sign fix is missing?"
         );
-    }
-
-    #[test]
-    #[ignore = "slow: measures MOMENT_REL_TOL's floor over 10 seeds"]
-    fn measure_free_sum_moment_errors() {
-        let n = 300;
-        let mut worst: f64 = 0.0;
-        for seed in 0..10 {
-            let ens = FreeSumEnsemble::new(
-                Box::new(Wishart::new(n, 600, 1.0).unwrap()),
-                Box::new(Goe::new(n, 0.5).unwrap()),
-            )
-            .unwrap();
-            let m = mean_moments(&ens, 500 + seed, 4);
-            let (k1, k2, k3, k4) = (1.0, 1.0, 0.25, 0.125);
-            let want = [
-                k1,
-                k2 + 1.0,
-                k3 + 3.0 * k2 + 1.0,
-                k4 + 4.0 * k3 + 2.0 * k2 * k2 + 6.0 * k2 + 1.0,
-            ];
-            let signs = FreeSumEnsemble::new(Box::new(Signs(n)), Box::new(Signs(n))).unwrap();
-            let ms = mean_moments(&signs, 600 + seed, 4);
-            for k in 0..4 {
-                worst = worst.max(((m[k] - want[k]) / want[k].abs().max(1.0)).abs());
-            }
-            worst = worst
-                .max(((ms[1] - 2.0) / 2.0).abs())
-                .max(((ms[3] - 6.0) / 6.0).abs());
-        }
-        println!("free sum: worst relative moment error over 10 seeds {worst}");
     }
 
     #[test]

@@ -105,8 +105,8 @@ mod tests {
     /// TW₁ standard deviation √1.6077810345 (same sources).
     const TW1_SD: f64 = 1.267_983_1;
     /// Finite-N bias of the mean at N = 200: O(N^{-2/3}) and negative. `docs/theory.md` §1.1 report −1.29 at N = 400;
-    /// `measure_goe_tracy_widom_bias` (2000 repeats at N = 200) gives mean −1.294, bias −0.088 ± 0.028. Allowed:
-    /// 0.2, about twice the bias.
+    /// the example `measure_ensembles goe_tracy_widom_bias` (2000 repeats at N = 200) gives mean −1.294, bias
+    /// −0.088 ± 0.028. Allowed: 0.2, about twice the bias.
     const TW_FINITE_N_BIAS: f64 = 0.2;
 
     #[test]
@@ -134,22 +134,6 @@ mod tests {
             (var / (TW1_SD * TW1_SD) - 1.0).abs() < 0.4,
             "seed {seed}, N {n}, reps {reps}: variance {var} vs TW1 1.6078"
         );
-    }
-
-    #[test]
-    #[ignore = "slow: measures the finite-N bias quoted in TW_FINITE_N_BIAS (2000 eigensolves)"]
-    fn measure_goe_tracy_widom_bias() {
-        let (n, reps) = (200usize, 2000usize);
-        let ens = Goe::new(n, 1.0).unwrap();
-        let scale = (n as f64).powf(2.0 / 3.0);
-        let mean = (0..reps)
-            .map(|r| {
-                let evals = eigenvalues(&ens.sample(&mut task_rng(99, r as u64))).unwrap();
-                scale * (evals[n - 1] - 2.0)
-            })
-            .sum::<f64>()
-            / reps as f64;
-        println!("N {n} reps {reps}: mean {mean}, bias {}", mean - TW1_MEAN);
     }
 
     #[test]

@@ -111,7 +111,7 @@ mod tests {
     }
 
     /// O(1/N) bias and fluctuation of trace moments: worst relative error 0.014 over 10 seeds
-    /// (`measure_pennington_bahri_errors`); 0.03 ≈ 2× that.
+    /// (example `measure_ensembles pennington_bahri_errors`); 0.03 ≈ 2× that.
     const MOMENT_REL_TOL: f64 = 0.03;
 
     #[test]
@@ -159,42 +159,6 @@ mod tests {
             (above - 5.702e-2).abs() < 0.01,
             "seed 83, N {params}: index {above} vs 0.05702 at ε = 4ε_c"
         );
-    }
-
-    #[test]
-    #[ignore = "slow: measures the index and moment floors over 10 seeds"]
-    fn measure_pennington_bahri_errors() {
-        let phi = 0.5;
-        let ec = critical_energy(phi);
-        let ens = PenningtonBahriEnsemble::new(400, 800, 4.0 * ec).unwrap();
-        let idx: Vec<f64> = (0..10)
-            .map(|s| {
-                (0..4)
-                    .map(|r| {
-                        let ev = eigenvalues(&ens.sample(&mut task_rng(1100 + s, r))).unwrap();
-                        ev.iter().filter(|x| **x < 0.0).count() as f64 / 400.0
-                    })
-                    .sum::<f64>()
-                    / 4.0
-                    - 5.702e-2
-            })
-            .collect();
-        println!("index deviations at 4ε_c: {idx:?}");
-        let low = PenningtonBahriEnsemble::new(400, 800, 0.5 * ec).unwrap();
-        let neg: usize = (0..40)
-            .map(|s| {
-                let ev = eigenvalues(&low.sample(&mut task_rng(1200, s))).unwrap();
-                ev.iter().filter(|x| **x < 0.0).count()
-            })
-            .sum();
-        println!("negative eigenvalues at ε_c/2 over 40 draws: {neg}");
-        let worst = (0..10)
-            .map(|s| {
-                let (a, b) = moment_errors(1500 + s);
-                a.abs().max(b.abs())
-            })
-            .fold(0.0, f64::max);
-        println!("worst m2/m3 relative error over 10 seeds: {worst}");
     }
 
     #[test]

@@ -295,13 +295,13 @@ mod tests {
         assert!((l.eta - 2.25).abs() < QUAD_TOL && (l.zeta - 2.25).abs() < QUAD_TOL);
     }
 
-    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (`docs/theory.md` §1.8). Measured by
-    /// `measure_random_feature_moment_errors` (10 seeds × 4 draws, n0 = 200, n1 = 300, m = 400): worst m1 error
-    /// 0.013; worst m2 error 0.022 (tanh), 0.036 (centred ReLU), 0.054 (centred |x|). The last carries a bias of
-    /// +0.036: an activation with an even part has a non-zero second Hermite coefficient c₂, and the matrix
-    /// c₂²(w_i·w_j/n0)² has mean ≈ c₂²/n0 off the diagonal, i.e. an O(1) outlier eigenvalue that adds O(1/n1) to m2
-    /// but is invisible in the limit law. 0.08 ≈ 1.5× the worst of 30 runs; dropping the ζ²/ψ term or swapping
-    /// φ/ψ moves m2 by > 25 %, so the check discriminates.
+    /// The first two trace moments of M: m1 → η, m2 → η²(1 + φ/ψ) + ζ²/ψ (`docs/theory.md` §1.8). Measured by the
+    /// example `measure_ensembles random_feature_moment_errors` (10 seeds × 4 draws, n0 = 200, n1 = 300, m = 400):
+    /// worst m1 error 0.013; worst m2 error 0.022 (tanh), 0.036 (centred ReLU), 0.054 (centred |x|). The last
+    /// carries a bias of +0.036: an activation with an even part has a non-zero second Hermite coefficient c₂, and
+    /// the matrix c₂²(w_i·w_j/n0)² has mean ≈ c₂²/n0 off the diagonal, i.e. an O(1) outlier eigenvalue that adds
+    /// O(1/n1) to m2 but is invisible in the limit law. 0.08 ≈ 1.5× the worst of 30 runs; dropping the ζ²/ψ term or
+    /// swapping φ/ψ moves m2 by > 25 %, so the check discriminates.
     const MOMENT_REL_TOL: f64 = 0.08;
 
     fn check_moments(act: FeatureMap, wv: f64, dv: f64, seed: u64) {
@@ -336,35 +336,6 @@ mod tests {
         }
         let want2 = eta * eta * (1.0 + phi / psi) + zeta * zeta / psi;
         (m1 / eta - 1.0, m2 / want2 - 1.0)
-    }
-
-    #[test]
-    #[ignore = "slow: measures MOMENT_REL_TOL's floor over 10 seeds"]
-    fn measure_random_feature_moment_errors() {
-        let acts = || {
-            vec![
-                (relu().centred(1.0).unwrap(), 1.0),
-                (tanh(), 1.0),
-                (
-                    FeatureMap::new("abs", f64::abs)
-                        .centred(2f64.sqrt())
-                        .unwrap(),
-                    2.0,
-                ),
-            ]
-        };
-        for (i, (act, wv)) in acts().into_iter().enumerate() {
-            let errs: Vec<(f64, f64)> = (0..10)
-                .map(|s| moment_errors(act.clone(), wv, 1.0, 900 + 10 * i as u64 + s))
-                .collect();
-            let w1 = errs.iter().map(|e| e.0.abs()).fold(0.0, f64::max);
-            let w2 = errs.iter().map(|e| e.1.abs()).fold(0.0, f64::max);
-            let b2 = errs.iter().map(|e| e.1).sum::<f64>() / 10.0;
-            println!(
-                "{}: worst m1 {w1}, worst m2 {w2}, mean m2 err {b2}",
-                act.name()
-            );
-        }
     }
 
     #[test]

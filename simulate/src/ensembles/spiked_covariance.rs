@@ -152,9 +152,10 @@ mod tests {
         let d = spike - v;
         let sd_l = spike * (2.0 * (1.0 - ratio * v * v / (d * d))).sqrt() / (n as f64).sqrt();
         let tol_l = 5.0 * sd_l / (REPS as f64).sqrt() + 2.0 * spike / n as f64;
-        // Overlap: per-draw sd ≤ 1/√n (measured 0.93/√n at ℓ = 3, 0.38/√n at ℓ = 5 by `measure_bbp_deviations`),
-        // so 5 sd of the mean, plus 2/n for the O(1/n) bias (measured −0.003). Outlier: measured per-draw sd 0.198
-        // (ℓ = 3) and 0.356 (ℓ = 5) against the formula's 0.198 and 0.348; measured bias 0.011–0.012 < 2ℓ/n.
+        // Overlap: per-draw sd ≤ 1/√n (measured 0.93/√n at ℓ = 3, 0.38/√n at ℓ = 5 by the example
+        // `measure_ensembles bbp_deviations`), so 5 sd of the mean, plus 2/n for the O(1/n) bias (measured −0.003).
+        // Outlier: measured per-draw sd 0.198 (ℓ = 3) and 0.356 (ℓ = 5) against the formula's 0.198 and 0.348;
+        // measured bias 0.011–0.012 < 2ℓ/n.
         let tol_o = 5.0 / ((n as f64).sqrt() * (REPS as f64).sqrt()) + 2.0 / n as f64;
         assert!(
             (l_mean - want_l).abs() < tol_l,
@@ -211,29 +212,6 @@ mod tests {
         assert!(SpikedCovariance::new(3, 10, 0.0, 1.0).is_err());
         assert!(SpikedCovariance::new(3, 10, -1.0, 1.0).is_err());
         assert!(SpikedCovariance::new(3, 1, 2.0, 1.0).is_err());
-    }
-
-    #[test]
-    #[ignore = "slow: measures per-draw outlier and overlap deviations over 40 draws"]
-    fn measure_bbp_deviations() {
-        for spike in [3.0, 5.0] {
-            let ens = SpikedCovariance::new(200, 400, spike, 1.0).unwrap();
-            let (wl, wo) = bbp(spike, 0.5, 1.0);
-            let devs: Vec<(f64, f64)> = (0..40)
-                .map(|r| {
-                    let (l, v) = top_eigenpair(&ens.sample(&mut task_rng(1300, r))).unwrap();
-                    (l - wl, squared_overlap(&v, ens.direction()).unwrap() - wo)
-                })
-                .collect();
-            let mean = |f: fn(&(f64, f64)) -> f64| devs.iter().map(f).sum::<f64>() / 40.0;
-            let (ml, mo) = (mean(|d| d.0), mean(|d| d.1));
-            let sd_o = (devs.iter().map(|d| (d.1 - mo).powi(2)).sum::<f64>() / 39.0).sqrt();
-            let sd_l = (devs.iter().map(|d| (d.0 - ml).powi(2)).sum::<f64>() / 39.0).sqrt();
-            println!(
-                "ℓ {spike}: outlier bias {ml} sd {sd_l}; overlap bias {mo} sd {sd_o} (sd·√n = {})",
-                sd_o * 20.0
-            );
-        }
     }
 
     #[test]

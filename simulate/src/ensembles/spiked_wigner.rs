@@ -89,10 +89,10 @@ mod tests {
     /// Mean over `REPS` draws of the top eigenvalue and overlap against θ + σ²/θ and 1 − σ²/θ².
     ///
     /// Outlier fluctuations are Gaussian on the scale N^{-1/2} (Capitaine, Donati-Martin & Féral 2009); measured
-    /// per-draw sd 1.17σ/√N at θ = 2 and 3 (`measure_spiked_wigner_deviations`, 40 draws). The tolerance uses 2σ/√N
-    /// as a conservative sd, 5 sd of the REPS-mean (false failure < 1e-6) plus 2σ/N for the O(1/N) bias (measured
-    /// 0.004–0.006), so it shrinks like N^{-1/2}. Overlap: measured per-draw sd 0.36/√N (θ = 2), 0.16/√N (θ = 3);
-    /// the tolerance assumes 1/√N.
+    /// per-draw sd 1.17σ/√N at θ = 2 and 3 (example `measure_ensembles spiked_wigner_deviations`, 40 draws). The
+    /// tolerance uses 2σ/√N as a conservative sd, 5 sd of the REPS-mean (false failure < 1e-6) plus 2σ/N for the
+    /// O(1/N) bias (measured 0.004–0.006), so it shrinks like N^{-1/2}. Overlap: measured per-draw sd 0.36/√N
+    /// (θ = 2), 0.16/√N (θ = 3); the tolerance assumes 1/√N.
     fn check(n: usize, theta: f64, v: f64, seed: u64) {
         let ens = SpikedWigner::new(n, theta, v).unwrap();
         let (mut l_mean, mut o_mean) = (0.0, 0.0);
@@ -131,30 +131,6 @@ mod tests {
         assert_eq!(ens.limit_expression().unwrap(), "semicircle(variance=0.5)");
         assert!(SpikedWigner::new(10, 0.0, 1.0).is_err());
         assert!(SpikedWigner::new(1, 1.0, 1.0).is_err());
-    }
-
-    #[test]
-    #[ignore = "slow: measures per-draw outlier and overlap deviations over 40 draws"]
-    fn measure_spiked_wigner_deviations() {
-        for theta in [2.0, 3.0] {
-            let ens = SpikedWigner::new(400, theta, 1.0).unwrap();
-            let devs: Vec<(f64, f64)> = (0..40)
-                .map(|r| {
-                    let (l, v) = top_eigenpair(&ens.sample(&mut task_rng(1400, r))).unwrap();
-                    let o = squared_overlap(&v, ens.direction()).unwrap();
-                    (l - theta - 1.0 / theta, o - 1.0 + 1.0 / (theta * theta))
-                })
-                .collect();
-            let mean = |f: fn(&(f64, f64)) -> f64| devs.iter().map(f).sum::<f64>() / 40.0;
-            let (ml, mo) = (mean(|d| d.0), mean(|d| d.1));
-            let sd_l = (devs.iter().map(|d| (d.0 - ml).powi(2)).sum::<f64>() / 39.0).sqrt();
-            let sd_o = (devs.iter().map(|d| (d.1 - mo).powi(2)).sum::<f64>() / 39.0).sqrt();
-            println!(
-                "θ {theta}: outlier bias {ml} sd {sd_l} (·√N {}); overlap bias {mo} sd {sd_o} (·√N {})",
-                sd_l * 20.0,
-                sd_o * 20.0
-            );
-        }
     }
 
     #[test]
