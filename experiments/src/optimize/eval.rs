@@ -790,7 +790,7 @@ fn torch_task(
 #[cfg(feature = "torch")]
 pub(crate) fn torch_network(
     spec: &landscape_empirical::spec::ModelSpec,
-    data: &edata::Dataset,
+    data: &Dataset,
     classes: usize,
     objective: landscape_empirical::torch::Objective,
     seed: u64,
