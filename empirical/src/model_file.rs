@@ -65,7 +65,13 @@ fn open(path: &Path) -> Result<Opened, EmpiricalError> {
         return Ok(Opened::Other);
     }
     file.seek(SeekFrom::Start(0)).map_err(io)?;
-    Ok(zip::ZipArchive::new(file).map_or(Opened::Other, Opened::Zip))
+    // torch writes its archives from byte 0 and reads them so. The zip crate's default guesses an offset of
+    // prepended data instead, and that guess misreads some of torch's layouts ("Invalid Central Directory
+    // header" for a trace saved as `vgg_mini_w16_trained200.pt`), so the offset is fixed at 0.
+    let config = zip::read::Config {
+        archive_offset: zip::read::ArchiveOffset::Known(0),
+    };
+    Ok(zip::ZipArchive::with_config(config, file).map_or(Opened::Other, Opened::Zip))
 }
 
 /// Reads the kind of `path` from its first bytes and, for a zip archive, its member names and the start of its
@@ -244,6 +250,7 @@ mod tests {
         for (file, kind) in [
             ("script.pt", ModelFileKind::TorchScript),
             ("trace.pt", ModelFileKind::TorchScript),
+            ("vgg_mini_w16_trained200.pt", ModelFileKind::TorchScript),
             ("state.pth", ModelFileKind::StateDict),
             (
                 "pickled.pt",

@@ -19,7 +19,12 @@ use std::path::Path;
 /// [`Dataset::new`] (NaN, negative labels).
 pub fn read_npz(path: &Path) -> Result<Dataset, EmpiricalError> {
     let file = std::fs::File::open(path).map_err(|e| EmpiricalError::io(path, &e))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+    // NumPy writes archives from byte 0; the zip crate's guessed offset of prepended data can misread valid
+    // archives (see `model_file`), so it is fixed at 0.
+    let config = zip::read::Config {
+        archive_offset: zip::read::ArchiveOffset::Known(0),
+    };
+    let mut archive = zip::ZipArchive::with_config(config, std::io::BufReader::new(file))
         .map_err(|e| EmpiricalError::format(path, "npz (zip)", e.to_string()))?;
     let mut member = |name: &str| -> Result<NpyArray, EmpiricalError> {
         let mut entry = archive.by_name(name).map_err(|_| {

@@ -4,6 +4,7 @@ without libtorch) and the CLI's messages. A 4-3-2 tanh MLP, seed 0.
 
   script.pt   torch.jit.script(model).save(...)        TorchScript (what landscape loads)
   trace.pt    torch.jit.trace(model, x).save(...)      TorchScript
+  vgg_mini_w16_trained200.pt   the same trace saved under this name (an archive layout a zip reader misread)
   state.pth   torch.save(model.state_dict(), ...)      a state dict (zip)
   pickled.pt  torch.save(model, ...)                   a pickled module (zip)
   legacy.pt   torch.save(..., _use_new_zipfile_serialization=False)   a pre-1.6 pickle
@@ -67,6 +68,9 @@ if __name__ == "__main__":
     x = torch.randn(2, 4)
     torch.jit.script(model).save(os.path.join(OUT, "script.pt"))
     torch.jit.trace(model, x).save(os.path.join(OUT, "trace.pt"))
+    # The same trace under a name whose archive layout made the zip crate's automatic archive-offset detection
+    # misread torch's central directory ("Invalid Central Directory header"), although torch reads it.
+    torch.jit.trace(model, x).save(os.path.join(OUT, "vgg_mini_w16_trained200.pt"))
     torch.save(model.state_dict(), os.path.join(OUT, "state.pth"))
     torch.save(model, os.path.join(OUT, "pickled.pt"))
     torch.save(model.state_dict(), os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
