@@ -22,7 +22,9 @@ before it is built, so an export is the same file content for the same seed):
   average pool and Linear(512, 10).
 * vit_tiny: `torchvision.models.VisionTransformer(image_size=32, patch_size=4, num_layers=12, num_heads=3,
   hidden_dim=192, mlp_dim=768, num_classes=10)`: DeiT-tiny's width and depth on 8x8 patches of 4x4 pixels. Its
-  classification head, which torchvision initialises to zero (all outputs 0), gets nn.Linear's default init.
+  classification head, which torchvision initialises to zero (all outputs 0), gets nn.Linear's default init, and
+  its attention is traced as matmul, softmax, matmul: libtorch's fused CPU attention kernel has no second
+  derivative, so Hessian-vector products through it fail.
 * vgg_mini_w{4,8,16,32,64,128}: three conv3x3-BatchNorm-ReLU-MaxPool blocks of w, 2w, 4w channels, a global average
   pool and Linear(4w, 10) — a family that fills the parameter axis from 10^3 to 10^6 below the torchvision models.
 
@@ -44,6 +46,7 @@ saved as `digits32.npz` with x [1797, 3, 32, 32] float32 and y [1797] int64, in 
 Prints one JSON line per model: name, file, n_params, train steps, final training loss and the reload check.
 """
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -121,6 +124,31 @@ def builders():
     return out
 
 
+def attention_by_matmul(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                        enable_gqa=False):
+    """softmax(q kᵀ / √d) v in plain operations (no mask, causality or dropout: ViT's encoder uses none)."""
+    if attn_mask is not None or is_causal or dropout_p > 0.0 or enable_gqa:
+        raise NotImplementedError("only unmasked attention without dropout is written out")
+    scale = query.shape[-1] ** -0.5 if scale is None else scale
+    return torch.softmax(query @ key.transpose(-2, -1) * scale, dim=-1) @ value
+
+
+@contextlib.contextmanager
+def explicit_attention():
+    """Traces attention as matmul-softmax-matmul instead of one scaled_dot_product_attention call.
+
+    On the CPU libtorch runs that call with its flash-attention kernel, whose backward has no derivative, so a
+    Hessian-vector product (a backward through the backward) fails. nn.MultiheadAttention looks the function up
+    in torch.nn.functional when it runs, so replacing it there while tracing records the plain operations.
+    """
+    saved = F.scaled_dot_product_attention
+    F.scaled_dot_product_attention = attention_by_matmul
+    try:
+        yield
+    finally:
+        F.scaled_dot_product_attention = saved
+
+
 def calibrate_batch_norm(model, x):
     """Running statistics of one batch (momentum 1), as a model that has seen the data would have."""
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -164,7 +192,8 @@ def export(name, build, x, y, out_dir, train_steps, seed):
     path = os.path.join(out_dir, f"{name}{suffix}.pt")
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes its inference-only fused path,
     # which has no derivative.
-    traced = torch.jit.trace(model, x[:2], check_trace=False)
+    with explicit_attention():
+        traced = torch.jit.trace(model, x[:2], check_trace=False)
     traced.save(path)
     reloaded = torch.jit.load(path)
     reloaded.eval()
