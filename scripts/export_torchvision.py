@@ -43,7 +43,7 @@ scaled to [0, 1], upsampled to 32x32 by bilinear interpolation (`torch.nn.functi
 align_corners=False), copied to three channels and standardised with the mean and standard deviation of all pixels;
 saved as `digits32.npz` with x [1797, 3, 32, 32] float32 and y [1797] int64, in the file's order.
 
-Prints one JSON line per model: name, file, n_params, train steps, final training loss and the reload check.
+A trained model is saved as NAME_tN.pt (N the steps). Prints one JSON line per model: name, file, n_params, train steps, final training loss and the reload check.
 """
 import argparse
 import contextlib
@@ -188,7 +188,10 @@ def export(name, build, x, y, out_dir, train_steps, seed):
         calibrate_batch_norm(model, x[:256])
         loss = float("nan")
     model.eval()
-    suffix = f"_trained{train_steps}" if train_steps > 0 else ""
+    # "_t200", not "_trained200": landscape's reader refused the archive of "vgg_mini_w16_trained200.pt" (and
+    # w64) as "not a PyTorch archive" while torch.jit.load read it; the same module saved under a shorter name
+    # loads (the archive's member names carry the file's stem).
+    suffix = f"_t{train_steps}" if train_steps > 0 else ""
     path = os.path.join(out_dir, f"{name}{suffix}.pt")
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes its inference-only fused path,
     # which has no derivative.
