@@ -2,21 +2,26 @@
 # Creates .venv at the repository root with PyTorch 2.13.0 (the version tch 0.26 expects) and prints the
 # environment a build with `--features torch` needs. Idempotent: an existing venv with torch 2.13.0 is reused.
 #
-# Usage: scripts/setup-torch.sh [--build] [--peers]
+# Usage: scripts/setup-torch.sh [--build] [--peers] [--torchvision]
 #   --build   also runs `cargo build --release --features torch` with that environment.
 #   --peers   also installs the peer libraries `benches/torch_peers.py` times against: PyHessian 0.1 and
 #             curvlinops-for-pytorch 3.0 with their pure-Python dependencies, all --no-deps so the pinned torch
 #             stays as it is.
+#   --torchvision  also installs torchvision 0.28.0, the release built against torch 2.13, and Pillow, which it
+#             imports, both --no-deps: what `scripts/export_torchvision.py` builds its models with.
 set -euo pipefail
 
 TORCH_VERSION="2.13.0"
+TORCHVISION_VERSION="0.28.0"
 BUILD=0
 PEERS=0
+TORCHVISION=0
 for arg in "$@"; do
     case "$arg" in
         --build) BUILD=1 ;;
         --peers) PEERS=1 ;;
-        *) echo "error: unknown argument $arg (expected --build or --peers)" >&2; exit 2 ;;
+        --torchvision) TORCHVISION=1 ;;
+        *) echo "error: unknown argument $arg (expected --build, --peers or --torchvision)" >&2; exit 2 ;;
     esac
 done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +65,15 @@ if (( PEERS )); then
         "$VENV/bin/python" -m pip install --no-deps "pyhessian==0.1" "curvlinops-for-pytorch==3.0.0" \
             "backpack-for-pytorch==1.7.1" "unfoldNd==0.2.3" "einops==0.8.2" "einconv==0.1.0" \
             "linear_operator==0.6.1" "jaxtyping==0.3.11" "wadler_lindig==0.1.8" "tqdm==4.70.1" "scipy" >&2
+    fi
+fi
+
+if (( TORCHVISION )); then
+    tv_installed="$("$VENV/bin/python" -W ignore -c 'import torchvision; print(torchvision.__version__.split("+")[0])' \
+        2>/dev/null || true)"
+    if [[ "$tv_installed" != "$TORCHVISION_VERSION" ]]; then
+        echo "installing torchvision==$TORCHVISION_VERSION and Pillow (--no-deps, next to torch $TORCH_VERSION)" >&2
+        "$VENV/bin/python" -m pip install --no-deps "torchvision==$TORCHVISION_VERSION" "pillow==13.0.0" >&2
     fi
 fi
 
