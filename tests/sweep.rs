@@ -502,7 +502,15 @@ fn phase2_example_sweeps_merges_and_reports_end_to_end() {
     let root = scratch("phase2");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweep-phase2.toml");
     let (sweep, report) = (root.join("phase2"), root.join("report"));
-    ok(&["sweep", "run", s(&config), "--out", s(&sweep), "--jobs", "2"]);
+    ok(&[
+        "sweep",
+        "run",
+        s(&config),
+        "--out",
+        s(&sweep),
+        "--jobs",
+        "2",
+    ]);
     let (csv, json, _) = merged(&sweep);
     assert_eq!(csv.lines().count(), 13, "a header and 12 rows:\n{csv}");
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
