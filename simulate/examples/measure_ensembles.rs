@@ -27,12 +27,11 @@
 
 use std::process::ExitCode;
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::Mat;
 use landscape_simulate::ensembles::{
     DeepLinearJacobian, Ensemble, FeatureMap, FreeSumEnsemble, GaussianMoments, Goe,
     PenningtonBahriEnsemble, RandomFeatures, SpikedCovariance, SpikedWigner, WeightLaw, Wishart,
-    eigenvalues, squared_overlap, top_eigenpair,
+    eigenvalues, mean_spectral_moments, squared_overlap, top_eigenpair,
 };
 use landscape_simulate::network::Activation;
 use landscape_simulate::rng::{Rng, task_rng};
@@ -169,39 +168,6 @@ fn bbp_deviations() {
     }
 }
 
-/// `a·b` with sequential parallelism, as the ensembles form their products.
-fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
-    out
-}
-
-/// Normalised trace moments (1/N) tr Mᵏ for k = 1..=4 of one matrix (m4 as ‖M²‖_F²/N).
-fn trace_moments(m: &Mat<f64>) -> [f64; 4] {
-    let n = m.nrows();
-    let m2 = product(m.as_ref(), m.as_ref());
-    let m3 = product(m2.as_ref(), m.as_ref());
-    let tr = |x: &Mat<f64>| (0..n).map(|i| x[(i, i)]).sum::<f64>() / n as f64;
-    let m4: f64 = (0..n)
-        .flat_map(|i| (0..n).map(move |j| (i, j)))
-        .map(|(i, j)| m2[(i, j)] * m2[(i, j)])
-        .sum::<f64>()
-        / n as f64;
-    [tr(m), tr(&m2), tr(&m3), m4]
-}
-
-/// Mean trace moments over `reps` draws of `ens`, draw r from `task_rng(seed, r)`.
-fn mean_trace_moments(ens: &dyn Ensemble, seed: u64, reps: u64) -> [f64; 4] {
-    let mut acc = [0.0; 4];
-    for r in 0..reps {
-        let m = trace_moments(&ens.sample(&mut task_rng(seed, r)));
-        for k in 0..4 {
-            acc[k] += m[k] / reps as f64;
-        }
-    }
-    acc
-}
-
 /// A deterministic diagonal ±1 matrix (Bernoulli spectrum): two of them are free only after the Haar rotation.
 #[derive(Debug)]
 struct Signs(usize);
@@ -237,7 +203,7 @@ fn free_sum_moment_errors() {
             Box::new(Goe::new(n, 0.5).unwrap()),
         )
         .unwrap();
-        let m = mean_trace_moments(&ens, 500 + seed, 4);
+        let m = mean_spectral_moments::<4>(&ens, 500 + seed, 4).unwrap();
         let (k1, k2, k3, k4) = (1.0, 1.0, 0.25, 0.125);
         let want = [
             k1,
@@ -246,7 +212,7 @@ fn free_sum_moment_errors() {
             k4 + 4.0 * k3 + 2.0 * k2 * k2 + 6.0 * k2 + 1.0,
         ];
         let signs = FreeSumEnsemble::new(Box::new(Signs(n)), Box::new(Signs(n))).unwrap();
-        let ms = mean_trace_moments(&signs, 600 + seed, 4);
+        let ms = mean_spectral_moments::<4>(&signs, 600 + seed, 4).unwrap();
         for k in 0..4 {
             worst = worst.max(((m[k] - want[k]) / want[k].abs().max(1.0)).abs());
         }
@@ -264,18 +230,7 @@ fn random_feature_errors(act: FeatureMap, wv: f64, dv: f64, seed: u64) -> (f64, 
     let ens = RandomFeatures::new(n0, n1, m, act, wv, dv).unwrap();
     let GaussianMoments { eta, zeta, .. } = ens.moments();
     let (phi, psi) = (ens.phi(), ens.psi());
-    let reps = 4;
-    let (mut m1, mut m2) = (0.0, 0.0);
-    for r in 0..reps {
-        let s = ens.sample(&mut task_rng(seed, r));
-        let tr: f64 = (0..n1).map(|i| s[(i, i)]).sum();
-        let fro: f64 = (0..n1)
-            .flat_map(|j| (0..n1).map(move |i| (i, j)))
-            .map(|(i, j)| s[(i, j)] * s[(i, j)])
-            .sum();
-        m1 += tr / n1 as f64 / reps as f64;
-        m2 += fro / n1 as f64 / reps as f64;
-    }
+    let [m1, m2] = mean_spectral_moments::<2>(&ens, seed, 4).unwrap();
     let want2 = eta * eta * (1.0 + phi / psi) + zeta * zeta / psi;
     (m1 / eta - 1.0, m2 / want2 - 1.0)
 }
@@ -322,13 +277,7 @@ fn pennington_bahri_moment_errors(seed: u64) -> (f64, f64) {
     let ens = PenningtonBahriEnsemble::new(params, data, energy).unwrap();
     let phi = ens.phi();
     let k2 = phi + 2.0 * energy;
-    let (mut m2, mut m3) = (0.0, 0.0);
-    let reps = 4;
-    for r in 0..reps {
-        let ev = eigenvalues(&ens.sample(&mut task_rng(seed, r))).unwrap();
-        m2 += ev.iter().map(|x| x * x).sum::<f64>() / params as f64 / reps as f64;
-        m3 += ev.iter().map(|x| x.powi(3)).sum::<f64>() / params as f64 / reps as f64;
-    }
+    let [_, m2, m3] = mean_spectral_moments::<3>(&ens, seed, 4).unwrap();
     let (w2, w3) = (k2 + 1.0, phi * phi + 3.0 * k2 + 1.0);
     (m2 / w2 - 1.0, m3 / w3 - 1.0)
 }
@@ -378,17 +327,12 @@ fn fuss_catalan(depth: u64, k: u64) -> f64 {
     binomial((depth + 1) * k, k) / (depth * k + 1) as f64
 }
 
-/// Mean trace moments (1/N) tr (JJᵀ)ᵏ, k = 1..=3, over `reps` draws, from the eigenvalues.
-fn mean_eigenvalue_moments(ens: &DeepLinearJacobian, seed: u64, reps: u64) -> [f64; 3] {
-    let mut acc = [0.0; 3];
-    for r in 0..reps {
-        let ev = eigenvalues(&ens.sample(&mut task_rng(seed, r))).unwrap();
-        let n = ev.len() as f64;
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a += ev.iter().map(|x| x.powi(k as i32 + 1)).sum::<f64>() / n / reps as f64;
-        }
-    }
-    acc
+/// Per moment, the mean (the bias) and the largest absolute value of relative errors over seeds.
+fn mean_and_worst(errs: &[[f64; 3]]) -> ([f64; 3], [f64; 3]) {
+    let n = errs.len() as f64;
+    let mean = [0, 1, 2].map(|k| errs.iter().map(|e| e[k]).sum::<f64>() / n);
+    let worst = [0, 1, 2].map(|k| errs.iter().map(|e| e[k].abs()).fold(0.0, f64::max));
+    (mean, worst)
 }
 
 /// Mean (the bias) and worst relative error of m1..m3 over 10 seeds of 8 draws each: square Gaussian Jacobians of
@@ -399,16 +343,11 @@ fn deep_linear_moment_errors() {
         let ens = DeepLinearJacobian::new(&vec![200; depth + 1], WeightLaw::Gaussian, 1.0).unwrap();
         let errs: Vec<[f64; 3]> = (0..10)
             .map(|seed| {
-                let m = mean_eigenvalue_moments(&ens, 700 + seed, 8);
+                let m = mean_spectral_moments::<3>(&ens, 700 + seed, 8).unwrap();
                 [1, 2, 3].map(|k| m[k - 1] / fuss_catalan(depth as u64, k as u64) - 1.0)
             })
             .collect();
-        let mean: Vec<f64> = (0..3)
-            .map(|k| errs.iter().map(|e| e[k]).sum::<f64>() / 10.0)
-            .collect();
-        let worst: Vec<f64> = (0..3)
-            .map(|k| errs.iter().map(|e| e[k].abs()).fold(0.0, f64::max))
-            .collect();
+        let (mean, worst) = mean_and_worst(&errs);
         println!("L {depth}: mean rel err (bias) {mean:?}, worst {worst:?}");
     }
     for widths in [
@@ -429,16 +368,11 @@ fn deep_linear_moment_errors() {
         ];
         let errs: Vec<[f64; 3]> = (0..10)
             .map(|seed| {
-                let m = mean_eigenvalue_moments(&ens, 800 + seed, 8);
+                let m = mean_spectral_moments::<3>(&ens, 800 + seed, 8).unwrap();
                 [0, 1, 2].map(|k| m[k] / want[k] - 1.0)
             })
             .collect();
-        let mean: Vec<f64> = (0..3)
-            .map(|k| errs.iter().map(|e| e[k]).sum::<f64>() / 10.0)
-            .collect();
-        let worst: Vec<f64> = (0..3)
-            .map(|k| errs.iter().map(|e| e[k].abs()).fold(0.0, f64::max))
-            .collect();
+        let (mean, worst) = mean_and_worst(&errs);
         println!("widths {widths:?}: mean rel err (bias) {mean:?}, worst {worst:?}");
     }
 }

@@ -144,8 +144,8 @@ impl Ensemble for DeepLinearJacobian {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ensembles::eigenvalues;
-    use crate::rng::{seeded, task_rng};
+    use crate::ensembles::{eigenvalues, mean_spectral_moments};
+    use crate::rng::seeded;
 
     fn binomial(n: u64, k: u64) -> f64 {
         (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
@@ -154,19 +154,6 @@ mod tests {
     /// Fuss–Catalan moment C((L+1)k, k)/(Lk+1) (`docs/theory.md` §1.4).
     fn fuss_catalan(depth: u64, k: u64) -> f64 {
         binomial((depth + 1) * k, k) / (depth * k + 1) as f64
-    }
-
-    /// Mean trace moments (1/N) tr (JJᵀ)ᵏ, k = 1..=3, over `reps` draws, from the eigenvalues.
-    fn mean_moments(ens: &DeepLinearJacobian, seed: u64, reps: u64) -> [f64; 3] {
-        let mut acc = [0.0; 3];
-        for r in 0..reps {
-            let ev = eigenvalues(&ens.sample(&mut task_rng(seed, r))).unwrap();
-            let n = ev.len() as f64;
-            for (k, a) in acc.iter_mut().enumerate() {
-                *a += ev.iter().map(|x| x.powi(k as i32 + 1)).sum::<f64>() / n / reps as f64;
-            }
-        }
-        acc
     }
 
     /// Products of Gaussian layers have heavy top tails, so m3 fluctuates most. Measured by the example
@@ -189,7 +176,7 @@ mod tests {
                 format!("fuss_catalan(depth={depth})")
             };
             assert_eq!(ens.limit_expression().unwrap(), expected);
-            let m = mean_moments(&ens, seed, 8);
+            let m = mean_spectral_moments::<3>(&ens, seed, 8).unwrap();
             for k in 1..=3 {
                 let want = fuss_catalan(depth as u64, k as u64);
                 let got = m[k - 1];
@@ -223,7 +210,7 @@ mod tests {
                 v.powi(4) * (1.0 + l1 + l2),
                 v.powi(6) * (1.0 + 3.0 * l1 + 3.0 * l2 + l1 * l1 + 3.0 * l1 * l2 + l2 * l2),
             ];
-            let m = mean_moments(&ens, seed, 8);
+            let m = mean_spectral_moments::<3>(&ens, seed, 8).unwrap();
             for k in 0..3 {
                 assert!(
                     (m[k] - want[k]).abs() < MOMENT_REL_TOL * want[k],

@@ -67,34 +67,8 @@ impl Ensemble for FreeSumEnsemble {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ensembles::{Goe, Wishart, haar_orthogonal};
+    use crate::ensembles::{Goe, Wishart, haar_orthogonal, mean_spectral_moments};
     use crate::rng::{seeded, task_rng};
-
-    /// Normalised trace moments (1/N) tr Mᵏ for k = 1..=4 of one matrix.
-    fn moments(m: &Mat<f64>) -> [f64; 4] {
-        let n = m.nrows();
-        let m2 = product(m.as_ref(), m.as_ref(), 1.0);
-        let m3 = product(m2.as_ref(), m.as_ref(), 1.0);
-        let tr = |x: &Mat<f64>| (0..n).map(|i| x[(i, i)]).sum::<f64>() / n as f64;
-        let m4: f64 = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i, j)))
-            .map(|(i, j)| m2[(i, j)] * m2[(i, j)])
-            .sum::<f64>()
-            / n as f64;
-        [tr(m), tr(&m2), tr(&m3), m4]
-    }
-
-    /// Mean moments over `reps` draws.
-    fn mean_moments(ens: &dyn Ensemble, seed: u64, reps: u64) -> [f64; 4] {
-        let mut acc = [0.0; 4];
-        for r in 0..reps {
-            let m = moments(&ens.sample(&mut task_rng(seed, r)));
-            for k in 0..4 {
-                acc[k] += m[k] / reps as f64;
-            }
-        }
-        acc
-    }
 
     /// Trace moments of an N×N orthogonally invariant ensemble fluctuate by O(1/N) (a linear statistic has O(1)
     /// fluctuations, divided by N) and carry an O(1/N) bias. Measured by the example
@@ -120,7 +94,7 @@ mod tests {
             Box::new(Goe::new(n, 2.0).unwrap()),
         )
         .unwrap();
-        let m = mean_moments(&ens, 51, 4);
+        let m = mean_spectral_moments::<4>(&ens, 51, 4).unwrap();
         assert_close("m2", m[1], 3.0, 51, n);
         assert_close("m4", m[3], 18.0, 51, n);
         assert_eq!(
@@ -144,7 +118,7 @@ mod tests {
         let k2 = s2 * s2 * lambda + v;
         let k3 = s2.powi(3) * lambda * lambda;
         let k4 = s2.powi(4) * lambda.powi(3);
-        let m = mean_moments(&ens, 52, 4);
+        let m = mean_spectral_moments::<4>(&ens, 52, 4).unwrap();
         assert_close("m1", m[0], k1, 52, n);
         assert_close("m2", m[1], k2 + k1 * k1, 52, n);
         assert_close("m3", m[2], k3 + 3.0 * k1 * k2 + k1.powi(3), 52, n);
@@ -181,7 +155,7 @@ mod tests {
         // rotation the sum would be diag(±2) with m2 = 4 and m4 = 16.
         let n = 300;
         let ens = FreeSumEnsemble::new(Box::new(Signs(n)), Box::new(Signs(n))).unwrap();
-        let m = mean_moments(&ens, 53, 4);
+        let m = mean_spectral_moments::<4>(&ens, 53, 4).unwrap();
         assert_close("m2", m[1], 2.0, 53, n);
         assert_close("m4", m[3], 6.0, 53, n);
         assert!(ens.limit_expression().is_none());

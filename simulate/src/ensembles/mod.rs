@@ -141,6 +141,28 @@ pub fn haar_orthogonal(n: usize, rng: &mut Rng) -> Mat<f64> {
     haar_stiefel(n, n, rng)
 }
 
+/// Mean normalised spectral moments `(1/N) tr Mᵏ`, k = 1..=K, over `reps` draws of `ens` (draw r from
+/// [`crate::rng::task_rng`]`(seed, r)`), from each draw's eigenvalues: the finite-size moments that an ensemble's
+/// tests and measurement tools compare with the moments of its limit law.
+///
+/// # Errors
+/// The eigensolver's failure.
+pub fn mean_spectral_moments<const K: usize>(
+    ens: &dyn Ensemble,
+    seed: u64,
+    reps: u64,
+) -> Result<[f64; K], SimulateError> {
+    let mut acc = [0.0; K];
+    for r in 0..reps {
+        let ev = eigenvalues(&ens.sample(&mut crate::rng::task_rng(seed, r)))?;
+        let n = ev.len() as f64;
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a += ev.iter().map(|x| x.powi(k as i32 + 1)).sum::<f64>() / n / reps as f64;
+        }
+    }
+    Ok(acc)
+}
+
 /// `alpha · a · b`, computed sequentially so the bits do not depend on the thread count.
 pub(crate) fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());

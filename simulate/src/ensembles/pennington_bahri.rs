@@ -84,7 +84,7 @@ impl Ensemble for PenningtonBahriEnsemble {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ensembles::eigenvalues;
+    use crate::ensembles::{eigenvalues, mean_spectral_moments};
     use crate::rng::task_rng;
 
     /// ε_c(φ) of `docs/theory.md` §1.7.
@@ -99,13 +99,7 @@ mod tests {
         let ens = PenningtonBahriEnsemble::new(params, data, energy).unwrap();
         let phi = ens.phi();
         let k2 = phi + 2.0 * energy;
-        let (mut m2, mut m3) = (0.0, 0.0);
-        let reps = 4;
-        for r in 0..reps {
-            let ev = eigenvalues(&ens.sample(&mut task_rng(seed, r))).unwrap();
-            m2 += ev.iter().map(|x| x * x).sum::<f64>() / params as f64 / reps as f64;
-            m3 += ev.iter().map(|x| x.powi(3)).sum::<f64>() / params as f64 / reps as f64;
-        }
+        let [_, m2, m3] = mean_spectral_moments::<3>(&ens, seed, 4).unwrap();
         let (w2, w3) = (k2 + 1.0, phi * phi + 3.0 * k2 + 1.0);
         (m2 / w2 - 1.0, m3 / w3 - 1.0)
     }

@@ -254,7 +254,7 @@ impl Ensemble for RandomFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::task_rng;
+    use crate::ensembles::mean_spectral_moments;
     use std::f64::consts::PI;
 
     fn relu() -> FeatureMap {
@@ -322,18 +322,7 @@ mod tests {
         let ens = RandomFeatures::new(n0, n1, m, act, wv, dv).unwrap();
         let GaussianMoments { eta, zeta, .. } = ens.moments();
         let (phi, psi) = (ens.phi(), ens.psi());
-        let reps = 4;
-        let (mut m1, mut m2) = (0.0, 0.0);
-        for r in 0..reps {
-            let s = ens.sample(&mut task_rng(seed, r));
-            let tr: f64 = (0..n1).map(|i| s[(i, i)]).sum();
-            let fro: f64 = (0..n1)
-                .flat_map(|j| (0..n1).map(move |i| (i, j)))
-                .map(|(i, j)| s[(i, j)] * s[(i, j)])
-                .sum();
-            m1 += tr / n1 as f64 / reps as f64;
-            m2 += fro / n1 as f64 / reps as f64;
-        }
+        let [m1, m2] = mean_spectral_moments::<2>(&ens, seed, 4).unwrap();
         let want2 = eta * eta * (1.0 + phi / psi) + zeta * zeta / psi;
         (m1 / eta - 1.0, m2 / want2 - 1.0)
     }
